@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian packages vigil needs that this machine lacks (as root, apt-get).
+# Usage: scripts/deps.sh [build|test|fuzz|bench|lint]...   (build is always included)
+set -euo pipefail
+
+build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
+            libssl-dev libcurl4-openssl-dev libyaml-dev libjwt-dev libargon2-dev zlib1g-dev)
+test_pkgs=(libcmocka-dev python3 python3-pytest python3-jsonschema python3-yaml python3-requests)
+fuzz_pkgs=(clang libclang-rt-14-dev)
+bench_pkgs=(wrk nginx-light)
+lint_pkgs=(clang-format cppcheck)
+
+want=("${build_pkgs[@]}")
+for set in "$@"; do
+  case "$set" in
+    build) ;;
+    test) want+=("${test_pkgs[@]}") ;;
+    fuzz) want+=("${fuzz_pkgs[@]}") ;;
+    bench) want+=("${bench_pkgs[@]}") ;;
+    lint) want+=("${lint_pkgs[@]}") ;;
+    *) echo "deps.sh: unknown set '$set'" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps.sh: missing packages: ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* Report renderers: a scan's (or a project's) findings as JSON, SARIF 2.1.0, Markdown,
+ * self-contained HTML, JUnit XML or CSV. One table maps each format to its renderer and
+ * content type, so the CLI and the API offer the same formats. Renderers only read their
+ * input and append to a capped buf. */
+#ifndef VIGIL_REPORT_H
+#define VIGIL_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "model/finding.h"
+
+enum report_format {
+    REPORT_JSON,
+    REPORT_SARIF,
+    REPORT_MARKDOWN,
+    REPORT_HTML,
+    REPORT_JUNIT,
+    REPORT_CSV,
+};
+
+/* What a report is about. For a project report the scan fields may be zero/NULL. */
+struct report_input {
+    const char *title;        /* "vigil scan of http://127.0.0.1:9000" */
+    const char *scan_id;      /* may be NULL */
+    const char *target;       /* base URL scanned, may be NULL */
+    const char *spec_title;   /* may be NULL */
+    const char *tool_version; /* VIGIL_VERSION */
+    int64_t started_at;       /* unix seconds, 0 if unknown */
+    int64_t finished_at;
+    size_t endpoints_discovered;
+    size_t endpoints_tested;
+    size_t requests_sent;
+    bool incomplete;         /* the scan stopped early (budget, max_requests, cancel) */
+    const char *stop_reason; /* why, when incomplete */
+    const char *const *checks_run; /* check ids, may be NULL */
+    size_t n_checks_run;
+    const struct finding *findings;
+    size_t n_findings;
+};
+
+/* "json", "sarif", "markdown" (or "md"), "html", "junit", "csv" -> format. 0 or -1. */
+int report_format_parse(const char *name, enum report_format *out);
+const char *report_format_name(enum report_format f);
+const char *report_content_type(enum report_format f); /* "application/sarif+json" ... */
+const char *report_file_extension(enum report_format f); /* "sarif" */
+
+/* Appends the rendered report to out. Raises PAYLOAD_TOO_LARGE if out's cap is hit. */
+int report_render(enum report_format f, const struct report_input *in, struct buf *out,
+                  struct err *err);
+
+#endif
