@@ -18,6 +18,7 @@
 
 struct arena;
 struct scan; /* the running scan (engine state) */
+struct scan_options;
 
 enum scan_identity {
     SCAN_ID_NONE, /* no credentials at all */
@@ -82,6 +83,9 @@ struct scan_check {
                          const struct scan_op *op);
     /* Called once per scan after all baselines; may be NULL. */
     void (*on_scan)(struct scan *scan, const struct scan_check *check);
+    /* Called once after all probes of all checks completed and after the OOB grace period; may
+     * be NULL. */
+    void (*on_finish)(struct scan *scan, const struct scan_check *check);
 };
 
 /* Sends a probe; done runs exactly once later (also on transport failure, status 0), or never
@@ -104,5 +108,37 @@ const char *scan_url(struct scan *scan, const char *path);
 /* The operations, in discovery order. */
 size_t scan_op_count(const struct scan *scan);
 const struct scan_op *scan_op_at(const struct scan *scan, size_t i);
+
+/* Where a parameter lives, including top-level JSON body properties. */
+enum probe_param_in {
+    PROBE_IN_PATH,
+    PROBE_IN_QUERY,
+    PROBE_IN_HEADER,
+    PROBE_IN_COOKIE,
+    PROBE_IN_BODY,
+};
+
+/* A copy of op->baseline (for `identity`) with one parameter's value replaced (for PROBE_IN_BODY:
+ * the top-level JSON property set to the raw JSON text `value_json`, added if absent). -1 if the
+ * op has no such parameter. Strings are allocated from the scan arena. */
+int scan_probe_variant(struct scan *scan, const struct scan_op *op, enum scan_identity identity,
+                       enum probe_param_in in, const char *name, const char *value,
+                       struct probe *out);
+/* The baseline for another identity (same URL/body, other credentials). */
+void scan_probe_as(struct scan *scan, const struct scan_op *op, enum scan_identity identity,
+                   struct probe *out);
+/* Header lookup in a raw header block (case-insensitive; first match; arena copy or NULL). */
+const char *probe_header_get(struct scan *scan, const struct probe_response *r, const char *name);
+/* Parses the response body as JSON (arena-owned, NULL if not JSON). */
+json_t *probe_json(struct scan *scan, const struct probe_response *r);
+/* Out-of-band: a unique URL on the scanner's loopback listener for `tag`, and whether it was
+ * requested (the engine waits a short grace period before on_finish runs). */
+const char *scan_oob_url(struct scan *scan, const char *tag);
+bool scan_oob_hit(struct scan *scan, const char *tag);
+/* Credentials of an identity as the engine sends them ("Bearer xyz"), for JWT checks. NULL if
+ * none. */
+const char *scan_identity_token(struct scan *scan, enum scan_identity identity);
+/* The scan options (for allow_destructive etc.). */
+const struct scan_options *scan_options_of(const struct scan *scan);
 
 #endif

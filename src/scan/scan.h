@@ -62,7 +62,7 @@ struct scan_options {
     double rate_limit;         /* requests per second over the whole scan; 0 = none */
     size_t max_requests;       /* 0 = default cap (SCAN_DEFAULT_MAX_REQUESTS) */
     unsigned budget_seconds;   /* total time budget; 0 = none */
-    const char *const *exclude; /* path globs ("/api/v1/payments/*"), n_exclude of them */
+    const char *const *exclude; /* fnmatch(3) path globs, n_exclude of them */
     size_t n_exclude;
     const char *const *checks; /* check ids to run (NULL = all) */
     size_t n_checks;
