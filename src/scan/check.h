@@ -88,6 +88,9 @@ struct scan_check {
     void (*on_finish)(struct scan *scan, const struct scan_check *check);
 };
 
+/* The built-in checks (defined by checks/registry.c), i < scan_check_count(). */
+const struct scan_check *scan_check_at(size_t i);
+
 /* Sends a probe; done runs exactly once later (also on transport failure, status 0), or never
  * if this returns -1 (a limit was hit or the scan is stopping). */
 int scan_send(struct scan *scan, const struct probe *probe, probe_done_fn done, void *userdata);
