@@ -10,7 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/err.h"
+#include "model/model.h"
 
 enum severity {
     SEVERITY_INFO,
@@ -74,13 +77,70 @@ struct finding {
     int64_t last_seen;
     int64_t created_at;
     int64_t updated_at;
+
+    /* FINDING_F_* bits: which writable fields a decoded write carries (finding_from_json). */
+    uint64_t present;
 };
 
-const char *severity_name(enum severity s);          /* "high" */
+const char *severity_name(enum severity s);            /* "high" */
 int severity_parse(const char *s, enum severity *out); /* case-insensitive; 0 or -1 */
 const char *finding_status_name(enum finding_status s);
 int finding_status_parse(const char *s, enum finding_status *out);
 const char *confidence_name(enum confidence c);
 int confidence_parse(const char *s, enum confidence *out);
+
+/* ---- JSON codec (model/finding_json.c) ---------------------------------------------------- */
+
+struct arena;
+struct jsonw;
+
+/* `present` bits of a decoded write (see model/model.h for the write modes). */
+#define FINDING_F_PROJECT_ID        ((uint64_t)1 << 0)
+#define FINDING_F_ASSET_ID          ((uint64_t)1 << 1)
+#define FINDING_F_SCAN_ID           ((uint64_t)1 << 2)
+#define FINDING_F_TITLE             ((uint64_t)1 << 3)
+#define FINDING_F_SEVERITY          ((uint64_t)1 << 4)
+#define FINDING_F_STATUS            ((uint64_t)1 << 5)
+#define FINDING_F_CONFIDENCE        ((uint64_t)1 << 6)
+#define FINDING_F_DESCRIPTION       ((uint64_t)1 << 7)
+#define FINDING_F_REMEDIATION       ((uint64_t)1 << 8)
+#define FINDING_F_CVSS_VECTOR       ((uint64_t)1 << 9)
+#define FINDING_F_CWE               ((uint64_t)1 << 10)
+#define FINDING_F_OWASP             ((uint64_t)1 << 11)
+#define FINDING_F_ENDPOINT          ((uint64_t)1 << 12)
+#define FINDING_F_RISK_SCORE        ((uint64_t)1 << 13)
+#define FINDING_F_CHECK_ID          ((uint64_t)1 << 14)
+#define FINDING_F_EVIDENCE_REQUEST  ((uint64_t)1 << 15)
+#define FINDING_F_EVIDENCE_RESPONSE ((uint64_t)1 << 16)
+#define FINDING_F_EVIDENCE_NOTES    ((uint64_t)1 << 17)
+#define FINDING_F_REFERENCES        ((uint64_t)1 << 18)
+#define FINDING_F_ALL               ((uint64_t)0x7ffff)
+
+/* Decodes a write body. Writable: project_id (required), asset_id, scan_id, title (required),
+ * severity (required), status (default open), confidence (default medium), description,
+ * remediation, cvss_vector (validated with model/cvss.h), cwe ("CWE-79"; "cwe-79" and "79" are
+ * normalised), owasp, endpoint, risk_score (0-100, default 0), check_id, evidence (object of
+ * request/response/notes, merge-patched member by member), references (array of strings).
+ * Read-only (VALIDATION_ERROR if sent): id, org_id, cvss_score, fingerprint, first_seen,
+ * last_seen, created_at, updated_at, history. Zeroes *out first (cvss_score = -1); strings are
+ * copied into `a`. Enum input is case-insensitive; messages list the allowed values. */
+int finding_from_json(struct finding *out /* out */, json_t *body, enum model_write mode,
+                      struct arena *a, struct err *err);
+
+/* Writes the response object: every field of the struct except org_id and present, with
+ * canonical lowercase enums, RFC 3339 timestamps, null for absent optionals, cvss_score as a
+ * number or null, evidence as an object and references as an array. */
+void finding_to_json(struct jsonw *w, const struct finding *f);
+
+/* One status change of a finding (the first entry of a finding has from = NULL: its creation). */
+struct finding_status_change {
+    const char *from; /* canonical status name, or NULL at creation */
+    const char *to;
+    int64_t at;        /* unix seconds */
+    const char *actor; /* who made it ("tok_...", "usr_...", "system"), never NULL */
+};
+
+/* {"from", "to", "at", "actor"} */
+void finding_status_change_to_json(struct jsonw *w, const struct finding_status_change *c);
 
 #endif

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: MIT */
+/* The one storage interface. Everything above this header (api/, auth/, cmd/, jobs/) talks to
+ * the database only through these functions; no SQL and no SQLite type leaves store/, so a
+ * PostgreSQL backend can sit behind the same declarations.
+ *
+ * Two kinds of handle:
+ * - `struct store` (one per process, thread-safe): opened once, holds a pool of connections.
+ *   Unbound functions on it serve the operator and the auth layer (organizations, tokens,
+ *   health).
+ * - `struct db` (one per request, one thread): the store bound to ONE organization and to the
+ *   request's arena. Every resource function takes a `struct db`, and every query it runs is
+ *   restricted to that organization: an id of another organization's row is NOT_FOUND exactly
+ *   like a missing id, and a reference to one (a project's client_id...) is a VALIDATION_ERROR
+ *   on that field, as if it did not exist.
+ *
+ * Rules for every function here:
+ * - It is one whole transaction: it commits fully or changes nothing.
+ * - It returns 0 (or a pointer) on success, -1 (or NULL) on failure with `err` set:
+ *   NOT_FOUND, CONFLICT, VALIDATION_ERROR (with err_field entries) as documented per function,
+ *   or INTERNAL (database failure: the SQLite message is in err->cause, never in detail).
+ * - Results are allocated from the db's arena (bound functions) or the `arena` argument
+ *   (unbound functions) and stay valid until that arena is freed. Inputs are borrowed for the
+ *   duration of the call only.
+ * - Timestamps are unix seconds (int64_t). The store sets created_at/updated_at itself. */
+#ifndef VIGIL_STORE_STORE_H
+#define VIGIL_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "model/asset.h"
+#include "model/client.h"
+#include "model/finding.h"
+#include "model/org.h"
+#include "model/project.h"
+#include "model/token.h"
+
+struct arena;
+struct store;
+struct db;
+
+/* ---- Opening ---------------------------------------------------------------------------- */
+
+/* Opens the database at `url`: "sqlite:PATH", "sqlite://PATH" or a plain PATH (":memory:" is
+ * refused: each pooled connection would see its own empty database). Creates the file if
+ * needed, sets WAL, foreign_keys=ON, synchronous=FULL (an acknowledged write survives a power
+ * cut) and a busy timeout, then applies every migration not yet recorded in
+ * schema_migrations (idempotent: reopening applies nothing). Connections are opened lazily
+ * and pooled: a request holds at most one, so the pool grows to (server threads + 1) and is
+ * capped at STORE_POOL_MAX, beyond which an acquire waits. Returns NULL with INTERNAL (or
+ * VALIDATION_ERROR for an unsupported URL scheme such as postgres:// in this build). */
+struct store *store_open(const char *url, struct err *err);
+#define STORE_POOL_MAX 64
+
+/* Closes every pooled connection. All bound handles must be gone (their arenas freed).
+ * Accepts NULL. */
+void store_close(struct store *store);
+
+/* Runs a trivial query on a pooled connection, for /health. SERVICE_UNAVAILABLE if the
+ * database cannot answer. */
+int store_ping(struct store *store, struct err *err);
+
+/* Latest migration version applied (for `vigil migrate` and tests). */
+int store_schema_version(struct store *store, int *version /* out */, struct err *err);
+
+/* ---- Binding to an organization --------------------------------------------------------- */
+
+/* Returns a handle bound to org_id whose results live in `a`. Never fails and does not check
+ * that the organization exists (the auth layer found it through a token). A pooled connection
+ * is taken at the first call that needs one and given back when `a` is freed (arena_defer), so
+ * one request holds at most one connection: bind once per request. `org_id` is copied. */
+struct db *store_bind(struct store *store, const char *org_id, struct arena *a);
+
+/* Who is acting, recorded in finding status history ("tok_...", "usr_..."). Default "system".
+ * Copied. */
+void store_db_set_actor(struct db *db, const char *actor);
+
+/* The organization the handle is bound to. */
+const char *store_db_org(const struct db *db);
+
+/* ---- Lists ------------------------------------------------------------------------------ */
+
+enum store_kind {
+    STORE_CLIENTS,
+    STORE_PROJECTS,
+    STORE_ASSETS,
+    STORE_FINDINGS,
+    STORE_TOKENS,
+};
+#define STORE_KIND_COUNT 5
+
+enum store_field_type {
+    STORE_FIELD_TEXT, /* compared exactly (cwe, owasp...) */
+    STORE_FIELD_ID,   /* an id of the given prefix; a malformed value matches nothing */
+    STORE_FIELD_ENUM, /* case-insensitive input, canonical names; a bad value is an error */
+    STORE_FIELD_INT,
+    STORE_FIELD_REAL,
+    STORE_FIELD_TIME,
+    STORE_FIELD_DATE,
+};
+
+/* One row of the fixed table of list fields. The API validates query parameters against the
+ * same table the store enforces. */
+struct store_field {
+    const char *name; /* wire name: "severity", "project_id", "created_at" */
+    enum store_field_type type;
+    bool filter;                    /* allowed as ?name=a,b */
+    bool sort;                      /* allowed in ?sort=[-]name */
+    const char *id_prefix;          /* STORE_FIELD_ID: "proj_" */
+    const char *const *enum_values; /* STORE_FIELD_ENUM: canonical names */
+    int n_enum_values;
+};
+
+/* The list fields of a kind; *n receives the count. Static storage. */
+const struct store_field *store_list_fields(enum store_kind kind, size_t *n /* out */);
+/* The row named `name` (exact, lowercase), or NULL if the kind has none. */
+const struct store_field *store_list_field(enum store_kind kind, const char *name);
+
+#define STORE_PER_PAGE_DEFAULT 50
+#define STORE_PER_PAGE_MAX     100
+#define STORE_LIST_MAX_SORT    4
+#define STORE_LIST_MAX_FILTERS 12
+#define STORE_LIST_MAX_VALUES  32  /* values OR-ed within one filter */
+#define STORE_SEARCH_MAX       256 /* bytes of search text */
+
+struct store_sort {
+    const char *field; /* a sortable field of the kind */
+    bool desc;
+};
+
+struct store_filter {
+    const char *field;   /* a filterable field of the kind */
+    const char **values; /* OR-ed; 1..STORE_LIST_MAX_VALUES */
+    size_t n_values;
+};
+
+/* A list query. Zero-initialise, then set what the request asked for. Every value is bound as
+ * a parameter, never spliced into SQL; field names are checked against the fixed table. */
+struct store_list {
+    int64_t page;     /* 1-based; 0 = 1 */
+    int64_t per_page; /* 1..STORE_PER_PAGE_MAX; 0 = STORE_PER_PAGE_DEFAULT */
+    struct store_sort sort[STORE_LIST_MAX_SORT]; /* none = created_at desc; id breaks ties */
+    size_t n_sort;
+    struct store_filter filters[STORE_LIST_MAX_FILTERS]; /* AND-ed between fields */
+    size_t n_filters;
+    bool has_created_after; /* created_at > created_after */
+    int64_t created_after;
+    bool has_created_before; /* created_at < created_before */
+    int64_t created_before;
+    bool has_updated_after; /* updated_at > updated_after */
+    int64_t updated_after;
+    /* Free text, or NULL. Findings: FTS5 over title, description, remediation, endpoint, cwe,
+     * owasp (every word must match, as a prefix; operators in the text are plain words).
+     * Other kinds: case-insensitive substring of their text fields. */
+    const char *search;
+};
+
+/* One page of a list. The union member matching the kind is set. */
+struct store_page {
+    size_t n;      /* items on this page */
+    int64_t total; /* items matching the query on all pages */
+    union {
+        struct client *clients;
+        struct project *projects;
+        struct asset *assets;
+        struct finding *findings;
+        struct api_token *tokens;
+    };
+};
+
+/* Every list function raises VALIDATION_ERROR, with the field "page", "per_page", "sort",
+ * "search" or the filter's name, for: a page or per_page out of range, an unknown or disallowed
+ * field, more than the maximum number of sort keys, filters or values, a bad enum value, an
+ * over-long search. A page past the end is not an error: it is empty, with the total. */
+
+/* ---- Clients ---------------------------------------------------------------------------- */
+
+/* Updates of every kind take a decoded write (`in->present` says which fields to change: all
+ * writable bits after MODEL_CREATE/MODEL_REPLACE, some after MODEL_PATCH) and return the row as
+ * stored after the change in *out. So PUT and PATCH are both `store_*_update`. */
+
+/* Inserts; *out gets the new row (id, created_at, updated_at). */
+int store_client_create(struct db *db, const struct client *in, struct client *out /* out */,
+                        struct err *err);
+/* NOT_FOUND */
+int store_client_get(struct db *db, const char *id, struct client *out /* out */, struct err *err);
+/* NOT_FOUND; VALIDATION_ERROR if a PATCH would clear a required field. */
+int store_client_update(struct db *db, const char *id, const struct client *in,
+                        struct client *out /* out */, struct err *err);
+/* NOT_FOUND; CONFLICT while projects refer to the client (delete or detach them first). */
+int store_client_delete(struct db *db, const char *id, struct err *err);
+/* Filters: name. Sort: name, created_at, updated_at. Search: name, contact, notes. */
+int store_client_list(struct db *db, const struct store_list *q, struct store_page *page /* out */,
+                      struct err *err);
+
+/* ---- Projects --------------------------------------------------------------------------- */
+
+/* VALIDATION_ERROR on "client_id" if it names no client of this organization; on "end_date"
+ * if it is before start_date. */
+int store_project_create(struct db *db, const struct project *in, struct project *out /* out */,
+                         struct err *err);
+int store_project_get(struct db *db, const char *id, struct project *out /* out */,
+                      struct err *err);
+int store_project_update(struct db *db, const char *id, const struct project *in,
+                         struct project *out /* out */, struct err *err);
+/* NOT_FOUND; CONFLICT while the project still has findings or assets: they are evidence of
+ * work done and a cascade would destroy them silently. Archive the project instead (status
+ * archived), or delete its findings and assets first. */
+int store_project_delete(struct db *db, const char *id, struct err *err);
+/* Filters: status, client_id. Sort: name, status, start_date, end_date, created_at,
+ * updated_at. Search: name, description. */
+int store_project_list(struct db *db, const struct store_list *q, struct store_page *page /* out */,
+                       struct err *err);
+
+/* ---- Assets ----------------------------------------------------------------------------- */
+
+/* VALIDATION_ERROR on "project_id" if it names no project of this organization. */
+int store_asset_create(struct db *db, const struct asset *in, struct asset *out /* out */,
+                       struct err *err);
+int store_asset_get(struct db *db, const char *id, struct asset *out /* out */, struct err *err);
+int store_asset_update(struct db *db, const char *id, const struct asset *in,
+                       struct asset *out /* out */, struct err *err);
+/* NOT_FOUND; CONFLICT while findings refer to the asset. */
+int store_asset_delete(struct db *db, const char *id, struct err *err);
+/* Filters: project_id, type, criticality, tag (assets carrying any of the tags). Sort: type,
+ * value, criticality (by rank), created_at, updated_at. Search: value, tags.
+ * GET /projects/{id}/assets is this list with a project_id filter. */
+int store_asset_list(struct db *db, const struct store_list *q, struct store_page *page /* out */,
+                     struct err *err);
+
+/* ---- Findings --------------------------------------------------------------------------- */
+
+/* Inserts a finding. The store computes cvss_score (from cvss_vector), fingerprint,
+ * first_seen = last_seen = created_at, and records the first history entry (from NULL to the
+ * status, by the db's actor). VALIDATION_ERROR on "project_id" / "asset_id" if they name no
+ * row of this organization, or on "asset_id" if the asset belongs to another project. */
+int store_finding_create(struct db *db, const struct finding *in, struct finding *out /* out */,
+                         struct err *err);
+int store_finding_get(struct db *db, const char *id, struct finding *out /* out */,
+                      struct err *err);
+/* Applies the present fields, recomputes cvss_score and fingerprint, and records a history
+ * entry when the status changes. */
+int store_finding_update(struct db *db, const char *id, const struct finding *in,
+                         struct finding *out /* out */, struct err *err);
+/* Deletes the finding and its history. NOT_FOUND. */
+int store_finding_delete(struct db *db, const char *id, struct err *err);
+/* Filters: severity, status, confidence, project_id, asset_id, scan_id, cwe, owasp, check_id,
+ * fingerprint. Sort: severity (by rank), status, title, risk_score, cvss_score, created_at,
+ * updated_at, first_seen, last_seen. Search: FTS5 (see struct store_list). */
+int store_finding_list(struct db *db, const struct store_list *q, struct store_page *page /* out */,
+                       struct err *err);
+/* The status history of a finding, oldest first. NOT_FOUND if the finding is not visible. */
+int store_finding_history(struct db *db, const char *finding_id,
+                          struct finding_status_change **items /* out */, size_t *n /* out */,
+                          struct err *err);
+/* Deduplicating insert for scan results: if a finding of the same project has the same
+ * fingerprint, only its last_seen (and scan_id, when set) is updated and *created is false;
+ * otherwise the finding is created as by store_finding_create and *created is true. A
+ * remediated finding seen again is not reopened here (the caller decides). */
+int store_finding_record(struct db *db, const struct finding *in, struct finding *out /* out */,
+                         bool *created /* out */, struct err *err);
+
+/* ---- Idempotency keys ------------------------------------------------------------------- */
+
+enum store_idem_state {
+    STORE_IDEM_NEW,       /* key recorded as in flight: run the handler, then finish or abort */
+    STORE_IDEM_REPLAY,    /* same key and request: send the stored response (*reply) */
+    STORE_IDEM_MISMATCH,  /* same key, another request: 422 IDEMPOTENCY_KEY_REUSED */
+    STORE_IDEM_IN_FLIGHT, /* same key still being handled: 409 CONFLICT */
+};
+
+struct store_idem_reply {
+    int status;
+    const char *content_type;
+    const char *body; /* not NUL-terminated in general; len bytes */
+    size_t len;
+};
+
+#define STORE_IDEM_KEY_MAX 255
+#define STORE_IDEM_TTL     (24 * 3600) /* keys are forgotten after a day */
+#define STORE_IDEM_STALE   (10 * 60)   /* an in-flight key this old is abandoned: taken over */
+
+/* Looks up (org, key). `request_hash` identifies the request (the caller hashes method, path
+ * and body; any string up to 128 bytes). Keys older than STORE_IDEM_TTL are treated as absent
+ * and replaced. VALIDATION_ERROR on "Idempotency-Key" if key is empty or too long. */
+int store_idem_begin(struct db *db, const char *key, const char *request_hash, int64_t now,
+                     enum store_idem_state *state /* out */,
+                     struct store_idem_reply *reply /* out, set for REPLAY */, struct err *err);
+/* Stores the response of a NEW key (body copied). NOT_FOUND if the key is not in flight. */
+int store_idem_finish(struct db *db, const char *key, int status, const char *content_type,
+                      const char *body, size_t len, struct err *err);
+/* Forgets a NEW key whose handler failed (5xx), so a retry runs again. Missing key: no error. */
+int store_idem_abort(struct db *db, const char *key, struct err *err);
+/* Deletes expired keys of every organization (housekeeping); *deleted may be NULL. */
+int store_idem_purge(struct store *store, int64_t now, int64_t *deleted /* out */, struct err *err);
+
+/* ---- Organizations (unbound) ------------------------------------------------------------ */
+
+/* Creates an organization named `name` (1..MODEL_NAME_MAX, else VALIDATION_ERROR "name"). */
+int store_org_create(struct store *store, const char *name, struct arena *arena,
+                     struct org *out /* out */, struct err *err);
+/* NOT_FOUND */
+int store_org_get(struct store *store, const char *id, struct arena *arena,
+                  struct org *out /* out */, struct err *err);
+int store_org_count(struct store *store, int64_t *count /* out */, struct err *err);
+
+/* ---- API tokens (unbound) --------------------------------------------------------------- */
+
+/* Inserts t as given (the caller sets id "tok_...", org_id, name, scopes, token_prefix, digest,
+ * created_at, expires_at, created_by; last_used_at and revoked_at are stored as given, normally
+ * 0). NOT_FOUND if the organization does not exist; CONFLICT if the id or digest is taken. */
+int store_token_insert(struct store *store, const struct api_token *t, struct err *err);
+/* The token whose digest is `digest`, whatever its state (the caller checks revoked_at and
+ * expires_at, e.g. with api_token_is_active). One lookup on a unique index. NOT_FOUND. */
+int store_token_find_by_digest(struct store *store,
+                               const unsigned char digest[API_TOKEN_DIGEST_LEN],
+                               struct arena *arena, struct api_token *out /* out */,
+                               struct err *err);
+/* NOT_FOUND, also when the token belongs to another organization. */
+int store_token_get(struct store *store, const char *org_id, const char *id, struct arena *arena,
+                    struct api_token *out /* out */, struct err *err);
+/* The organization's tokens, newest first; q may be NULL (first page, default size). Only
+ * page and per_page of q are used. */
+int store_token_list(struct store *store, const char *org_id, const struct store_list *q,
+                     struct arena *arena, struct store_page *page /* out, .tokens */,
+                     struct err *err);
+/* Sets revoked_at = now. NOT_FOUND (also for another organization's token); revoking a revoked
+ * token keeps the first revoked_at and succeeds. */
+int store_token_revoke(struct store *store, const char *org_id, const char *id, int64_t now,
+                       struct err *err);
+/* Records a use: writes last_used_at = now only if the stored value is older than
+ * STORE_TOKEN_TOUCH_INTERVAL seconds, so authenticating a burst of requests costs one write a
+ * minute per token rather than one per request. A missing token is not an error. */
+int store_token_touch(struct store *store, const char *id, int64_t now, struct err *err);
+#define STORE_TOKEN_TOUCH_INTERVAL 60
+
+/* ---- Fault injection (tests) ------------------------------------------------------------ */
+
+/* Makes the n-th store call from now (1 = the next one) fail with INTERNAL before touching the
+ * database, once; 0 disarms. Counts every public function that runs a transaction. Process
+ * wide; for tests only. */
+void store_fault_arm(long n);
+/* Number of store calls counted since the last store_fault_arm (to size a sweep). */
+long store_fault_calls(void);
+
+#endif
