@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Static checks: formatting, banned functions, cppcheck, and the OpenAPI document's lint.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+status=0
+
+echo "lint: clang-format"
+files=$(git ls-files '*.c' '*.h')
+if ! clang-format --dry-run -Werror $files; then
+  echo "lint: run 'make format'" >&2
+  status=1
+fi
+
+echo "lint: banned functions"
+if grep -nE '\b(sprintf|strcpy|strcat|strncat|strtok|gets|atoi|alloca)\s*\(' $(git ls-files 'src/*.c' 'src/*.h') \
+   | grep -v 'snprintf\|vsnprintf'; then
+  echo "lint: banned function used (see STYLE.md section 8)" >&2
+  status=1
+fi
+
+echo "lint: cppcheck"
+if ! cppcheck -q --error-exitcode=1 --enable=warning,portability --std=c11 \
+     --suppress=missingIncludeSystem --inline-suppr -I src src; then
+  status=1
+fi
+
+echo "lint: OpenAPI"
+if ! npx --yes @redocly/cli@2.77.0 lint --format=stylish docs/openapi.yaml; then
+  status=1
+fi
+exit $status
