@@ -35,8 +35,8 @@ struct report_input {
     size_t endpoints_discovered;
     size_t endpoints_tested;
     size_t requests_sent;
-    bool incomplete;         /* the scan stopped early (budget, max_requests, cancel) */
-    const char *stop_reason; /* why, when incomplete */
+    bool incomplete;               /* the scan stopped early (budget, max_requests, cancel) */
+    const char *stop_reason;       /* why, when incomplete */
     const char *const *checks_run; /* check ids, may be NULL */
     size_t n_checks_run;
     const struct finding *findings;
@@ -46,11 +46,21 @@ struct report_input {
 /* "json", "sarif", "markdown" (or "md"), "html", "junit", "csv" -> format. 0 or -1. */
 int report_format_parse(const char *name, enum report_format *out);
 const char *report_format_name(enum report_format f);
-const char *report_content_type(enum report_format f); /* "application/sarif+json" ... */
+const char *report_content_type(enum report_format f);   /* "application/sarif+json" ... */
 const char *report_file_extension(enum report_format f); /* "sarif" */
 
 /* Appends the rendered report to out. Raises PAYLOAD_TOO_LARGE if out's cap is hit. */
 int report_render(enum report_format f, const struct report_input *in, struct buf *out,
                   struct err *err);
+
+/* Appends the len bytes at s to out as HTML/XML 1.0 text that is safe both between tags and
+ * inside a quoted attribute value: & < > " ' become &amp; &lt; &gt; &quot; &#39;; every invalid
+ * UTF-8 byte, and every code point XML 1.0 forbids (C0 controls except TAB/LF/CR, DEL,
+ * U+FFFE, U+FFFF), becomes U+FFFD. So the output holds no markup and never ends a tag, a comment
+ * or an attribute, whatever the input. Returns 0, or -1 if out's cap was hit (out->overflow). */
+int report_html_escape(struct buf *out, const char *s, size_t len);
+
+/* Where users learn about the tool (SARIF tool.driver.informationUri). */
+#define REPORT_TOOL_URI "https://github.com/vigil-security/vigil"
 
 #endif

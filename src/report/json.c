@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/* The full JSON report: scan metadata, a severity summary and every finding with every field,
+ * in report order. It is the machine-readable record of a scan, so absent values are written
+ * as null rather than left out and the shape does not depend on the data. Written with the
+ * streaming writer, which always emits valid UTF-8. */
+#include "report/report_int.h"
+
+#include "core/arena.h"
+#include "core/jsonw.h"
+
+/* Bumped when a field changes meaning or disappears (adding fields does not bump it). */
+#define REPORT_JSON_SCHEMA_VERSION 1
+
+static void
+json_time(struct jsonw *w, const char *key, int64_t t)
+{
+    char when[21];
+
+    jsonw_kstr(w, key, report_time(t, when));
+}
+
+static void
+json_scan(struct jsonw *w, const struct report_input *in)
+{
+    jsonw_key(w, "scan");
+    jsonw_obj_open(w);
+    jsonw_kstr(w, "id", in->scan_id);
+    jsonw_kstr(w, "target", in->target);
+    jsonw_kstr(w, "spec_title", in->spec_title);
+    json_time(w, "started_at", in->started_at);
+    json_time(w, "finished_at", in->finished_at);
+    if (in->started_at > 0 && in->finished_at >= in->started_at)
+        jsonw_kint(w, "duration_seconds", in->finished_at - in->started_at);
+    else
+        jsonw_knull(w, "duration_seconds");
+    jsonw_kint(w, "endpoints_discovered", (long long)in->endpoints_discovered);
+    jsonw_kint(w, "endpoints_tested", (long long)in->endpoints_tested);
+    jsonw_kint(w, "requests_sent", (long long)in->requests_sent);
+    jsonw_kbool(w, "incomplete", in->incomplete);
+    jsonw_kstr(w, "stop_reason", in->incomplete ? in->stop_reason : NULL);
+    jsonw_key(w, "checks_run");
+    jsonw_arr_open(w);
+    for (size_t i = 0; i < in->n_checks_run; i++)
+        jsonw_str(w, in->checks_run[i]);
+    jsonw_arr_close(w);
+    jsonw_obj_close(w);
+}
+
+static void
+json_summary(struct jsonw *w, const struct report_input *in)
+{
+    size_t counts[SEVERITY_COUNT];
+
+    report_count_severities(in, counts);
+    jsonw_key(w, "summary");
+    jsonw_obj_open(w);
+    jsonw_kint(w, "total", (long long)in->n_findings);
+    jsonw_key(w, "by_severity");
+    jsonw_obj_open(w);
+    for (int s = SEVERITY_CRITICAL; s >= SEVERITY_INFO; s--)
+        jsonw_kint(w, severity_name((enum severity)s), (long long)counts[s]);
+    jsonw_obj_close(w);
+    jsonw_obj_close(w);
+}
+
+static void
+json_finding(struct jsonw *w, const struct finding *f)
+{
+    jsonw_obj_open(w);
+    jsonw_kstr(w, "id", f->id);
+    jsonw_kstr(w, "org_id", f->org_id);
+    jsonw_kstr(w, "project_id", f->project_id);
+    jsonw_kstr(w, "asset_id", f->asset_id);
+    jsonw_kstr(w, "scan_id", f->scan_id);
+    jsonw_kstr(w, "check_id", f->check_id);
+    jsonw_kstr(w, "title", f->title);
+    jsonw_kstr(w, "severity", severity_name(f->severity));
+    jsonw_kstr(w, "status", finding_status_name(f->status));
+    jsonw_kstr(w, "confidence", confidence_name(f->confidence));
+    jsonw_kstr(w, "description", f->description);
+    jsonw_kstr(w, "remediation", f->remediation);
+    jsonw_kstr(w, "cvss_vector", f->cvss_vector);
+    if (f->cvss_score >= 0)
+        jsonw_kdouble(w, "cvss_score", f->cvss_score);
+    else
+        jsonw_knull(w, "cvss_score");
+    jsonw_kstr(w, "cwe", f->cwe);
+    jsonw_kstr(w, "owasp", f->owasp);
+    jsonw_kstr(w, "endpoint", f->endpoint);
+    jsonw_kint(w, "risk_score", f->risk_score);
+    jsonw_key(w, "evidence");
+    jsonw_obj_open(w);
+    jsonw_kstr(w, "request", f->evidence.request);
+    jsonw_kstr(w, "response", f->evidence.response);
+    jsonw_kstr(w, "notes", f->evidence.notes);
+    jsonw_obj_close(w);
+    jsonw_key(w, "references");
+    jsonw_arr_open(w);
+    for (size_t i = 0; i < f->n_references; i++)
+        jsonw_str(w, f->references[i]);
+    jsonw_arr_close(w);
+    jsonw_kstr(w, "fingerprint", f->fingerprint);
+    json_time(w, "first_seen", f->first_seen);
+    json_time(w, "last_seen", f->last_seen);
+    json_time(w, "created_at", f->created_at);
+    json_time(w, "updated_at", f->updated_at);
+    jsonw_obj_close(w);
+}
+
+void
+report_render_json(const struct report_input *in, struct buf *out)
+{
+    struct arena *arena = arena_new();
+    const struct finding **sorted = report_sorted_findings(in, arena);
+    struct jsonw w;
+
+    jsonw_init(&w, out);
+    jsonw_obj_open(&w);
+    jsonw_kint(&w, "schema_version", REPORT_JSON_SCHEMA_VERSION);
+    jsonw_kstr(&w, "title", in->title);
+    jsonw_key(&w, "tool");
+    jsonw_obj_open(&w);
+    jsonw_kstr(&w, "name", "vigil");
+    jsonw_kstr(&w, "version", report_tool_version(in));
+    jsonw_obj_close(&w);
+    json_scan(&w, in);
+    json_summary(&w, in);
+    jsonw_key(&w, "findings");
+    jsonw_arr_open(&w);
+    for (size_t i = 0; i < in->n_findings; i++)
+        json_finding(&w, sorted[i]);
+    jsonw_arr_close(&w);
+    jsonw_obj_close(&w);
+    buf_putc(out, '\n');
+    arena_free(arena);
+}
