@@ -78,7 +78,11 @@ struct scan_check {
     enum severity severity;
     const char *remediation;
     const char *references; /* space-separated URLs */
-    /* Called once per operation after its baseline answered; may be NULL. */
+    /* Called once per operation after its baseline answered; may be NULL. Destructive
+     * operations (op->destructive) come last, after every other probe finished: their baseline
+     * targets a resource the scan created for that operation alone and is NOT sent by the engine
+     * (baseline_status 0), so a check may still use the resource; a destructive operation with
+     * no such resource is skipped unless allow_destructive. */
     void (*on_operation)(struct scan *scan, const struct scan_check *check,
                          const struct scan_op *op);
     /* Called once per scan after all baselines; may be NULL. */
@@ -141,6 +145,8 @@ bool scan_oob_hit(struct scan *scan, const char *tag);
 /* Credentials of an identity as the engine sends them ("Bearer xyz"), for JWT checks. NULL if
  * none. */
 const char *scan_identity_token(struct scan *scan, enum scan_identity identity);
+/* The header an identity's credentials go in ("Authorization", "X-API-Key"). NULL if none. */
+const char *scan_identity_header(struct scan *scan, enum scan_identity identity);
 /* The scan options (for allow_destructive etc.). */
 const struct scan_options *scan_options_of(const struct scan *scan);
 

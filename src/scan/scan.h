@@ -91,6 +91,9 @@ struct scan_result {
     int64_t finished_at;
     bool incomplete;         /* stopped by budget, max_requests or cancel */
     const char *stop_reason; /* why, when incomplete */
+    const char *target;      /* the base URL actually scanned (target + spec base path) */
+    const char **created_resources; /* "POST /users -> 42": what the scan created */
+    size_t n_created_resources;
 };
 
 /* Runs a whole scan. Returns 0 with *result filled (also for an incomplete scan), or -1 with err
