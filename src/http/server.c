@@ -1,0 +1,562 @@
+/* SPDX-License-Identifier: MIT */
+/* libmicrohttpd glue: one epoll thread pool, and the request lifecycle on top of it. The raw
+ * request line arrives in the URI-log callback, which creates the `struct req` and its arena;
+ * the first access-handler call routes and checks the framing and runs the `before` hook; the
+ * next calls stream the body into a capped buffer; the last one runs the handler and queues
+ * the response; the completed callback writes the access log line and frees the request.
+ * Invariant: a response is queued on the first access-handler call only when we refuse a body
+ * we will not read (queuing there turns keep-alive off). */
+#include "http/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/arena.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "core/xalloc.h"
+#include "http/http_int.h"
+
+#define SERVER_CONN_LIMIT_DEFAULT 1000
+#define SERVER_TIMEOUT_DEFAULT_S  30
+/* A body past its cap is read and dropped so the 413 can still be sent; a peer that keeps
+ * sending past this much more is cut off instead. */
+#define SERVER_DISCARD_MAX ((size_t)8 << 20)
+
+enum req_stage { STAGE_NEW, STAGE_BODY, STAGE_DONE };
+
+/* Owner: whoever called http_server_start, until http_server_stop. */
+struct http_server {
+    struct MHD_Daemon *daemon;
+    struct router *router;
+    struct http_hooks hooks;
+    void *app;
+    size_t body_max;
+    size_t resp_max;
+    uint16_t port;
+    atomic_bool draining;
+    atomic_long inflight; /* requests between the request line and completion */
+};
+
+/* ---------------------------------------------------------------------------------------- */
+/* Helpers */
+
+static bool
+parse_method(const char *text, enum http_method *out)
+{
+    int m;
+
+    for (m = 0; m < HTTP_METHOD_COUNT; m++) {
+        if (strcmp(text, http_method_name((enum http_method)m)) == 0) {
+            *out = (enum http_method)m;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void
+client_address(struct MHD_Connection *conn, char *out, size_t size)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = info ? info->client_addr : NULL;
+
+    out[0] = '\0';
+    if (!sa)
+        return;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)size);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)size);
+}
+
+static void
+answer_problem(struct req *req, enum err_code code, const char *detail)
+{
+    struct err err = {0};
+
+    err_raise(&err, __func__, code, "%s", detail);
+    resp_problem(req, &err);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Lifecycle steps */
+
+/* The request line arrived: create the request (MHD passes the result to every later call). */
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct http_server *s = cls;
+    struct req *req = xmalloc(sizeof(*req));
+    const char *query = strchr(uri, '?');
+    size_t path_len = query ? (size_t)(query - uri) : strlen(uri);
+
+    req_init(req, s->resp_max);
+    req->start_ns = clock_mono_ns();
+    req->server = s;
+    req->conn = conn;
+    req->app = s->app;
+    req->stage = STAGE_NEW;
+    req->method_text = "?";
+    req->path = arena_strndup(req->arena, uri, path_len);
+    if (query)
+        req->raw_query = arena_strndup(req->arena, query + 1, strcspn(query + 1, "#"));
+    client_address(conn, req->client_addr, sizeof(req->client_addr));
+    atomic_fetch_add(&s->inflight, 1);
+    return req;
+}
+
+/* Decides what the Content-Length / Transfer-Encoding announce; answers 413 if it is too much. */
+static void
+check_framing(struct http_server *s, struct req *req)
+{
+    const char *length = req_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *encoding = req_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    size_t limit =
+        req->route->body_limit == HTTP_BODY_DEFAULT ? s->body_max : req->route->body_limit;
+    long long announced = 0;
+    char detail[128];
+
+    req->body_limit = limit;
+    buf_init(&req->body, limit);
+    if (encoding && !str_eq_ci(encoding, "identity")) {
+        req->body_announced = true;
+        announced = -1; /* unknown until streamed */
+    } else if (length && str_to_ll(length, 0, (long long)1 << 62, &announced) == 0) {
+        req->body_announced = announced > 0;
+    } else if (length) {
+        req->body_announced = true; /* MHD rejects a bad length itself; be safe */
+        announced = -1;
+    }
+    if (!req->body_announced)
+        return;
+    if (limit == 0) {
+        answer_problem(req, ERR_PAYLOAD_TOO_LARGE, "This endpoint accepts no request body.");
+    } else if (announced > 0 && (unsigned long long)announced > limit) {
+        snprintf(detail, sizeof(detail), "The request body exceeds the limit of %zu bytes.", limit);
+        answer_problem(req, ERR_PAYLOAD_TOO_LARGE, detail);
+    }
+}
+
+static void
+check_media_type(struct req *req)
+{
+    if (!req->body_announced || (req->route->flags & HTTP_ROUTE_ANY_MEDIA_TYPE))
+        return;
+    if (req->method != HTTP_POST && req->method != HTTP_PUT && req->method != HTTP_PATCH)
+        return;
+    if (http_media_type_ok(req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE), req->method))
+        return;
+    answer_problem(req, ERR_UNSUPPORTED_MEDIA_TYPE,
+                   req->method == HTTP_PATCH ? "The request body must be application/json or "
+                                               "application/merge-patch+json."
+                                             : "The request body must be application/json.");
+}
+
+/* Runs a before-style hook; leaves a response ready unless the request may go on. */
+static void
+run_hook(struct req *req, int (*hook)(struct req *, struct err *))
+{
+    struct err err = {0};
+    int rc;
+
+    if (!hook || req->responded)
+        return;
+    rc = hook(req, &err);
+    if (rc < 0) {
+        if (!err_is_set(&err))
+            err_internal(&err, "hook failed without an error");
+        resp_problem(req, &err);
+    } else if (rc > 0 && !req->responded) {
+        err_internal(&err, "hook answered without a response");
+        resp_problem(req, &err);
+    }
+}
+
+/* First access-handler call: headers are in, the body (if any) is not. */
+static void
+req_begin(struct http_server *s, struct req *req, const char *method)
+{
+    const char *client_id = req_header(req, "X-Request-Id");
+    struct router_match match;
+    enum router_result result;
+    bool known;
+    struct err err = {0};
+
+    req->method_text = arena_strdup(req->arena, method);
+    if (http_request_id_valid(client_id))
+        str_copy(req->request_id, client_id, sizeof(req->request_id));
+    else
+        id_generate("req_", req->request_id, sizeof(req->request_id));
+    known = parse_method(method, &req->method);
+
+    if (atomic_load(&s->draining)) {
+        req->close = true;
+        answer_problem(req, ERR_SERVICE_UNAVAILABLE, "The server is shutting down.");
+        return;
+    }
+    result = router_match(s->router, known ? req->method : HTTP_GET, req->path, strlen(req->path),
+                          req->arena, &match);
+    if (result == ROUTER_NOT_FOUND) {
+        answer_problem(req, ERR_NOT_FOUND, "No resource exists at this path.");
+        return;
+    }
+    if (!known || result == ROUTER_METHOD_NOT_ALLOWED) {
+        resp_header(req, "Allow", router_allow_header(match.allowed, req->arena));
+        if (known && req->method == HTTP_OPTIONS) {
+            resp_empty(req, 204);
+        } else {
+            char detail[128];
+
+            snprintf(detail, sizeof(detail), "This resource does not support %.16s.", method);
+            answer_problem(req, ERR_METHOD_NOT_ALLOWED, detail);
+        }
+        return;
+    }
+    req->route = match.route;
+    req->n_params = match.n_params;
+    memcpy(req->params, match.params, sizeof(match.params));
+    if (http_query_parse(req->raw_query, strlen(req->raw_query), req->arena, &req->query,
+                         &req->n_query, &err)) {
+        resp_problem(req, &err);
+        return;
+    }
+    check_framing(s, req);
+    if (!req->responded)
+        check_media_type(req);
+    run_hook(req, s->hooks.before);
+}
+
+/* Last access-handler call: the whole body is in. */
+static void
+req_run(struct http_server *s, struct req *req)
+{
+    struct err err = {0};
+
+    run_hook(req, s->hooks.before_handler);
+    if (req->responded)
+        return;
+    req->handler_ran = true;
+    if (req->route->handler(req, &err) != 0) {
+        if (!err_is_set(&err))
+            err_internal(&err, "handler failed without an error");
+        resp_problem(req, &err);
+    } else if (!req->responded) {
+        err_internal(&err, "handler returned 0 without a response");
+        resp_problem(req, &err);
+    }
+}
+
+static void
+apply_etag(struct req *req)
+{
+    char etag[48];
+
+    if (!req->etag || req->status != 200 || (req->method != HTTP_GET && req->method != HTTP_HEAD))
+        return;
+    http_etag_compute(req->out.data ? req->out.data : "", req->out.len, etag, sizeof(etag));
+    resp_header(req, "ETag", etag);
+    if (http_etag_matches(req_header(req, MHD_HTTP_HEADER_IF_NONE_MATCH), etag)) {
+        req->status = 304;
+        buf_reset(&req->out);
+    }
+}
+
+/* Turns the finished response state into a queued libmicrohttpd response. */
+static enum MHD_Result
+req_finish(struct http_server *s, struct req *req)
+{
+    struct MHD_Response *response;
+    enum MHD_Result ret;
+    size_t len, i;
+    char *data;
+
+    req->stage = STAGE_DONE;
+    if (!req->responded) {
+        struct err err = {0};
+
+        err_internal(&err, "request finished without a response");
+        resp_problem(req, &err);
+    }
+    apply_etag(req);
+    if (s->hooks.after)
+        s->hooks.after(req);
+    data = buf_take(&req->out, &len);
+    req->bytes_sent = len;
+    response = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!response) {
+        free(data);
+        return MHD_NO;
+    }
+    MHD_add_response_header(response, "X-Request-Id", req->request_id);
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type);
+    MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+    if (!resp_header_get(req, MHD_HTTP_HEADER_CACHE_CONTROL))
+        MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    for (i = 0; i < req->n_headers; i++)
+        MHD_add_response_header(response, req->headers[i].name, req->headers[i].value);
+    if (req->close)
+        MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
+    ret = MHD_queue_response(req->conn, (unsigned)req->status, response);
+    MHD_destroy_response(response);
+    if (ret != MHD_YES)
+        log_msg(LOG_WARN, "http: could not queue a %d response for %s", req->status,
+                req->request_id);
+    return ret;
+}
+
+static enum MHD_Result
+on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+          const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+    struct http_server *s = cls;
+    struct req *req = *con_cls;
+
+    (void)version;
+    if (!req) {
+        /* The URI-log callback always runs first; this is only a safety net. */
+        req = on_uri(s, url, conn);
+        *con_cls = req;
+    }
+    switch (req->stage) {
+    case STAGE_NEW:
+        req->stage = STAGE_BODY;
+        req_begin(s, req, method);
+        /* Refusing an announced body: answer now rather than read it. Otherwise wait for the
+         * next call, also without a body, so keep-alive stays on. */
+        if (req->responded && req->body_announced)
+            return req_finish(s, req);
+        return MHD_YES;
+    case STAGE_BODY:
+        if (*upload_data_size) {
+            size_t n = *upload_data_size;
+
+            *upload_data_size = 0;
+            if (req->responded) {
+                req->discarded += n;
+                return req->discarded > SERVER_DISCARD_MAX ? MHD_NO : MHD_YES;
+            }
+            if (buf_append(&req->body, upload_data, n)) {
+                char detail[128];
+
+                snprintf(detail, sizeof(detail), "The request body exceeds the limit of %zu bytes.",
+                         req->body_limit);
+                answer_problem(req, ERR_PAYLOAD_TOO_LARGE, detail);
+                req->discarded = n;
+            }
+            return MHD_YES;
+        }
+        if (!req->responded)
+            req_run(s, req);
+        return req_finish(s, req);
+    default:
+        return MHD_NO;
+    }
+}
+
+static const char *
+termination_name(enum MHD_RequestTerminationCode toe)
+{
+    switch (toe) {
+    case MHD_REQUEST_TERMINATED_COMPLETED_OK:
+        return NULL;
+    case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
+        return "timeout";
+    case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
+        return "shutdown";
+    case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
+        return "client_abort";
+    case MHD_REQUEST_TERMINATED_READ_ERROR:
+        return "read_error";
+    default:
+        return "error";
+    }
+}
+
+/* One access-log line per request, then the request and its arena are gone. */
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+    struct http_server *s = cls;
+    struct req *req = *con_cls;
+    struct log_line line;
+    const char *terminated = termination_name(toe);
+
+    (void)conn;
+    if (!req)
+        return;
+    *con_cls = NULL;
+    log_begin(&line, LOG_INFO, "request");
+    if (line.enabled) {
+        jsonw_kstr(&line.w, "request_id", req->request_id);
+        jsonw_kstr(&line.w, "method", req->method_text);
+        jsonw_kstr(&line.w, "path", req->path);
+        jsonw_kint(&line.w, "status", req->stage == STAGE_DONE ? req->status : 0);
+        jsonw_kint(&line.w, "bytes", (long long)req->bytes_sent);
+        jsonw_kdouble(&line.w, "duration_ms",
+                      (double)((clock_mono_ns() - req->start_ns) / 1000) / 1000.0);
+        jsonw_kstr(&line.w, "client", req->client_addr);
+        if (req->log_actor)
+            jsonw_kstr(&line.w, "actor", req->log_actor);
+        if (terminated)
+            jsonw_kstr(&line.w, "terminated", terminated);
+    }
+    log_end(&line);
+    req_cleanup(req);
+    free(req);
+    atomic_fetch_sub(&s->inflight, 1);
+}
+
+/* The raw URI is what we route on (see on_uri), so libmicrohttpd's own decoding is skipped. */
+static size_t
+on_unescape(void *cls, struct MHD_Connection *conn, char *uri)
+{
+    (void)cls;
+    (void)conn;
+    return strlen(uri);
+}
+
+__attribute__((format(printf, 2, 0))) static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char text[512];
+    size_t len;
+
+    (void)cls;
+    vsnprintf(text, sizeof(text), fmt, ap);
+    len = strlen(text);
+    while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+        text[--len] = '\0';
+    log_msg(LOG_WARN, "libmicrohttpd: %s", text);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Public */
+
+static int
+resolve(const char *host, uint16_t port, struct sockaddr_storage *out, socklen_t *out_len,
+        struct err *err)
+{
+    struct addrinfo hints = {0}, *res = NULL;
+    int rc;
+
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    rc = getaddrinfo(host, NULL, &hints, &res);
+    if (rc != 0 || !res)
+        return err_internal(err, "cannot resolve listen address %s: %s", host, gai_strerror(rc));
+    memcpy(out, res->ai_addr, res->ai_addrlen);
+    *out_len = res->ai_addrlen;
+    freeaddrinfo(res);
+    if (out->ss_family == AF_INET)
+        ((struct sockaddr_in *)(void *)out)->sin_port = htons(port);
+    else if (out->ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)(void *)out)->sin6_port = htons(port);
+    else
+        return err_internal(err, "listen address %s is neither IPv4 nor IPv6", host);
+    return 0;
+}
+
+struct http_server *
+http_server_start(const struct http_server_config *cfg, struct err *err)
+{
+    const char *host = cfg->host ? cfg->host : "127.0.0.1";
+    struct sockaddr_storage addr;
+    socklen_t addr_len = 0;
+    struct http_server *s;
+    const union MHD_DaemonInfo *info;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    unsigned threads = cfg->threads;
+    long cores;
+
+    if (resolve(host, cfg->port, &addr, &addr_len, err))
+        return NULL;
+    s = xcalloc(1, sizeof(*s));
+    s->router = router_new(cfg->routes, cfg->n_routes, err);
+    if (!s->router) {
+        free(s);
+        return NULL;
+    }
+    s->hooks = cfg->hooks;
+    s->app = cfg->app;
+    s->body_max = cfg->body_max ? cfg->body_max : HTTP_BODY_MAX_DEFAULT;
+    s->resp_max = cfg->resp_max ? cfg->resp_max : HTTP_RESP_MAX_DEFAULT;
+    atomic_init(&s->draining, false);
+    atomic_init(&s->inflight, 0);
+    if (threads == 0) {
+        cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cores > 0 ? (unsigned)cores : 2;
+    }
+    /* A pool of one is no pool, and epoll without a pool stalls at >= 128 connections. */
+    if (threads < 2)
+        threads = 2;
+    if (addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    s->daemon =
+        MHD_start_daemon(flags, cfg->port, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER,
+                         on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
+                         (unsigned)(cfg->timeout_s ? cfg->timeout_s : SERVER_TIMEOUT_DEFAULT_S),
+                         MHD_OPTION_CONNECTION_LIMIT,
+                         (unsigned)(cfg->conn_limit ? cfg->conn_limit : SERVER_CONN_LIMIT_DEFAULT),
+                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_URI_LOG_CALLBACK,
+                         on_uri, s, MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, NULL,
+                         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    (void)addr_len;
+    if (!s->daemon) {
+        err_internal(err, "cannot listen on %s:%u: %s", host, (unsigned)cfg->port, strerror(errno));
+        router_free(s->router);
+        free(s);
+        return NULL;
+    }
+    info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : cfg->port;
+    return s;
+}
+
+uint16_t
+http_server_port(const struct http_server *s)
+{
+    return s->port;
+}
+
+void
+http_server_drain(struct http_server *s, int timeout_ms)
+{
+    int64_t deadline;
+    struct timespec pause = {0, 5 * 1000 * 1000};
+
+    if (!s)
+        return;
+    atomic_store(&s->draining, true);
+    deadline = clock_mono_ns() + (int64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000;
+    while (atomic_load(&s->inflight) > 0 && clock_mono_ns() < deadline)
+        nanosleep(&pause, NULL);
+}
+
+void
+http_server_stop(struct http_server *s)
+{
+    if (!s)
+        return;
+    MHD_stop_daemon(s->daemon);
+    router_free(s->router);
+    free(s);
+}
