@@ -24,32 +24,36 @@ struct spec_param {
 };
 
 struct spec_operation {
-    const char *method;       /* upper case: "GET" */
-    const char *path;         /* template as written: "/users/{id}" */
-    const char *operation_id; /* may be NULL */
-    const char *summary;      /* may be NULL */
+    const char *method;        /* upper case: "GET" */
+    const char *path;          /* template as written: "/users/{id}" */
+    const char *operation_id;  /* may be NULL */
+    const char *summary;       /* may be NULL */
     struct spec_param *params; /* path-item and operation parameters merged */
     size_t n_params;
     const char *body_content_type; /* "application/json", or NULL if no body */
     json_t *body_schema;           /* resolved, or NULL */
     json_t *body_example;          /* media-type example, or NULL */
     bool body_required;
-    bool secured;        /* an effective security requirement is non-empty */
-    json_t *responses;   /* resolved responses object (status -> response), or NULL */
-    json_t *links;       /* merged OpenAPI links of its responses, or NULL */
-    json_t *operation;   /* the resolved operation object itself */
+    bool secured;      /* an effective security requirement is non-empty */
+    json_t *responses; /* resolved responses object (status -> response), or NULL */
+    json_t *links;     /* merged OpenAPI links of its responses, or NULL */
+    json_t *operation; /* the resolved operation object itself */
 };
 
 struct spec {
-    int major;                /* 2 (Swagger) or 3 (OpenAPI) */
-    const char *version;      /* "3.1.0", "2.0" */
-    const char *title;        /* info.title or NULL */
-    const char *server_url;   /* servers[0].url or scheme://host+basePath, may be NULL */
-    const char *base_path;    /* path part of server_url, "" when none */
+    int major;              /* 2 (Swagger) or 3 (OpenAPI) */
+    const char *version;    /* "3.1.0", "2.0" */
+    const char *title;      /* info.title or NULL */
+    const char *server_url; /* servers[0].url or scheme://host+basePath, may be NULL */
+    const char *base_path;  /* path part of server_url, "" when none */
     struct spec_operation *ops;
     size_t n_ops;
     json_t *root;             /* the whole document, $refs resolved */
     json_t *security_schemes; /* components.securitySchemes / securityDefinitions, or NULL */
+    /* Added: what the loader skipped or did not follow (malformed parameters, external $refs,
+     * cut $ref chains...), one sentence each, in document order. */
+    const char **warnings;
+    size_t n_warnings;
 };
 
 /* Parses a document from memory. The format is detected (JSON if it parses as JSON, else YAML).
@@ -58,6 +62,9 @@ struct spec {
 struct spec *spec_load_buffer(const char *data, size_t len, const char *origin, struct err *err);
 /* Reads a file (capped at SPEC_MAX_BYTES) and parses it as above. */
 struct spec *spec_load_file(const char *path, struct err *err);
+/* Added: loads an already parsed document (an inline `spec` in an API request). `doc` is
+ * borrowed: the spec keeps its own resolved copy. Raises as spec_load_buffer. */
+struct spec *spec_load_json(json_t *doc, const char *origin, struct err *err);
 void spec_free(struct spec *spec); /* accepts NULL */
 
 #define SPEC_MAX_BYTES (32u * 1024 * 1024)
