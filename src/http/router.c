@@ -243,7 +243,7 @@ router_match(const struct router *router, enum http_method method, const char *p
     if (len == 0 || path[0] != '/' || (unsigned)method >= HTTP_METHOD_COUNT)
         return ROUTER_NOT_FOUND;
     /* One trailing slash is tolerated: "/a/b/" is "/a/b". */
-    if (len > 1 && path[len - 1] == '/')
+    if (len > 1 && path[len - 1] == '/' && path[len - 2] != '/')
         len--;
     pos = 1;
     while (pos < len) {
