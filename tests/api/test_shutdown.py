@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: MIT
+"""Graceful shutdown: SIGTERM lets the request in flight finish, exits 0, and the database
+is left consistent for the next start."""
+import signal
+import socket
+import time
+
+from conftest import Server, Api
+
+
+def test_sigterm_finishes_in_flight_request_and_exits_zero(tmp_path):
+    srv = Server(str(tmp_path))
+    token = srv.token
+    body = b'{"name": "slow upload"}'
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    head = (f"POST /api/v1/clients HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+    s.sendall(head + body[:5])
+    time.sleep(0.3)
+    srv.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    s.sendall(body[5:])
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    assert data.startswith(b"HTTP/1.1 201"), data[:200]
+    assert srv.proc.wait(timeout=20) == 0
+    srv.log.close()
+    assert "stopped cleanly" in open(srv.log_path).read()
+
+
+def test_restart_keeps_data_and_does_not_reissue_admin_token(tmp_path):
+    srv = Server(str(tmp_path))
+    api = Api(srv)
+    cid = api.post("/api/v1/clients", {"name": "durable"}).json()["data"]["id"]
+    assert srv.stop() == 0
+    # Second start on the same database: no new token is printed, the data is there.
+    import subprocess
+    from conftest import VIGIL_BIN, free_port
+    port = free_port()
+    proc = subprocess.Popen([VIGIL_BIN, "serve", "--listen", f"127.0.0.1:{port}",
+                             "--database", f"sqlite:{srv.db}"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        import requests
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                r = requests.get(f"http://127.0.0.1:{port}/api/v1/clients/{cid}",
+                                 headers={"Authorization": f"Bearer {srv.token}"}, timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        assert r.status_code == 200 and r.json()["data"]["name"] == "durable"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    assert "vgl_live_" not in out
