@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/* A small libmicrohttpd server on 127.0.0.1 (ephemeral port, a thread per connection) for the
+ * engine's unit tests: a users collection (create, read, delete), a slow endpoint, a large one,
+ * login and OAuth2 token endpoints, and counters the tests assert on (requests seen, most in
+ * flight at once, the last Authorization header and path). Header-only: one test file uses it. */
+#ifndef VIGIL_TEST_SCAN_SERVER_H
+#define VIGIL_TEST_SCAN_SERVER_H
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct test_server {
+    struct MHD_Daemon *daemon;
+    unsigned port;
+    char base[64];
+    atomic_int requests;
+    atomic_int inflight;
+    atomic_int max_inflight;
+    atomic_int next_id;
+    atomic_int deletes;
+    pthread_mutex_t lock;
+    char last_auth[512];
+    char last_path[512];
+    char last_body[2048];
+    int users[64]; /* ids that exist */
+    int n_users;
+};
+
+struct ts_conn {
+    char body[8192];
+    size_t len;
+    bool counted;
+};
+
+static void
+ts_sleep_ms(long ms)
+{
+    struct timespec t = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+
+    nanosleep(&t, NULL);
+}
+
+static enum MHD_Result
+ts_reply(struct MHD_Connection *c, unsigned status, const char *type, const char *body, size_t len)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result ret;
+
+    MHD_add_response_header(r, "Content-Type", type);
+    ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static bool
+ts_user_exists(struct test_server *s, int id)
+{
+    for (int i = 0; i < s->n_users; i++) {
+        if (s->users[i] == id)
+            return true;
+    }
+    return false;
+}
+
+/* A constant reply with its length counted for us. */
+#define TS_TEXT(c, status, type, text) ts_reply((c), (status), (type), (text), strlen(text))
+
+static enum MHD_Result
+ts_handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+          const char *version, const char *upload, size_t *upload_size, void **state)
+{
+    struct test_server *s = cls;
+    struct ts_conn *conn = *state;
+    char out[4096];
+    const char *auth;
+    enum MHD_Result ret;
+    int now;
+
+    (void)version;
+    if (!conn) {
+        conn = calloc(1, sizeof(*conn));
+        *state = conn;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        size_t n = *upload_size;
+
+        if (n > sizeof(conn->body) - 1 - conn->len)
+            n = sizeof(conn->body) - 1 - conn->len;
+        memcpy(conn->body + conn->len, upload, n);
+        conn->len += n;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    conn->body[conn->len] = '\0';
+    atomic_fetch_add(&s->requests, 1);
+    now = atomic_fetch_add(&s->inflight, 1) + 1;
+    for (int m = atomic_load(&s->max_inflight); now > m;) {
+        if (atomic_compare_exchange_weak(&s->max_inflight, &m, now))
+            break;
+    }
+    auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    if (!auth)
+        auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-API-Key");
+    pthread_mutex_lock(&s->lock);
+    snprintf(s->last_auth, sizeof(s->last_auth), "%s", auth ? auth : "");
+    snprintf(s->last_path, sizeof(s->last_path), "%s %s", method, url);
+    snprintf(s->last_body, sizeof(s->last_body), "%.2000s", conn->body);
+    pthread_mutex_unlock(&s->lock);
+
+    if (strcmp(url, "/slow") == 0) {
+        ts_sleep_ms(1500);
+        ret = TS_TEXT(c, 200, "text/plain", "slow");
+    } else if (strcmp(url, "/tick") == 0) {
+        ts_sleep_ms(50);
+        ret = TS_TEXT(c, 200, "text/plain", "tick");
+    } else if (strcmp(url, "/big") == 0) {
+        size_t n = 2 * 1024 * 1024;
+        char *big = malloc(n);
+
+        memset(big, 'A', n);
+        ret = ts_reply(c, 200, "text/plain", big, n);
+        free(big);
+    } else if (strcmp(url, "/auth-echo") == 0) {
+        snprintf(out, sizeof(out), "{\"auth\":\"%s\"}", auth ? auth : "");
+        ret = ts_reply(c, 200, "application/json", out, strlen(out));
+    } else if (strcmp(url, "/login") == 0 && strcmp(method, "POST") == 0) {
+        if (strstr(conn->body, "\"alice\""))
+            ret = TS_TEXT(c, 200, "application/json",
+                          "{\"data\":{\"token\":\"login-token-abcdefghijklmnop\"}}");
+        else
+            ret = TS_TEXT(c, 401, "application/json", "{}");
+    } else if (strcmp(url, "/oauth/token") == 0 && strcmp(method, "POST") == 0) {
+        if (strstr(conn->body, "grant_type=client_credentials") &&
+            strstr(conn->body, "client_id=cid") && strstr(conn->body, "client_secret=s%26cret"))
+            ret = TS_TEXT(c, 200, "application/json",
+                          "{\"access_token\":\"oauth-token-0123456789abcdef\"}");
+        else
+            ret = TS_TEXT(c, 400, "application/json", "{\"error\":\"invalid_client\"}");
+    } else if (strcmp(url, "/users") == 0 && strcmp(method, "POST") == 0) {
+        int id = atomic_fetch_add(&s->next_id, 1);
+
+        pthread_mutex_lock(&s->lock);
+        if (s->n_users < 64)
+            s->users[s->n_users++] = id;
+        pthread_mutex_unlock(&s->lock);
+        snprintf(out, sizeof(out), "{\"data\":{\"id\":%d,\"name\":\"created\"}}", id);
+        ret = ts_reply(c, 201, "application/json", out, strlen(out));
+    } else if (strcmp(url, "/users") == 0) {
+        ret = TS_TEXT(c, 200, "application/json", "[{\"id\":1,\"name\":\"existing\"}]");
+    } else if (strncmp(url, "/users/", 7) == 0) {
+        int id = (int)strtol(url + 7, NULL, 10);
+        bool exists;
+
+        pthread_mutex_lock(&s->lock);
+        exists = ts_user_exists(s, id) || id == 1;
+        pthread_mutex_unlock(&s->lock);
+        if (strcmp(method, "DELETE") == 0)
+            atomic_fetch_add(&s->deletes, 1);
+        if (!exists) {
+            ret = TS_TEXT(c, 404, "application/json", "{}");
+        } else {
+            snprintf(out, sizeof(out), "{\"id\":%d,\"email\":\"u%d@example.com\"}", id, id);
+            ret = ts_reply(c, 200, "application/json", out, strlen(out));
+        }
+    } else {
+        ret = TS_TEXT(c, 200, "text/plain", "ok");
+    }
+    atomic_fetch_sub(&s->inflight, 1);
+    return ret;
+}
+
+static void
+ts_completed(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTerminationCode t)
+{
+    (void)cls;
+    (void)c;
+    (void)t;
+    free(*state);
+    *state = NULL;
+}
+
+static void
+ts_start(struct test_server *s)
+{
+    struct sockaddr_in addr = {0};
+    const union MHD_DaemonInfo *info;
+
+    memset(s, 0, sizeof(*s));
+    pthread_mutex_init(&s->lock, NULL);
+    atomic_store(&s->next_id, 100);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    s->daemon = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
+                                 NULL, NULL, ts_handle, s, MHD_OPTION_SOCK_ADDR, &addr,
+                                 MHD_OPTION_NOTIFY_COMPLETED, ts_completed, s, MHD_OPTION_END);
+    if (!s->daemon)
+        abort();
+    info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info->port;
+    snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%u", s->port);
+}
+
+static void
+ts_stop(struct test_server *s)
+{
+    MHD_stop_daemon(s->daemon);
+    pthread_mutex_destroy(&s->lock);
+}
+
+#endif
