@@ -7,8 +7,8 @@
 
 static const char *const severity_names[SEVERITY_COUNT] = {"info", "low", "medium", "high",
                                                            "critical"};
-static const char *const status_names[FINDING_STATUS_COUNT] = {
-    "open", "confirmed", "remediated", "accepted", "false_positive"};
+static const char *const status_names[FINDING_STATUS_COUNT] = {"open", "confirmed", "remediated",
+                                                               "accepted", "false_positive"};
 static const char *const confidence_names[] = {"low", "medium", "high"};
 
 static int

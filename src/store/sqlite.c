@@ -1,0 +1,589 @@
+/* SPDX-License-Identifier: MIT */
+/* The SQLite backend's plumbing: opening the database and migrating it, the connection pool,
+ * the per-connection cache of prepared statements, transactions and error mapping, and the
+ * binding to an organization. Invariant: a connection is either on the idle list (outside any
+ * transaction) or lent to exactly one struct db or one unbound call. */
+#include "store/store_int.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/arena.h"
+#include "core/clock.h"
+#include "core/str.h"
+#include "core/xalloc.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+/* ---- Statement cache -------------------------------------------------------------------- */
+
+static uint64_t
+sql_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+sqlite3_stmt *
+stmt_get(struct conn *c, const char *sql, struct err *err)
+{
+    uint64_t h = sql_hash(sql);
+    sqlite3_stmt *st;
+    int rc;
+
+    for (size_t i = 0; i < c->n_cache; i++) {
+        struct stmt_entry *e = &c->cache[i];
+
+        if (e->hash == h && strcmp(e->sql, sql) == 0) {
+            sqlite3_reset(e->stmt);
+            sqlite3_clear_bindings(e->stmt);
+            return e->stmt;
+        }
+    }
+    rc = sqlite3_prepare_v3(c->sqlite, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    if (rc != SQLITE_OK) {
+        sql_fail(c, rc, "prepare", err);
+        return NULL;
+    }
+    if (c->n_cache == STMT_CACHE_MAX) {
+        /* Only dynamic list queries can fill the cache; drop one not in use. */
+        for (size_t i = 0; i < c->n_cache; i++) {
+            if (!sqlite3_stmt_busy(c->cache[i].stmt)) {
+                sqlite3_finalize(c->cache[i].stmt);
+                free(c->cache[i].sql);
+                c->cache[i] = c->cache[--c->n_cache];
+                break;
+            }
+        }
+    }
+    if (c->n_cache < STMT_CACHE_MAX) {
+        c->cache[c->n_cache].sql = xstrdup(sql);
+        c->cache[c->n_cache].hash = h;
+        c->cache[c->n_cache].stmt = st;
+        c->n_cache++;
+    } else {
+        /* Every cached statement is in use (cannot happen with the fixed queries): keep the
+         * new one alive for the connection's life rather than leak or fail. */
+        sqlite3_finalize(st);
+        err_internal(err, "statement cache exhausted");
+        return NULL;
+    }
+    return st;
+}
+
+/* ---- Errors, transactions, helpers --------------------------------------------------------- */
+
+int
+sql_fail(struct conn *c, int rc, const char *what, struct err *err)
+{
+    const char *msg = c && c->sqlite ? sqlite3_errmsg(c->sqlite) : sqlite3_errstr(rc);
+
+    switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:
+        err_set(err, CONFLICT, "The change conflicts with the current state of the resource.");
+        break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        err_set(err, SERVICE_UNAVAILABLE, "The database is busy; retry shortly.");
+        if (err)
+            err->retry_after = 1;
+        break;
+    default:
+        err_internal(err, "%s", "");
+        break;
+    }
+    return err_cause(err, "sqlite %s: %s (%d)", what, msg, rc);
+}
+
+int
+stmt_exec(struct conn *c, sqlite3_stmt *st, struct err *err)
+{
+    int rc = sqlite3_step(st);
+
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return sql_fail(c, rc, "step", err);
+    return 0;
+}
+
+static int
+exec_simple(struct conn *c, const char *sql, struct err *err)
+{
+    sqlite3_stmt *st = stmt_get(c, sql, err);
+
+    if (!st)
+        return -1;
+    return stmt_exec(c, st, err);
+}
+
+int
+tx_begin(struct conn *c, bool write, struct err *err)
+{
+    if (store_fault_check(err))
+        return -1;
+    /* A write takes the write lock up front: a deferred transaction that upgrades later can
+     * fail with SQLITE_BUSY without the busy handler ever waiting. */
+    return exec_simple(c, write ? "BEGIN IMMEDIATE" : "BEGIN", err);
+}
+
+int
+tx_commit(struct conn *c, struct err *err)
+{
+    if (exec_simple(c, "COMMIT", err)) {
+        tx_rollback(c);
+        return -1;
+    }
+    return 0;
+}
+
+void
+tx_rollback(struct conn *c)
+{
+    if (!sqlite3_get_autocommit(c->sqlite))
+        exec_simple(c, "ROLLBACK", NULL);
+}
+
+void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+void
+bind_int(sqlite3_stmt *st, int i, int64_t v)
+{
+    sqlite3_bind_int64(st, i, v);
+}
+
+char *
+col_text(sqlite3_stmt *st, int i, struct arena *a)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+
+    if (!s)
+        return NULL;
+    return arena_strndup(a, (const char *)s, (size_t)sqlite3_column_bytes(st, i));
+}
+
+int64_t
+col_int(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_int64(st, i);
+}
+
+char *
+strings_to_json(const char *const *items, size_t n, struct arena *a)
+{
+    json_t *arr = json_array();
+    char *text, *out;
+
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, json_string(items[i]));
+    text = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    if (!text)
+        abort(); /* jansson fails only when out of memory */
+    out = arena_strdup(a, text);
+    free(text);
+    return out;
+}
+
+const char **
+strings_from_json(const char *text, size_t *n, struct arena *a)
+{
+    json_t *arr = text ? json_loads(text, 0, NULL) : NULL;
+    const char **items;
+    size_t i, k = 0;
+    json_t *v;
+
+    *n = 0;
+    if (!json_is_array(arr)) {
+        json_decref(arr);
+        return NULL;
+    }
+    items = arena_calloc(a, json_array_size(arr) + 1, sizeof(*items));
+    json_array_foreach(arr, i, v)
+    {
+        if (json_is_string(v))
+            items[k++] = arena_strdup(a, json_string_value(v));
+    }
+    json_decref(arr);
+    *n = k;
+    return items;
+}
+
+int
+row_load(struct conn *c, const char *sql, const char *org_id, const char *id, row_read_fn read,
+         void *out, struct arena *a, const char *what, struct err *err)
+{
+    sqlite3_stmt *st = stmt_get(c, sql, err);
+    int step;
+
+    if (!st)
+        return -1;
+    bind_text(st, 1, org_id);
+    bind_text(st, 2, id);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        read(st, out, a);
+    sqlite3_reset(st);
+    if (step == SQLITE_DONE)
+        return err_set(err, NOT_FOUND, "The %s was not found.", what);
+    if (step != SQLITE_ROW)
+        return sql_fail(c, step, what, err);
+    return 0;
+}
+
+int
+row_exists(struct conn *c, const char *sql, const char *a, const char *b, bool *found,
+           struct err *err)
+{
+    sqlite3_stmt *st = stmt_get(c, sql, err);
+    int step;
+
+    if (!st)
+        return -1;
+    bind_text(st, 1, a);
+    bind_text(st, 2, b);
+    step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return sql_fail(c, step, "exists", err);
+    *found = step == SQLITE_ROW;
+    return 0;
+}
+
+/* ---- Connections and the pool ------------------------------------------------------------ */
+
+static void
+conn_free(struct conn *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n_cache; i++) {
+        sqlite3_finalize(c->cache[i].stmt);
+        free(c->cache[i].sql);
+    }
+    sqlite3_close(c->sqlite);
+    free(c);
+}
+
+static struct conn *
+conn_open(const char *path, struct err *err)
+{
+    static const char *const pragmas = "PRAGMA journal_mode = WAL;"
+                                       "PRAGMA foreign_keys = ON;"
+                                       "PRAGMA synchronous = FULL;"
+                                       "PRAGMA trusted_schema = OFF;";
+    struct conn *c = xcalloc(1, sizeof(*c));
+    char *msg = NULL;
+    int rc;
+
+    rc = sqlite3_open_v2(path, &c->sqlite,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        sql_fail(c, rc, "open", err);
+        conn_free(c);
+        return NULL;
+    }
+    sqlite3_extended_result_codes(c->sqlite, 1);
+    sqlite3_busy_timeout(c->sqlite, BUSY_TIMEOUT_MS);
+    rc = sqlite3_exec(c->sqlite, pragmas, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        err_internal(err, "sqlite pragmas: %s", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        conn_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+struct conn *
+conn_acquire(struct store *store, struct err *err)
+{
+    struct conn *c;
+
+    pthread_mutex_lock(&store->lock);
+    while (!store->idle && store->opened >= STORE_POOL_MAX)
+        pthread_cond_wait(&store->available, &store->lock);
+    c = store->idle;
+    if (c) {
+        store->idle = c->next_idle;
+        c->next_idle = NULL;
+        pthread_mutex_unlock(&store->lock);
+        return c;
+    }
+    store->opened++;
+    pthread_mutex_unlock(&store->lock);
+
+    /* Opening happens outside the lock: it touches the disk. */
+    c = conn_open(store->path, err);
+    if (!c) {
+        pthread_mutex_lock(&store->lock);
+        store->opened--;
+        pthread_cond_signal(&store->available);
+        pthread_mutex_unlock(&store->lock);
+    }
+    return c;
+}
+
+void
+conn_release(struct store *store, struct conn *c)
+{
+    if (!c)
+        return;
+    tx_rollback(c); /* a connection goes back clean even if a caller forgot */
+    pthread_mutex_lock(&store->lock);
+    c->next_idle = store->idle;
+    store->idle = c;
+    pthread_cond_signal(&store->available);
+    pthread_mutex_unlock(&store->lock);
+}
+
+/* ---- Migrations --------------------------------------------------------------------------- */
+
+static int
+migrate(struct conn *c, struct err *err)
+{
+    char *msg = NULL;
+    sqlite3_stmt *st;
+    int rc, current = 0;
+
+    rc = sqlite3_exec(c->sqlite,
+                      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                      " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                      " applied_at INTEGER NOT NULL)",
+                      NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        err_internal(err, "schema_migrations: %s", msg ? msg : "");
+        sqlite3_free(msg);
+        return -1;
+    }
+    /* BEGIN IMMEDIATE serialises two processes migrating the same file; the version is read
+     * inside the transaction so the second one applies nothing. */
+    if (exec_simple(c, "BEGIN IMMEDIATE", err))
+        return -1;
+    st = stmt_get(c, "SELECT coalesce(max(version), 0) FROM schema_migrations", err);
+    if (!st)
+        goto fail;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        current = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    for (size_t i = 0; i < store_n_migrations; i++) {
+        const struct store_migration *m = &store_migrations[i];
+
+        if (m->version <= current)
+            continue;
+        rc = sqlite3_exec(c->sqlite, m->sql, NULL, NULL, &msg);
+        if (rc != SQLITE_OK) {
+            err_internal(err, "migration %03d_%s: %s", m->version, m->name, msg ? msg : "");
+            sqlite3_free(msg);
+            goto fail;
+        }
+        st = stmt_get(c,
+                      "INSERT INTO schema_migrations (version, name, applied_at) "
+                      "VALUES (?, ?, ?)",
+                      err);
+        if (!st)
+            goto fail;
+        sqlite3_bind_int(st, 1, m->version);
+        bind_text(st, 2, m->name);
+        bind_int(st, 3, clock_now());
+        if (stmt_exec(c, st, err))
+            goto fail;
+    }
+    if (exec_simple(c, "COMMIT", err))
+        goto fail;
+    return 0;
+fail:
+    tx_rollback(c);
+    return -1;
+}
+
+/* ---- Opening and closing ------------------------------------------------------------------- */
+
+static const char *
+url_path(const char *url, struct err *err)
+{
+    if (!url || !*url) {
+        err_set(err, VALIDATION_ERROR, "The database URL is empty.");
+        return NULL;
+    }
+    if (str_has_prefix(url, "postgres://") || str_has_prefix(url, "postgresql://")) {
+        err_set(err, VALIDATION_ERROR, "PostgreSQL is not supported by this build.");
+        return NULL;
+    }
+    if (str_has_prefix(url, "sqlite://"))
+        url += 9;
+    else if (str_has_prefix(url, "sqlite:"))
+        url += 7;
+    if (!*url || strcmp(url, ":memory:") == 0 || str_has_prefix(url, "file:")) {
+        err_set(err, VALIDATION_ERROR, "The SQLite database must be a file path.");
+        return NULL;
+    }
+    return url;
+}
+
+/* Creates the database's directory if it is missing (one level, as for ./var/vigil.db). */
+static void
+ensure_parent_dir(const char *path)
+{
+    char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+            /* sqlite3_open_v2 will report the real problem. */
+        }
+    }
+    free(dir);
+}
+
+struct store *
+store_open(const char *url, struct err *err)
+{
+    const char *path = url_path(url, err);
+    struct store *store;
+    struct conn *c;
+
+    if (!path)
+        return NULL;
+    ensure_parent_dir(path);
+    store = xcalloc(1, sizeof(*store));
+    store->path = xstrdup(path);
+    pthread_mutex_init(&store->lock, NULL);
+    pthread_cond_init(&store->available, NULL);
+    c = conn_acquire(store, err);
+    if (!c) {
+        store_close(store);
+        return NULL;
+    }
+    if (migrate(c, err)) {
+        conn_release(store, c);
+        store_close(store);
+        return NULL;
+    }
+    conn_release(store, c);
+    return store;
+}
+
+void
+store_close(struct store *store)
+{
+    struct conn *c, *next;
+
+    if (!store)
+        return;
+    for (c = store->idle; c; c = next) {
+        next = c->next_idle;
+        conn_free(c);
+    }
+    pthread_cond_destroy(&store->available);
+    pthread_mutex_destroy(&store->lock);
+    free(store->path);
+    free(store);
+}
+
+int
+store_ping(struct store *store, struct err *err)
+{
+    struct err inner = {0};
+    struct conn *c = conn_acquire(store, &inner);
+    sqlite3_stmt *st;
+    int rc = -1;
+
+    if (c && store_fault_check(&inner) == 0) {
+        st = stmt_get(c, "SELECT count(*) FROM schema_migrations", &inner);
+        if (st && sqlite3_step(st) == SQLITE_ROW)
+            rc = 0;
+        if (st)
+            sqlite3_reset(st);
+    }
+    conn_release(store, c);
+    if (rc) {
+        err_set(err, SERVICE_UNAVAILABLE, "The database is unreachable.");
+        err_cause(err, "%s", inner.cause[0] ? inner.cause : "ping query failed");
+    }
+    return rc;
+}
+
+int
+store_schema_version(struct store *store, int *version, struct err *err)
+{
+    struct conn *c = conn_acquire(store, err);
+    sqlite3_stmt *st;
+    int rc = -1;
+
+    if (!c)
+        return -1;
+    st = stmt_get(c, "SELECT coalesce(max(version), 0) FROM schema_migrations", err);
+    if (st) {
+        int step = sqlite3_step(st);
+
+        if (step == SQLITE_ROW) {
+            *version = sqlite3_column_int(st, 0);
+            rc = 0;
+        } else {
+            sql_fail(c, step, "schema version", err);
+        }
+        sqlite3_reset(st);
+    }
+    conn_release(store, c);
+    return rc;
+}
+
+/* ---- Binding --------------------------------------------------------------------------- */
+
+static void
+db_release(void *p)
+{
+    struct db *db = p;
+
+    conn_release(db->store, db->conn);
+    db->conn = NULL;
+}
+
+struct db *
+store_bind(struct store *store, const char *org_id, struct arena *a)
+{
+    struct db *db = arena_alloc(a, sizeof(*db));
+
+    db->store = store;
+    db->arena = a;
+    db->org_id = arena_strdup(a, org_id);
+    db->actor = arena_strdup(a, "system");
+    arena_defer(a, db_release, db);
+    return db;
+}
+
+void
+store_db_set_actor(struct db *db, const char *actor)
+{
+    db->actor = arena_strdup(db->arena, actor ? actor : "system");
+}
+
+const char *
+store_db_org(const struct db *db)
+{
+    return db->org_id;
+}
+
+struct conn *
+db_conn(struct db *db, struct err *err)
+{
+    if (!db->conn)
+        db->conn = conn_acquire(db->store, err);
+    return db->conn;
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal to store/: the SQLite connection pool, the per-connection statement cache, the
+ * transaction and binding helpers every resource file uses, and the list machinery. Nothing
+ * here is visible above store/. Every statement is prepared once per connection and reused;
+ * all values are bound, never spliced into SQL text. */
+#ifndef VIGIL_STORE_STORE_INT_H
+#define VIGIL_STORE_STORE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "store/store.h"
+
+/* ---- Migrations (migrations.c, generated from sql/) ------------------------------------- */
+
+struct store_migration {
+    int version;
+    const char *name;
+    const char *sql;
+};
+extern const struct store_migration store_migrations[];
+extern const size_t store_n_migrations;
+
+/* ---- Connections -------------------------------------------------------------------------- */
+
+#define STMT_CACHE_MAX 256
+
+struct stmt_entry {
+    char *sql; /* owned copy: the cache key */
+    uint64_t hash;
+    sqlite3_stmt *stmt;
+};
+
+/* One SQLite connection with its statement cache. Owned by the pool; lent to one thread at a
+ * time. */
+struct conn {
+    sqlite3 *sqlite;
+    struct stmt_entry cache[STMT_CACHE_MAX];
+    size_t n_cache;
+    struct conn *next_idle;
+};
+
+/* Owner: whoever called store_open; freed by store_close. */
+struct store {
+    char *path;
+    pthread_mutex_t lock;
+    pthread_cond_t available;
+    struct conn *idle; /* free list */
+    int opened;        /* connections in existence (idle + lent) */
+};
+
+/* A request's handle. Lives in the request arena; its connection returns to the pool when the
+ * arena is freed. */
+struct db {
+    struct store *store;
+    struct arena *arena;
+    char *org_id;
+    char *actor;
+    struct conn *conn; /* NULL until the first call */
+};
+
+struct conn *conn_acquire(struct store *store, struct err *err);
+void conn_release(struct store *store, struct conn *c);
+
+/* The db's connection, acquired on first use. */
+struct conn *db_conn(struct db *db, struct err *err);
+
+/* A cached prepared statement for `sql` (reset, bindings cleared). NULL + INTERNAL. */
+sqlite3_stmt *stmt_get(struct conn *c, const char *sql, struct err *err);
+
+/* Transactions: every public function is one. begin counts toward the fault injector. */
+int tx_begin(struct conn *c, bool write, struct err *err);
+int tx_commit(struct conn *c, struct err *err);
+void tx_rollback(struct conn *c);
+
+/* Maps a SQLite result code to an err (CONFLICT for constraint violations, SERVICE_UNAVAILABLE
+ * for a database still busy after the timeout, INTERNAL otherwise) with the message as cause.
+ * Returns -1. */
+int sql_fail(struct conn *c, int rc, const char *what, struct err *err);
+
+/* Steps a statement that returns no row (INSERT/UPDATE/DELETE) and resets it. */
+int stmt_exec(struct conn *c, sqlite3_stmt *st, struct err *err);
+
+/* Binding helpers (1-based positions); NULL text binds NULL. */
+void bind_text(sqlite3_stmt *st, int i, const char *s);
+void bind_int(sqlite3_stmt *st, int i, int64_t v);
+
+/* Column helpers: text copied into the arena, NULL for SQL NULL. */
+char *col_text(sqlite3_stmt *st, int i, struct arena *a);
+int64_t col_int(sqlite3_stmt *st, int i);
+
+/* JSON array of strings <-> (items, n). Encoding writes into the arena. */
+char *strings_to_json(const char *const *items, size_t n, struct arena *a);
+const char **strings_from_json(const char *text, size_t *n /* out */, struct arena *a);
+
+/* Reads the one row `sql` selects with (org_id, id) bound as ?1, ?2 into `out` with `read`.
+ * NOT_FOUND with detail "The <what> was not found." when there is none. */
+typedef void (*row_read_fn)(sqlite3_stmt *st, void *item, struct arena *a);
+int row_load(struct conn *c, const char *sql, const char *org_id, const char *id, row_read_fn read,
+             void *out, struct arena *a, const char *what, struct err *err);
+/* Sets *found to whether `sql` with (a, b) bound as ?1, ?2 returns a row. */
+int row_exists(struct conn *c, const char *sql, const char *a, const char *b, bool *found,
+               struct err *err);
+
+/* Select lists shared by the get and list queries of each resource. */
+#define CLIENT_COLUMNS "id, name, contact, notes, created_at, updated_at"
+#define PROJECT_COLUMNS                                                                            \
+    "id, client_id, name, status, start_date, end_date, description, created_at, updated_at"
+#define ASSET_COLUMNS "id, project_id, type, value, tags, criticality, created_at, updated_at"
+#define FINDING_COLUMNS                                                                            \
+    "id, project_id, asset_id, scan_id, title, severity, status, confidence, description, "        \
+    "remediation, cvss_vector, cvss_score, cwe, owasp, endpoint, risk_score, check_id, "           \
+    "ev_request, ev_response, ev_notes, refs, fingerprint, first_seen, last_seen, created_at, "    \
+    "updated_at"
+#define TOKEN_COLUMNS                                                                              \
+    "id, org_id, name, scopes, token_prefix, digest, created_at, expires_at, last_used_at, "       \
+    "revoked_at, created_by"
+
+/* ---- Fault injection (fault.c) --------------------------------------------------------- */
+
+/* Counts a store call; returns -1 with INTERNAL if this is the armed one. */
+int store_fault_check(struct err *err);
+
+/* ---- Lists (list.c) ------------------------------------------------------------------------ */
+
+/* How one list field maps to SQL. Parallel to the public struct store_field table. */
+struct list_column {
+    const char *expr_prefix; /* filter: text before the "(?, ?)" value list, e.g. "status IN " */
+    const char *expr_suffix; /* text after it ("" or ")") */
+    const char *order;       /* sort expression, e.g. "severity" */
+    bool rank;               /* enum stored as its rank (an integer) */
+};
+
+struct list_kind {
+    const char *table;      /* FROM clause */
+    const char *columns;    /* select list decoded by the kind's row reader */
+    const char *count_kind; /* row_counts.kind for unfiltered totals */
+    const struct store_field *fields;
+    const struct list_column *cols;
+    size_t n_fields;
+    const char *const *search_columns; /* NULL-terminated, substring search; NULL for FTS */
+    bool fts;                          /* findings: FTS5 */
+};
+
+typedef row_read_fn list_row_fn;
+
+/* Runs a list query for `kind` bound to org_id: validates q, builds the SQL, reads the page
+ * with `read` into an arena array of `item_size` items, and counts the total. The caller has
+ * begun a read transaction on c. */
+int list_run(struct conn *c, const struct list_kind *kind, const char *org_id,
+             const struct store_list *q, size_t item_size, list_row_fn read, struct arena *a,
+             void **items /* out */, size_t *n /* out */, int64_t *total /* out */,
+             struct err *err);
+
+/* Turns free text into a safe FTS5 query: every word double-quoted (quotes doubled) with a
+ * prefix star, AND-ed. Words with no letter or digit are dropped. Returns NULL if nothing
+ * searchable is left. */
+char *fts_query(const char *text, struct arena *a);
+
+extern const struct list_kind list_clients, list_projects, list_assets, list_findings, list_tokens;
+
+#endif
