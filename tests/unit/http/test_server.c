@@ -760,6 +760,53 @@ access_log_has_one_line_per_request(void **state)
     json_decref(line);
 }
 
+/* More connections at once than one epoll_wait batch (128): all must be served. */
+static void
+many_simultaneous_connections_are_served(void **state)
+{
+    enum { N = 200 };
+    struct fixture *f = *state;
+    CURLM *multi = curl_multi_init();
+    CURL *handles[N];
+    struct buf bodies[N];
+    char url[128];
+    int running = 1, i, ok = 0;
+    CURLMsg *msg;
+    int left;
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/items/many", (unsigned)f->port);
+    for (i = 0; i < N; i++) {
+        buf_init(&bodies[i], 4096);
+        handles[i] = curl_easy_init();
+        curl_easy_setopt(handles[i], CURLOPT_URL, url);
+        curl_easy_setopt(handles[i], CURLOPT_NOPROXY, "*");
+        curl_easy_setopt(handles[i], CURLOPT_TIMEOUT, 20L);
+        curl_easy_setopt(handles[i], CURLOPT_WRITEFUNCTION, collect);
+        curl_easy_setopt(handles[i], CURLOPT_WRITEDATA, &bodies[i]);
+        curl_multi_add_handle(multi, handles[i]);
+    }
+    while (running) {
+        curl_multi_perform(multi, &running);
+        if (running)
+            curl_multi_poll(multi, NULL, 0, 100, NULL);
+    }
+    while ((msg = curl_multi_info_read(multi, &left))) {
+        long status = 0;
+
+        if (msg->msg != CURLMSG_DONE || msg->data.result != CURLE_OK)
+            continue;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+        ok += status == 200;
+    }
+    for (i = 0; i < N; i++) {
+        curl_multi_remove_handle(multi, handles[i]);
+        curl_easy_cleanup(handles[i]);
+        buf_cleanup(&bodies[i]);
+    }
+    curl_multi_cleanup(multi);
+    assert_int_equal(ok, N);
+}
+
 static void
 bad_route_table_fails_to_start(void **state)
 {
@@ -801,6 +848,7 @@ main(void)
         cmocka_unit_test_setup_teardown(etag_gives_304_when_if_none_match_matches, setup, teardown),
         cmocka_unit_test_setup_teardown(drain_finishes_inflight_and_answers_503, setup, teardown),
         cmocka_unit_test_setup_teardown(access_log_has_one_line_per_request, setup, teardown),
+        cmocka_unit_test_setup_teardown(many_simultaneous_connections_are_served, setup, teardown),
         cmocka_unit_test(bad_route_table_fails_to_start),
     };
     int rc;
