@@ -227,6 +227,9 @@ struct buf *resp_body(struct req *req);
 int resp_send(struct req *req, int status, const char *content_type);
 /* resp_send(req, status, "application/json; charset=utf-8"). */
 int resp_json(struct req *req, int status);
+/* Serialises value (compact, keys in insertion order) as the JSON body and sends it with
+ * resp_json. Steals the reference, like jansson's _new setters; NULL is a 500. Returns 0. */
+int resp_json_new(struct req *req, int status, json_t *value);
 /* A response without a body (204, 202...): discards what the buffer held. Returns 0. */
 int resp_empty(struct req *req, int status);
 

@@ -43,6 +43,32 @@ resp_json(struct req *req, int status)
     return resp_send(req, status, RESP_JSON_TYPE);
 }
 
+static int
+dump_into_buf(const char *data, size_t len, void *userdata)
+{
+    return buf_append(userdata, data, len);
+}
+
+int
+resp_json_new(struct req *req, int status, json_t *value)
+{
+    struct err err = {0};
+    int rc;
+
+    buf_reset(&req->out);
+    if (!value) {
+        err_internal(&err, "resp_json_new: no value");
+        return resp_problem(req, &err);
+    }
+    rc = json_dump_callback(value, dump_into_buf, &req->out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(value);
+    if (rc != 0 && !req->out.overflow) {
+        err_internal(&err, "resp_json_new: json_dump_callback failed");
+        return resp_problem(req, &err);
+    }
+    return resp_json(req, status); /* an overflow becomes a 500 there */
+}
+
 int
 resp_empty(struct req *req, int status)
 {

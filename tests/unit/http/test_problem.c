@@ -192,6 +192,9 @@ resp_state_and_headers(void **state)
     resp_header(&req, "Content-Type", "text/html");    /* the server's: ignored */
     resp_header(&req, "X-Evil", "a\r\nSet-Cookie: x"); /* response splitting: dropped */
     assert_int_equal(resp_header_count(&req), 1);
+    assert_int_equal(resp_json_new(&req, 200, json_pack("{s:i}", "n", 1)), 0);
+    assert_string_equal(resp_data(&req, NULL), "{\"n\":1}");
+    assert_int_equal(resp_status(&req), 200);
     assert_int_equal(resp_empty(&req, 204), 0);
     assert_int_equal(resp_data(&req, NULL)[0], '\0');
     /* Overflowing the capped body turns the response into a 500. */
