@@ -450,8 +450,7 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 /* Public */
 
 static int
-resolve(const char *host, uint16_t port, struct sockaddr_storage *out, socklen_t *out_len,
-        struct err *err)
+resolve(const char *host, uint16_t port, struct sockaddr_storage *out, struct err *err)
 {
     struct addrinfo hints = {0}, *res = NULL;
     int rc;
@@ -462,8 +461,8 @@ resolve(const char *host, uint16_t port, struct sockaddr_storage *out, socklen_t
     rc = getaddrinfo(host, NULL, &hints, &res);
     if (rc != 0 || !res)
         return err_internal(err, "cannot resolve listen address %s: %s", host, gai_strerror(rc));
+    memset(out, 0, sizeof(*out));
     memcpy(out, res->ai_addr, res->ai_addrlen);
-    *out_len = res->ai_addrlen;
     freeaddrinfo(res);
     if (out->ss_family == AF_INET)
         ((struct sockaddr_in *)(void *)out)->sin_port = htons(port);
@@ -479,14 +478,15 @@ http_server_start(const struct http_server_config *cfg, struct err *err)
 {
     const char *host = cfg->host ? cfg->host : "127.0.0.1";
     struct sockaddr_storage addr;
-    socklen_t addr_len = 0;
     struct http_server *s;
     const union MHD_DaemonInfo *info;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     unsigned threads = cfg->threads;
+    unsigned timeout_s = cfg->timeout_s ? cfg->timeout_s : SERVER_TIMEOUT_DEFAULT_S;
+    unsigned conn_limit = cfg->conn_limit ? cfg->conn_limit : SERVER_CONN_LIMIT_DEFAULT;
     long cores;
 
-    if (resolve(host, cfg->port, &addr, &addr_len, err))
+    if (resolve(host, cfg->port, &addr, err))
         return NULL;
     s = xcalloc(1, sizeof(*s));
     s->router = router_new(cfg->routes, cfg->n_routes, err);
@@ -509,17 +509,19 @@ http_server_start(const struct http_server_config *cfg, struct err *err)
         threads = 2;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    s->daemon =
-        MHD_start_daemon(flags, cfg->port, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER,
-                         on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
-                         (unsigned)(cfg->timeout_s ? cfg->timeout_s : SERVER_TIMEOUT_DEFAULT_S),
-                         MHD_OPTION_CONNECTION_LIMIT,
-                         (unsigned)(cfg->conn_limit ? cfg->conn_limit : SERVER_CONN_LIMIT_DEFAULT),
-                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_URI_LOG_CALLBACK,
-                         on_uri, s, MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, NULL,
-                         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
-    (void)addr_len;
+    /* clang-format off */
+    s->daemon = MHD_start_daemon(
+        flags, cfg->port, NULL, NULL, on_access, s,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, /* first, to catch option errors */
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, conn_limit,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+        MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, NULL,
+        MHD_OPTION_END);
+    /* clang-format on */
     if (!s->daemon) {
         err_internal(err, "cannot listen on %s:%u: %s", host, (unsigned)cfg->port, strerror(errno));
         router_free(s->router);

@@ -421,6 +421,13 @@ unknown_path_is_404_and_wrong_method_is_405_with_allow(void **state)
     assert_string_equal(v, "GET, HEAD, DELETE, OPTIONS");
     reply_cleanup(&r);
 
+    /* A method http does not know is a 405 on a known path. */
+    request(f->curl, f->port, "TRACE", "/items/x", NULL, NULL, -1, false, &r);
+    json_decref(assert_problem(&r, 405, "METHOD_NOT_ALLOWED"));
+    assert_true(reply_header(&r, "Allow", v, sizeof(v)));
+    assert_string_equal(v, "GET, HEAD, DELETE, OPTIONS");
+    reply_cleanup(&r);
+
     request(f->curl, f->port, "GET", "/items/a/b", NULL, NULL, -1, false, &r);
     json_decref(assert_problem(&r, 404, "NOT_FOUND"));
     reply_cleanup(&r);
@@ -825,6 +832,24 @@ bad_route_table_fails_to_start(void **state)
     http_server_stop(NULL);
 }
 
+/* A port in use is an error, never a silently shared (SO_REUSEPORT) listener. */
+static void
+busy_port_fails_to_start(void **state)
+{
+    struct http_server *first = start_server();
+    struct http_server_config cfg = {0};
+    struct err err = {0};
+
+    (void)state;
+    cfg.host = "127.0.0.1";
+    cfg.port = http_server_port(first);
+    cfg.routes = test_routes;
+    cfg.n_routes = 1;
+    assert_null(http_server_start(&cfg, &err));
+    assert_int_equal(err.code, ERR_INTERNAL);
+    http_server_stop(first);
+}
+
 int
 main(void)
 {
@@ -850,6 +875,7 @@ main(void)
         cmocka_unit_test_setup_teardown(access_log_has_one_line_per_request, setup, teardown),
         cmocka_unit_test_setup_teardown(many_simultaneous_connections_are_served, setup, teardown),
         cmocka_unit_test(bad_route_table_fails_to_start),
+        cmocka_unit_test(busy_port_fails_to_start),
     };
     int rc;
 
