@@ -83,12 +83,12 @@ sarif_rule_id(const struct finding *f)
     return str_empty(f->check_id) ? SARIF_MANUAL_RULE : f->check_id;
 }
 
-/* "jwt_alg_none" -> "JwtAlgNone": SARIF rule names are conventionally PascalCase. */
+/* "jwt_alg_none" -> "JwtAlgNoneCheck": SARIF rule names are PascalCase identifiers a user can
+ * read, and must differ from the id even ignoring case (multitool rule SARIF1001). */
 static void
 sarif_rule_name(struct buf *b, const char *id, bool manual)
 {
     bool upper = true;
-    size_t start = b->len;
 
     if (manual) {
         buf_puts(b, "ManualFinding");
@@ -97,15 +97,14 @@ sarif_rule_name(struct buf *b, const char *id, bool manual)
     for (const char *p = id; *p; p++) {
         unsigned char c = (unsigned char)*p;
 
-        if (!isalnum(c) || c >= 0x80) {
+        if (c >= 0x80 || !isalnum(c)) {
             upper = true;
             continue;
         }
         buf_putc(b, (char)(upper ? toupper(c) : c));
         upper = false;
     }
-    if (b->len == start)
-        buf_puts(b, "Check");
+    buf_puts(b, "Check");
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -122,23 +121,30 @@ uri_char_allowed(unsigned char c, bool in_path)
     return !in_path && strchr("[]?#", c) && c != '\0';
 }
 
-/* Appends s percent-encoded (RFC 3986): keeps the characters a URI may hold and well-formed %XX
- * escapes, encodes every other byte. */
+/* Appends s percent-encoded (RFC 3986): keeps the characters a URI may hold, encodes every other
+ * byte, '%' included. Input escapes are not trusted: .NET's URI check, which the SARIF multitool
+ * applies, rejects some mixes of kept escapes (such as "%7B" with "%41") that RFC 3986 allows. */
 static void
 uri_put_encoded(struct buf *b, const char *s, size_t len, bool in_path)
 {
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
 
-        if (c == '%' && i + 2 < len && isxdigit((unsigned char)s[i + 1]) &&
-            isxdigit((unsigned char)s[i + 2])) {
-            buf_putc(b, '%');
-        } else if (uri_char_allowed(c, in_path)) {
+        if (uri_char_allowed(c, in_path))
             buf_putc(b, (char)c);
-        } else {
+        else
             buf_printf(b, "%%%02X", c);
-        }
     }
+}
+
+static bool
+has_non_ascii(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+        if (*p >= 0x80)
+            return true;
+    }
+    return false;
 }
 
 /* True if s starts with an http(s) scheme and has a host: the only targets vigil scans. */
@@ -179,7 +185,9 @@ sarif_location_uri(struct buf *b, const char *target, const char *endpoint)
     const char *path = endpoint_path(endpoint);
     size_t tlen;
 
-    if (!uri_is_http(target))
+    /* The multitool rejects encoded non-ASCII next to other escapes (a .NET quirk), so such an
+     * endpoint keeps only its logical location. */
+    if (!uri_is_http(target) || has_non_ascii(target) || has_non_ascii(path))
         return false;
     tlen = strlen(target);
     if (path && tlen > 0 && target[tlen - 1] == '/')

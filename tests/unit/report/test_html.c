@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/* The HTML report is one self-contained page with a strict CSP and an SVG chart, and nothing
+ * from the input becomes markup: checked on the raw text and by parsing the page with Python's
+ * html.parser (the same tokenizer rules a browser follows for these tags). */
+#include "fixture.h"
+
+#include <strings.h>
+
+/* Parses the page; exits 0 if no script/style-injection/external resource exists, every link is
+ * internal or https, and the hostile body is text inside a <pre>. */
+static const char html_checker[] =
+    "import sys, html.parser\n"
+    "class P(html.parser.HTMLParser):\n"
+    "    def __init__(s):\n"
+    "        super().__init__(convert_charrefs=True); s.tags=[]; s.pre=[]; s.inpre=0\n"
+    "    def handle_starttag(s, tag, attrs):\n"
+    "        s.tags.append(tag)\n"
+    "        if tag == 'pre': s.inpre += 1; s.pre.append('')\n"
+    "        for k, v in attrs:\n"
+    "            if k.startswith('on') or k in ('src', 'srcset', 'action', 'formaction'): "
+    "sys.exit(3)\n"
+    "            if k == 'href' and not (v.startswith('#') or v.startswith('https://')): "
+    "sys.exit(4)\n"
+    "    def handle_endtag(s, tag):\n"
+    "        if tag == 'pre': s.inpre -= 1\n"
+    "    def handle_data(s, d):\n"
+    "        if s.inpre: s.pre[-1] += d\n"
+    "text = open(sys.argv[1], encoding='utf-8', errors='replace').read()\n"
+    "p = P(); p.feed(text); p.close()\n"
+    "bad = {'script', 'img', 'iframe', 'object', 'embed', 'link', 'form', 'base', 'input'}\n"
+    "if bad & set(p.tags): sys.exit(5)\n"
+    "if p.tags.count('svg') != text.count('<svg'): sys.exit(6)\n"
+    "if 'svg' not in p.tags: sys.exit(7)\n"
+    "if not any('</pre><script>alert(\"x\")</script>' in t for t in p.pre): sys.exit(8)\n"
+    "if p.inpre: sys.exit(9)\n"
+    "sys.exit(0)\n";
+
+static void
+html_report_is_self_contained_with_csp_and_chart(void **state)
+{
+    char *page = fix_render(REPORT_HTML, &fix_input, NULL);
+    (void)state;
+
+    assert_true(strncmp(page, "<!DOCTYPE html>", 15) == 0);
+    assert_non_null(strstr(page, "<meta http-equiv=\"Content-Security-Policy\" content=\""
+                                 "default-src 'none'; style-src 'unsafe-inline'"));
+    /* The CSP comes before anything from the input. */
+    assert_true(strstr(page, "Content-Security-Policy") < strstr(page, "<title>"));
+    assert_non_null(strstr(page, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert_non_null(strstr(page, "</svg>"));
+    assert_null(strcasestr(page, "<script"));
+    assert_null(strcasestr(page, "<link"));
+    assert_null(strcasestr(page, "<img"));
+    assert_null(strcasestr(page, "@import"));
+    assert_null(strcasestr(page, "url("));
+    assert_true(strstr(page, "</html>") != NULL);
+    free(page);
+}
+
+static void
+html_report_escapes_every_input_string(void **state)
+{
+    char *page = fix_render(REPORT_HTML, &fix_input, NULL);
+    (void)state;
+
+    assert_non_null(strstr(page, "<title>vigil scan of http://127.0.0.1:9000 "
+                                 "&lt;b&gt;&quot;&amp;&#39;</title>"));
+    assert_non_null(strstr(page, "&lt;/pre&gt;&lt;script&gt;alert(&quot;x&quot;)"
+                                 "&lt;/script&gt;&lt;img src=x onerror=&#39;alert(1)&#39;&gt;"));
+    assert_non_null(strstr(page, "SQL injection in &quot;name&quot; &lt;script&gt;"));
+    assert_non_null(strstr(page, "bad bytes: \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD end "
+                                 "&amp;amp; &amp;lt;\xEF\xBF\xBD\xEF\xBF\xBD[31m"));
+    assert_null(strstr(page, "href=\"javascript"));
+    assert_non_null(strstr(page, "<li>javascript:alert(1)</li>"));
+    assert_non_null(strstr(page, "href=\"https://cwe.mitre.org/data/definitions/89.html\""));
+    /* One <pre> per evidence request/response, all closed. */
+    assert_int_equal(fix_count(page, "<pre>"), 5);
+    assert_int_equal(fix_count(page, "</pre>"), 5);
+    assert_int_equal(fix_count(page, "<article "), FIX_N_FINDINGS);
+    assert_null(strchr(page, '\x01'));
+    assert_null(strchr(page, '\x1b'));
+    free(page);
+}
+
+static void
+html_report_parses_without_injected_markup(void **state)
+{
+    char *page = fix_render(REPORT_HTML, &fix_input, NULL);
+    int rc;
+    (void)state;
+
+    fix_write_file("report-test.html", page);
+    rc = fix_python(html_checker, "report-test.html");
+    if (rc < 0)
+        skip();
+    assert_int_equal(rc, 0);
+    free(page);
+    unlink("report-test.html");
+}
+
+static void
+html_checker_catches_injected_script(void **state)
+{
+    int rc;
+    (void)state;
+
+    /* Proves the checker can fail: a page with the body pasted raw. */
+    fix_write_file("report-bad.html", "<!DOCTYPE html><svg></svg><pre>" FIX_HOSTILE_BODY "</pre>");
+    rc = fix_python(html_checker, "report-bad.html");
+    if (rc < 0)
+        skip();
+    assert_int_not_equal(rc, 0);
+    unlink("report-bad.html");
+}
+
+static void
+html_report_of_no_findings_has_chart_and_message(void **state)
+{
+    char *page = fix_render(REPORT_HTML, &fix_empty, NULL);
+    (void)state;
+
+    assert_non_null(strstr(page, "<svg"));
+    assert_non_null(strstr(page, "No findings."));
+    assert_null(strstr(page, "<article"));
+    assert_null(strstr(page, "<table"));
+    assert_null(strstr(page, "Incomplete scan"));
+    free(page);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(html_report_is_self_contained_with_csp_and_chart),
+        cmocka_unit_test(html_report_escapes_every_input_string),
+        cmocka_unit_test(html_report_parses_without_injected_markup),
+        cmocka_unit_test(html_checker_catches_injected_script),
+        cmocka_unit_test(html_report_of_no_findings_has_chart_and_message),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
