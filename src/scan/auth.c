@@ -259,6 +259,27 @@ basic_value(struct scan *scan, const struct scan_auth *a, struct scan_ident *id)
     return 0;
 }
 
+/* Passwords and secrets in a login body are credentials too. */
+static void
+login_secrets(struct scan *scan, const char *body)
+{
+    json_t *doc = json_loads(body, 0, NULL);
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(doc, key, v)
+    {
+        char lower[64];
+
+        str_copy(lower, key, sizeof(lower));
+        str_lower(lower);
+        if (json_is_string(v) && (strstr(lower, "pass") || strstr(lower, "secret") ||
+                                  strstr(lower, "token") || strstr(lower, "key")))
+            scan_add_secret(scan, json_string_value(v));
+    }
+    json_decref(doc);
+}
+
 static const char *
 auth_field(const char *which, const char *name)
 {
@@ -312,6 +333,7 @@ resolve_one(struct scan *scan, const struct scan_auth *a, struct scan_ident *id,
         url = str_has_prefix(a->login_url, "http://") || str_has_prefix(a->login_url, "https://")
                   ? a->login_url
                   : scan_url(scan, a->login_url);
+        login_secrets(scan, a->login_body);
         token = fetch_token(scan, url, "application/json", a->login_body,
                             a->login_token_pointer ? a->login_token_pointer : "/access_token", err);
         if (!token)
