@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/* Broken function level authorization: operations that look administrative (path, operation
+ * id, tags or summary mention admin) are called as the second, ordinary identity (or the first
+ * when there is no second). A success there means the function is reachable by a user who
+ * should not have it. Only safe methods are called unless destructive tests are allowed. */
+#include "scan/checks/checks_int.h"
+
+#include <string.h>
+
+#include "core/arena.h"
+#include "scan/scan.h"
+
+static const char *const admin_words[] = {"admin", "superuser", "backoffice", "back-office",
+                                          "staff", "internal",  "manage",     NULL};
+
+static bool
+looks_admin(const struct scan_op *op)
+{
+    const struct spec_operation *so = op->spec_op;
+    json_t *tags = so && so->operation ? json_object_get(so->operation, "tags") : NULL;
+    size_t i;
+    json_t *tag;
+
+    if (check_contains_any_ci(op->path, admin_words))
+        return true;
+    if (so && (check_contains_any_ci(so->operation_id, admin_words) ||
+               check_contains_any_ci(so->summary, admin_words)))
+        return true;
+    json_array_foreach(tags, i, tag)
+    {
+        if (json_is_string(tag) && check_contains_any_ci(json_string_value(tag), admin_words))
+            return true;
+    }
+    return false;
+}
+
+struct call {
+    const struct scan_check *check;
+    const struct scan_op *op;
+    enum scan_identity who;
+};
+
+static void
+call_done(struct scan *scan, const struct probe *probe, const struct probe_response *resp,
+          void *userdata)
+{
+    const struct call *c = userdata;
+    json_t *j;
+
+    if (!check_status_ok(resp->status))
+        return;
+    j = probe_json(scan, resp);
+    if (json_is_object(j) && (json_object_get(j, "error") || json_object_get(j, "errors")))
+        return; /* an error document served with 200 */
+    struct check_finding cf = {
+        .title = "Administrative operation reachable by an ordinary user",
+        .description = c->who == SCAN_ID_B
+                           ? "The second (non-privileged) identity called an administrative "
+                             "operation and got a successful answer."
+                           : "The scan identity called an administrative operation and got a "
+                             "successful answer; check that this identity is not meant to be "
+                             "an administrator.",
+        .severity = SEVERITY_HIGH,
+        .confidence = c->who == SCAN_ID_B ? CONFIDENCE_HIGH : CONFIDENCE_MEDIUM,
+    };
+    check_emit(scan, c->check, c->op, &cf, probe, resp);
+}
+
+static void
+on_operation(struct scan *scan, const struct scan_check *check, const struct scan_op *op)
+{
+    struct call *c;
+    struct probe p;
+    bool safe = check_method_is(op, "GET") || check_method_is(op, "HEAD");
+
+    if (!looks_admin(op) || op->baseline_status == 0)
+        return;
+    if (!safe && !scan_options_of(scan)->allow_destructive)
+        return;
+    c = arena_alloc(scan_arena(scan), sizeof(*c));
+    c->check = check;
+    c->op = op;
+    c->who = scan_has_identity_b(scan) ? SCAN_ID_B : SCAN_ID_A;
+    if (c->who == SCAN_ID_A && !scan_identity_token(scan, SCAN_ID_A))
+        return;
+    scan_probe_as(scan, op, c->who, &p);
+    p.label = "bfla: ordinary identity";
+    scan_send(scan, &p, call_done, c);
+}
+
+const struct scan_check check_bfla = {
+    .id = "bfla",
+    .title = "Broken function level authorization",
+    .owasp = "API5:2023",
+    .cwe = "CWE-285",
+    .severity = SEVERITY_HIGH,
+    .remediation = "Deny by default: check the caller's role or permission for every "
+                   "administrative function on the server, not only in the client, and keep "
+                   "administrative operations behind a separate authorization policy.",
+    .references = "https://owasp.org/API-Security/editions/2023/en/"
+                  "0xa5-broken-function-level-authorization/ "
+                  "https://cwe.mitre.org/data/definitions/285.html",
+    .on_operation = on_operation,
+};

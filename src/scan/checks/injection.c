@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: MIT */
+/* Injection: SQL, NoSQL operators, OS commands and path traversal, parameter by parameter.
+ * Phase 1 sends a benign control and one probe per technique at once and looks for evidence the
+ * control does not show: database error messages, `id` output, /etc/passwd lines, or a login
+ * that an operator object ({"$ne": null}) passes while the control fails. Phase 2 tries two
+ * true/false SQL condition pairs: the finding needs each pair to answer alike (stable, with the
+ * payload echo removed) and the true answers to differ from the false ones. Phase 3 times a
+ * `sleep` and confirms it by repetition, with a `sleep 0` in between that must be fast. */
+#include "scan/checks/checks_int.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "scan/scan.h"
+
+enum slot {
+    S_CONTROL,
+    S_SQL_ERROR,
+    S_CMD_SEMI,
+    S_CMD_PIPE,
+    S_CMD_SUBST,
+    S_TRAVERSAL,
+    S_TRAVERSAL_ABS,
+    S_NOSQL_NE,
+    S_NOSQL_GT,
+    S_TRUE1,
+    S_FALSE1,
+    S_TRUE2,
+    S_FALSE2,
+    S_SLEEP,
+    S_SLEEP0,
+    S_SLEEP_AGAIN,
+    S_COUNT,
+};
+
+#define SLEEP_S 2
+
+struct task {
+    const struct scan_check *check;
+    const struct scan_op *op;
+    struct check_param param;
+    const char *base; /* the baseline value, prefix of the payloads */
+    bool numeric;
+    const char *values[S_COUNT]; /* payloads as sent (for echo stripping) */
+    struct probe *probes[S_COUNT];
+    struct probe_response *resps[S_COUNT];
+    int pending;
+    int phase;
+    bool sql_found, cmd_found;
+};
+
+/* ---- evidence signatures ------------------------------------------------------------------ */
+
+static const char *const sql_errors[] = {"you have an error in your sql syntax",
+                                         "warning: mysql",
+                                         "mysqli_sql_exception",
+                                         "unclosed quotation mark",
+                                         "quoted string not properly terminated",
+                                         "unterminated quoted string",
+                                         "syntax error at or near",
+                                         "pg::syntaxerror",
+                                         "psycopg2.",
+                                         "sqlstate[",
+                                         "ora-00933",
+                                         "ora-01756",
+                                         "sqlite3.operationalerror",
+                                         "sqlite_error",
+                                         "unrecognized token:",
+                                         "java.sql.sqlexception",
+                                         "org.hibernate",
+                                         "microsoft ole db",
+                                         "odbc sql server driver",
+                                         "sql command not properly ended",
+                                         "incorrect syntax near",
+                                         NULL};
+
+/* "uid=0(root) gid=0(root)": output of `id`. */
+static bool
+has_id_output(const char *s)
+{
+    for (const char *p = strstr(s, "uid="); p; p = strstr(p + 4, "uid=")) {
+        const char *q = p + 4;
+
+        if (!isdigit((unsigned char)*q))
+            continue;
+        while (isdigit((unsigned char)*q))
+            q++;
+        if (*q == '(' && strstr(q, ") gid=") && strstr(q, ") gid=") - q < 64)
+            return true;
+    }
+    return false;
+}
+
+/* A passwd line such as "root:x:0:0:". */
+static bool
+has_passwd(const char *s)
+{
+    for (const char *p = strstr(s, "root:"); p; p = strstr(p + 5, "root:")) {
+        const char *q = p + 5;
+
+        while (*q && *q != ':' && *q != '\n' && q - p < 40)
+            q++;
+        if (strncmp(q, ":0:0:", 5) == 0)
+            return true;
+    }
+    return false;
+}
+
+static const char *
+body_of(const struct task *t, enum slot s)
+{
+    return t->resps[s] && t->resps[s]->body ? t->resps[s]->body : "";
+}
+
+static long
+status_of(const struct task *t, enum slot s)
+{
+    return t->resps[s] ? t->resps[s]->status : 0;
+}
+
+/* Text the scan already saw without any payload: control answer and baseline. */
+static bool
+seen_before(struct scan *scan, const struct task *t, bool (*test)(const char *))
+{
+    const char *baseline = t->op->baseline_json ? check_json_text(scan, t->op->baseline_json) : "";
+
+    return test(body_of(t, S_CONTROL)) || test(baseline);
+}
+
+static const char *
+sql_error_in(const char *s)
+{
+    for (size_t i = 0; sql_errors[i]; i++) {
+        if (check_strcasestr(s, sql_errors[i]))
+            return sql_errors[i];
+    }
+    return NULL;
+}
+
+static bool
+has_sql_error(const char *s)
+{
+    return sql_error_in(s) != NULL;
+}
+
+static void
+report(struct scan *scan, struct task *t, enum slot s, const char *title, const char *cwe,
+       const char *description, enum confidence confidence, const char *notes)
+{
+    struct check_finding cf = {
+        .title = title,
+        .description = description,
+        .severity = SEVERITY_HIGH,
+        .confidence = confidence,
+        .cwe = cwe,
+        .notes = arena_printf(scan_arena(scan), "Parameter \"%s\": %s", t->param.name, notes),
+    };
+
+    if (strcmp(cwe, "CWE-78") == 0 || strcmp(cwe, "CWE-89") == 0)
+        cf.severity = SEVERITY_CRITICAL;
+    check_emit(scan, t->check, t->op, &cf, t->probes[s], t->resps[s]);
+}
+
+/* ---- sending ------------------------------------------------------------------------------- */
+
+static void probe_done(struct scan *scan, const struct probe *probe,
+                       const struct probe_response *resp, void *userdata);
+
+struct slot_ref {
+    struct task *task;
+    enum slot slot;
+};
+
+/* raw: value is JSON text for a body parameter (operator objects), else a plain string. */
+static void
+send_slot(struct scan *scan, struct task *t, enum slot s, const char *value, bool raw,
+          unsigned timeout_ms)
+{
+    struct slot_ref *ref = arena_alloc(scan_arena(scan), sizeof(*ref));
+    const char *sent = value;
+    struct probe p;
+
+    if (t->param.in == PROBE_IN_BODY && !raw)
+        sent = check_json_quote(scan, value);
+    if (scan_probe_variant(scan, t->op, SCAN_ID_A, t->param.in, t->param.name, sent, &p) != 0)
+        return;
+    p.label = "injection";
+    p.timeout_ms = timeout_ms;
+    ref->task = t;
+    ref->slot = s;
+    t->values[s] = value;
+    if (scan_send(scan, &p, probe_done, ref) == 0)
+        t->pending++;
+}
+
+static void start_phase2(struct scan *scan, struct task *t);
+static void start_phase3(struct scan *scan, struct task *t);
+
+static void
+evaluate_phase1(struct scan *scan, struct task *t)
+{
+    if (has_sql_error(body_of(t, S_SQL_ERROR)) && !seen_before(scan, t, has_sql_error)) {
+        t->sql_found = true;
+        report(scan, t, S_SQL_ERROR, "SQL injection", "CWE-89",
+               "A quote in the parameter produced a database syntax error: the value is "
+               "spliced into an SQL statement.",
+               CONFIDENCE_HIGH,
+               arena_printf(scan_arena(scan), "a quote produced the database error \"%s\".",
+                            sql_error_in(body_of(t, S_SQL_ERROR))));
+    }
+    for (enum slot s = S_CMD_SEMI; s <= S_CMD_SUBST && !t->numeric; s++) {
+        if (has_id_output(body_of(t, s)) && !seen_before(scan, t, has_id_output)) {
+            t->cmd_found = true;
+            report(scan, t, s, "OS command injection", "CWE-78",
+                   "A shell metacharacter followed by `id` in the parameter returned the "
+                   "output of `id`: the value reaches a shell.",
+                   CONFIDENCE_HIGH, "an appended `id` command ran and its output came back.");
+            break;
+        }
+    }
+    for (enum slot s = S_TRAVERSAL; s <= S_TRAVERSAL_ABS && !t->numeric; s++) {
+        if (has_passwd(body_of(t, s)) && !seen_before(scan, t, has_passwd)) {
+            report(scan, t, s, "Path traversal", "CWE-22",
+                   "A relative or absolute path in the parameter returned the contents of "
+                   "/etc/passwd: the value is used as a file path without confinement.",
+                   CONFIDENCE_HIGH, "the answer contains a line of /etc/passwd.");
+            break;
+        }
+    }
+    if (t->param.in == PROBE_IN_BODY && check_status_ok(t->op->baseline_status) &&
+        t->resps[S_NOSQL_NE] && t->resps[S_NOSQL_GT]) {
+        long control = status_of(t, S_CONTROL);
+
+        if (control >= 400 && control < 500 && control != 429 &&
+            status_of(t, S_NOSQL_NE) == t->op->baseline_status &&
+            status_of(t, S_NOSQL_GT) == t->op->baseline_status)
+            report(scan, t, S_NOSQL_NE, "NoSQL operator injection", "CWE-943",
+                   "An operator object ({\"$ne\": null}, {\"$gt\": \"\"}) in place of the value "
+                   "succeeded where a wrong plain value failed: the object reaches a query "
+                   "unchanged and bypasses the check.",
+                   CONFIDENCE_HIGH,
+                   arena_printf(scan_arena(scan),
+                                "a wrong value got HTTP %ld, {\"$ne\": null} got HTTP %ld.",
+                                control, status_of(t, S_NOSQL_NE)));
+    }
+    start_phase2(scan, t);
+}
+
+static bool
+inconclusive(long status)
+{
+    return status == 0 || status == 429 || status == 503;
+}
+
+static void
+evaluate_phase2(struct scan *scan, struct task *t)
+{
+    const char *strip[4];
+    const char *body[4];
+    long status[4];
+
+    for (int i = 0; i < 4; i++) {
+        strip[i] = t->values[S_TRUE1 + i] ? t->values[S_TRUE1 + i] : "";
+        status[i] = status_of(t, S_TRUE1 + i);
+        if (!t->resps[S_TRUE1 + i] || inconclusive(status[i]))
+            goto next;
+    }
+    for (int i = 0; i < 4; i++)
+        body[i] = check_strip_echo(scan, body_of(t, S_TRUE1 + i), strip, 4);
+    /* Stable pairs: true1 ~ true2, false1 ~ false2. */
+    if (status[0] != status[2] || strcmp(body[0], body[2]) != 0)
+        goto next;
+    if (status[1] != status[3] || strcmp(body[1], body[3]) != 0)
+        goto next;
+    if (!check_status_ok(status[0]))
+        goto next;
+    if (status[0] == status[1] && strcmp(body[0], body[1]) == 0)
+        goto next;
+    t->sql_found = true;
+    report(scan, t, S_TRUE1, "SQL injection", "CWE-89",
+           "Appending an always-true and an always-false SQL condition to the parameter gives "
+           "two different, repeatable answers: the condition is evaluated by the database.",
+           CONFIDENCE_HIGH,
+           arena_printf(scan_arena(scan),
+                        "true conditions answered HTTP %ld (%zu bytes), false conditions HTTP "
+                        "%ld (%zu bytes), each twice alike.",
+                        status[0], strlen(body[0]), status[1], strlen(body[1])));
+next:
+    start_phase3(scan, t);
+}
+
+static double
+elapsed(const struct task *t, enum slot s)
+{
+    return t->resps[s] ? t->resps[s]->elapsed_ms : 0;
+}
+
+static bool
+slow(const struct task *t, enum slot s)
+{
+    const struct probe_response *r = t->resps[s];
+
+    return r && (r->status != 0 || r->error) &&
+           elapsed(t, s) >= SLEEP_S * 1000 * 0.9 + elapsed(t, S_CONTROL);
+}
+
+static void
+evaluate_sleep(struct scan *scan, struct task *t, enum slot s)
+{
+    char value[512];
+
+    if (s == S_SLEEP && slow(t, S_SLEEP)) {
+        snprintf(value, sizeof(value), "%s;sleep 0", t->base);
+        send_slot(scan, t, S_SLEEP0, arena_strdup(scan_arena(scan), value), false, 0);
+    } else if (s == S_SLEEP0 && elapsed(t, S_SLEEP0) < 1000 + elapsed(t, S_CONTROL) &&
+               t->resps[S_SLEEP0]->status != 0) {
+        snprintf(value, sizeof(value), "%s;sleep %d", t->base, SLEEP_S);
+        send_slot(scan, t, S_SLEEP_AGAIN, arena_strdup(scan_arena(scan), value), false,
+                  (SLEEP_S + 8) * 1000);
+    } else if (s == S_SLEEP_AGAIN && slow(t, S_SLEEP_AGAIN)) {
+        report(scan, t, S_SLEEP_AGAIN, "OS command injection", "CWE-78",
+               "An appended `sleep` command delayed the answer by its duration, twice, while "
+               "`sleep 0` did not: the value reaches a shell.",
+               CONFIDENCE_MEDIUM,
+               arena_printf(scan_arena(scan),
+                            "sleep %d took %.0f ms and %.0f ms, sleep 0 took %.0f ms, the "
+                            "control %.0f ms.",
+                            SLEEP_S, elapsed(t, S_SLEEP), elapsed(t, S_SLEEP_AGAIN),
+                            elapsed(t, S_SLEEP0), elapsed(t, S_CONTROL)));
+    }
+}
+
+static void
+probe_done(struct scan *scan, const struct probe *probe, const struct probe_response *resp,
+           void *userdata)
+{
+    struct slot_ref *ref = userdata;
+    struct task *t = ref->task;
+
+    t->probes[ref->slot] = check_probe_copy(scan, probe);
+    t->resps[ref->slot] = check_response_copy(scan, resp);
+    if (--t->pending > 0)
+        return;
+    if (t->phase == 1)
+        evaluate_phase1(scan, t);
+    else if (t->phase == 2)
+        evaluate_phase2(scan, t);
+    else
+        evaluate_sleep(scan, t, ref->slot);
+}
+
+static void
+start_phase2(struct scan *scan, struct task *t)
+{
+    static const char *const str_suffix[] = {"' OR '1'='1' -- ", "' AND '1'='2' -- ",
+                                             "' OR 'a'='a' -- ", "' AND 'a'='b' -- "};
+    static const char *const num_suffix[] = {" OR 1=1", " AND 1=2", " OR 2=2", " AND 2=3"};
+
+    t->phase = 2;
+    if (t->sql_found) {
+        start_phase3(scan, t);
+        return;
+    }
+    for (int i = 0; i < 4; i++)
+        send_slot(scan, t, S_TRUE1 + i,
+                  arena_printf(scan_arena(scan), "%s%s", t->base,
+                               t->numeric ? num_suffix[i] : str_suffix[i]),
+                  false, 0);
+    if (t->pending == 0)
+        start_phase3(scan, t);
+}
+
+static void
+start_phase3(struct scan *scan, struct task *t)
+{
+    t->phase = 3;
+    if (t->cmd_found || t->numeric || t->param.in == PROBE_IN_PATH)
+        return;
+    send_slot(scan, t, S_SLEEP, arena_printf(scan_arena(scan), "%s;sleep %d", t->base, SLEEP_S),
+              false, (SLEEP_S + 8) * 1000);
+}
+
+static void
+start_phase1(struct scan *scan, struct task *t)
+{
+    struct arena *arena = scan_arena(scan);
+    const char *b = t->base;
+
+    t->phase = 1;
+    send_slot(scan, t, S_CONTROL,
+              t->numeric ? b : arena_printf(arena, "vigil%s", check_random_token(scan, 6)), false,
+              0);
+    send_slot(scan, t, S_SQL_ERROR, arena_printf(arena, "%s'\")", b), false, 0);
+    if (!t->numeric) {
+        send_slot(scan, t, S_CMD_SEMI, arena_printf(arena, "%s;id", b), false, 0);
+        send_slot(scan, t, S_CMD_PIPE, arena_printf(arena, "%s|id", b), false, 0);
+        send_slot(scan, t, S_CMD_SUBST, arena_printf(arena, "%s$(id)", b), false, 0);
+        send_slot(scan, t, S_TRAVERSAL, "../../../../../../../../../../etc/passwd", false, 0);
+        send_slot(scan, t, S_TRAVERSAL_ABS, "/etc/passwd", false, 0);
+    }
+    if (t->param.in == PROBE_IN_BODY) {
+        send_slot(scan, t, S_NOSQL_NE, "{\"$ne\": null}", true, 0);
+        send_slot(scan, t, S_NOSQL_GT, "{\"$gt\": \"\"}", true, 0);
+    }
+    if (t->pending == 0)
+        evaluate_phase1(scan, t);
+}
+
+static void
+on_operation(struct scan *scan, const struct scan_check *check, const struct scan_op *op)
+{
+    struct check_param *params;
+    size_t n;
+
+    if (op->baseline_status == 0 || op->baseline_status >= 500)
+        return;
+    if (op->destructive && !op->created_resource && !scan_options_of(scan)->allow_destructive)
+        return;
+    n = check_params(scan, op, &params);
+    for (size_t i = 0; i < n; i++) {
+        const struct check_param *p = &params[i];
+        struct task *t;
+        const char *base;
+
+        if (p->in == PROBE_IN_HEADER || p->in == PROBE_IN_COOKIE)
+            continue;
+        if (p->type && strcmp(p->type, "string") != 0 && strcmp(p->type, "integer") != 0 &&
+            strcmp(p->type, "number") != 0)
+            continue;
+        if (p->format && (strcmp(p->format, "password") == 0 || strcmp(p->format, "binary") == 0))
+            continue; /* hashed or stored as bytes: not spliced into queries */
+        base = check_param_value(scan, op, p);
+        if (!base && p->in == PROBE_IN_PATH)
+            continue;
+        t = arena_alloc(scan_arena(scan), sizeof(*t));
+        t->check = check;
+        t->op = op;
+        t->param = *p;
+        t->numeric = p->type && strcmp(p->type, "string") != 0;
+        t->base = base && strlen(base) < 200 ? base : (t->numeric ? "1" : "vigil");
+        start_phase1(scan, t);
+    }
+}
+
+const struct scan_check check_injection = {
+    .id = "injection",
+    .title = "Injection (SQL, NoSQL, OS command, path traversal)",
+    .owasp = "API8:2023",
+    .cwe = "CWE-74",
+    .severity = SEVERITY_CRITICAL,
+    .remediation = "Never build queries, commands or paths by string concatenation: use bound "
+                   "parameters for SQL, typed values (reject objects) for document stores, "
+                   "argument vectors without a shell for commands, and resolve file names "
+                   "against a fixed directory, refusing anything that leaves it.",
+    .references = "https://owasp.org/API-Security/editions/2023/en/"
+                  "0xa8-security-misconfiguration/ "
+                  "https://cheatsheetseries.owasp.org/cheatsheets/"
+                  "Injection_Prevention_Cheat_Sheet.html "
+                  "https://cwe.mitre.org/data/definitions/89.html "
+                  "https://cwe.mitre.org/data/definitions/78.html "
+                  "https://cwe.mitre.org/data/definitions/22.html",
+    .on_operation = on_operation,
+};
