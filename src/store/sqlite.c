@@ -284,8 +284,7 @@ conn_open(const char *path, struct err *err)
 {
     static const char *const pragmas = "PRAGMA journal_mode = WAL;"
                                        "PRAGMA foreign_keys = ON;"
-                                       "PRAGMA synchronous = FULL;"
-                                       "PRAGMA trusted_schema = OFF;";
+                                       "PRAGMA synchronous = FULL;";
     struct conn *c = xcalloc(1, sizeof(*c));
     char *msg = NULL;
     int rc;
