@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,8 +104,16 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     struct http_server *s = cls;
     struct req *req = xmalloc(sizeof(*req));
-    const char *query = strchr(uri, '?');
-    size_t path_len = query ? (size_t)(query - uri) : strlen(uri);
+    const char *query, *authority;
+    size_t path_len;
+
+    /* Absolute form ("GET http://host/path"): route on the path part only. */
+    if (strncasecmp(uri, "http://", 7) == 0 || strncasecmp(uri, "https://", 8) == 0) {
+        authority = strstr(uri, "://") + 3;
+        uri = authority + strcspn(authority, "/?");
+    }
+    query = strchr(uri, '?');
+    path_len = query ? (size_t)(query - uri) : strlen(uri);
 
     req_init(req, s->resp_max);
     req->start_ns = clock_mono_ns();
@@ -113,7 +122,8 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     req->app = s->app;
     req->stage = STAGE_NEW;
     req->method_text = "?";
-    req->path = arena_strndup(req->arena, uri, path_len);
+    /* An empty path ("http://host?x") is "/". */
+    req->path = path_len ? arena_strndup(req->arena, uri, path_len) : "/";
     if (query)
         req->raw_query = arena_strndup(req->arena, query + 1, strcspn(query + 1, "#"));
     client_address(conn, req->client_addr, sizeof(req->client_addr));

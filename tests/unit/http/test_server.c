@@ -247,6 +247,9 @@ reply_header(const struct reply *r, const char *name, char *out, size_t size)
     return false;
 }
 
+/* Set to keep options set before request() (CURLOPT_REQUEST_TARGET). */
+static bool request_keep_target;
+
 /* body_len < 0: no body; chunked: body_len bytes of 'x' streamed with unknown length. */
 static void
 request(CURL *c, uint16_t port, const char *method, const char *path, const char *const *headers,
@@ -260,7 +263,8 @@ request(CURL *c, uint16_t port, const char *method, const char *path, const char
 
     reply_init(r);
     snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", (unsigned)port, path);
-    curl_easy_reset(c);
+    if (!request_keep_target)
+        curl_easy_reset(c);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
@@ -442,6 +446,22 @@ unknown_path_is_404_and_wrong_method_is_405_with_allow(void **state)
     request(f->curl, f->port, "GET", "/items/..", NULL, NULL, -1, false, &r);
     assert_int_equal(r.status, 200); /* ".." is just an id the handler's check rejects */
     reply_cleanup(&r);
+
+    /* The absolute form routes on its path. */
+    request(f->curl, f->port, "GET", "/items/abs", NULL, NULL, -1, false, &r);
+    reply_cleanup(&r);
+    {
+        char url[128];
+
+        snprintf(url, sizeof(url), "http://127.0.0.1:%u/items/abs?q=1", (unsigned)f->port);
+        curl_easy_setopt(f->curl, CURLOPT_REQUEST_TARGET, url);
+        request_keep_target = true;
+        request(f->curl, f->port, "GET", "/ignored", NULL, NULL, -1, false, &r);
+        request_keep_target = false;
+        assert_int_equal(r.status, 200);
+        assert_string_equal(buf_str(&r.body), "{\"id\":\"abs\",\"q\":\"1\"}");
+        reply_cleanup(&r);
+    }
 
     /* Trailing slash tolerated. */
     request(f->curl, f->port, "DELETE", "/items/x/", NULL, NULL, -1, false, &r);
