@@ -47,12 +47,6 @@ struct resolver {
 /* ---------------------------------------------------------------------------------------- */
 /* Locations */
 
-static size_t
-sat_add(size_t a, size_t b)
-{
-    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
-}
-
 static void
 seg_push(struct resolver *r, struct seg seg)
 {
@@ -290,7 +284,7 @@ is_cycle(const struct resolver *r, const struct seg *target, size_t n)
 /* ---------------------------------------------------------------------------------------- */
 /* Walking */
 
-static json_t *resolve_value(struct resolver *r, json_t *node, size_t depth, size_t *vsize);
+static json_t *resolve_value(struct resolver *r, json_t *node, size_t depth);
 
 static void
 warn_once(struct resolver *r, const char *ref, const char *what)
@@ -314,8 +308,7 @@ count_built(struct resolver *r)
 /* Resolves the members of `src` into `out` (replacing keys already there). A "$ref" member
  * is dropped when `skip_ref`, else a string "$ref" is kept as written. */
 static int
-add_members(struct resolver *r, json_t *src, json_t *out, bool skip_ref, size_t depth,
-            size_t *vsize)
+add_members(struct resolver *r, json_t *src, json_t *out, bool skip_ref, size_t depth)
 {
     const char *key;
     json_t *value;
@@ -323,7 +316,6 @@ add_members(struct resolver *r, json_t *src, json_t *out, bool skip_ref, size_t 
     json_object_foreach(src, key, value)
     {
         json_t *child;
-        size_t child_size = 1;
         bool is_ref = !strcmp(key, "$ref") && json_is_string(value);
 
         if (is_ref && skip_ref)
@@ -332,26 +324,24 @@ add_members(struct resolver *r, json_t *src, json_t *out, bool skip_ref, size_t 
         if (is_ref || is_literal(r, value))
             child = json_incref(value);
         else
-            child = resolve_value(r, value, depth + 1, &child_size);
+            child = resolve_value(r, value, depth + 1);
         r->n_segs--;
         if (!child)
             return -1;
         json_object_set_new(out, key, child);
-        *vsize = sat_add(*vsize, child_size);
     }
     return 0;
 }
 
 static json_t *
-resolve_object(struct resolver *r, json_t *node, bool skip_ref, size_t depth, size_t *vsize)
+resolve_object(struct resolver *r, json_t *node, bool skip_ref, size_t depth)
 {
     json_t *out;
 
     if (count_built(r))
         return NULL;
     out = json_object();
-    *vsize = 1;
-    if (add_members(r, node, out, skip_ref, depth, vsize)) {
+    if (add_members(r, node, out, skip_ref, depth)) {
         json_decref(out);
         return NULL;
     }
@@ -359,7 +349,7 @@ resolve_object(struct resolver *r, json_t *node, bool skip_ref, size_t depth, si
 }
 
 static json_t *
-resolve_array(struct resolver *r, json_t *node, size_t depth, size_t *vsize)
+resolve_array(struct resolver *r, json_t *node, size_t depth)
 {
     json_t *out, *value;
     size_t i;
@@ -367,31 +357,27 @@ resolve_array(struct resolver *r, json_t *node, size_t depth, size_t *vsize)
     if (count_built(r))
         return NULL;
     out = json_array();
-    *vsize = 1;
     json_array_foreach(node, i, value)
     {
-        size_t child_size = 1;
         json_t *child;
 
         seg_push_index(r, i);
-        child = resolve_value(r, value, depth + 1, &child_size);
+        child = resolve_value(r, value, depth + 1);
         r->n_segs--;
         if (!child) {
             json_decref(out);
             return NULL;
         }
         json_array_append_new(out, child);
-        *vsize = sat_add(*vsize, child_size);
     }
     return out;
 }
 
 /* {marker: ref} plus the ref's siblings: where a reference was not followed, and why. */
 static json_t *
-marked(struct resolver *r, json_t *node, const char *marker, const char *ref, size_t depth,
-       size_t *vsize)
+marked(struct resolver *r, json_t *node, const char *marker, const char *ref, size_t depth)
 {
-    json_t *out = resolve_object(r, node, true, depth, vsize);
+    json_t *out = resolve_object(r, node, true, depth);
 
     if (out)
         json_object_set_new(out, marker, json_string(ref));
@@ -405,8 +391,7 @@ cache_key(char *key, size_t size, const json_t *node)
 }
 
 static json_t *
-follow(struct resolver *r, json_t *target, const struct seg *segs, size_t n, size_t depth,
-       size_t *vsize)
+follow(struct resolver *r, json_t *target, const struct seg *segs, size_t n, size_t depth)
 {
     json_t *value;
 
@@ -417,23 +402,23 @@ follow(struct resolver *r, json_t *target, const struct seg *segs, size_t n, siz
     r->frames[r->n_frames++] = (struct frame){.start = r->n_segs};
     for (size_t i = 0; i < n; i++)
         seg_push(r, segs[i]);
-    value = resolve_value(r, target, depth + 1, vsize);
+    value = resolve_value(r, target, depth + 1);
     r->n_segs = r->frames[--r->n_frames].start;
     return value;
 }
 
 static json_t *
-resolve_ref(struct resolver *r, json_t *node, const char *ref, size_t depth, size_t *vsize)
+resolve_ref(struct resolver *r, json_t *node, const char *ref, size_t depth)
 {
     char *buf = NULL, key[32];
     struct seg *segs = NULL;
-    size_t n_segs = 0, target_size = 1;
-    json_t *target, *value = NULL, *entry;
+    size_t n_segs = 0;
+    json_t *target, *value = NULL, *cached;
     enum decode_result decoded;
 
     if (ref[0] != '#') {
         warn_once(r, ref, "points to another document: not followed, left as written");
-        return resolve_object(r, node, false, depth, vsize);
+        return resolve_object(r, node, false, depth);
     }
     decoded = decode_ref(ref, &buf, &segs, &n_segs);
     if (decoded == DECODE_MALFORMED) {
@@ -442,7 +427,7 @@ resolve_ref(struct resolver *r, json_t *node, const char *ref, size_t depth, siz
     }
     if (decoded == DECODE_UNSUPPORTED) {
         warn_once(r, ref, "is not a JSON pointer: not followed, left as written");
-        value = resolve_object(r, node, false, depth, vsize);
+        value = resolve_object(r, node, false, depth);
         goto out;
     }
     target = pointer_get(r->doc, segs, n_segs);
@@ -451,7 +436,7 @@ resolve_ref(struct resolver *r, json_t *node, const char *ref, size_t depth, siz
         goto out;
     }
     if (is_cycle(r, segs, n_segs)) {
-        value = marked(r, node, "x-vigil-cycle", ref, depth, vsize);
+        value = marked(r, node, "x-vigil-cycle", ref, depth);
         goto out;
     }
     if (depth > SPEC_REF_DEPTH_CUT) {
@@ -459,31 +444,22 @@ resolve_ref(struct resolver *r, json_t *node, const char *ref, size_t depth, siz
             spec_warn(r->ctx, "$refs nested deeper than %d levels were cut (x-vigil-depth-cut)",
                       SPEC_REF_DEPTH_CUT);
         r->depth_warned = true;
-        value = marked(r, node, "x-vigil-depth-cut", ref, depth, vsize);
-        goto out;
-    }
-    if (r->expanded > SPEC_MAX_EXPANDED_NODES) {
-        if (!r->budget_warned)
-            spec_warn(r->ctx, "the document expands past %u nodes: later $refs left as written",
-                      SPEC_MAX_EXPANDED_NODES);
-        r->budget_warned = true;
-        value = resolve_object(r, node, false, depth, vsize);
+        value = marked(r, node, "x-vigil-depth-cut", ref, depth);
         goto out;
     }
 
+    /* The first resolution of a target is shared by all later uses: linear work however
+     * often a schema is used. */
     cache_key(key, sizeof(key), target);
-    entry = json_object_get(r->cache, key);
-    if (entry) {
-        value = json_incref(json_array_get(entry, 0));
-        target_size = (size_t)json_integer_value(json_array_get(entry, 1));
+    cached = json_object_get(r->cache, key);
+    if (cached) {
+        value = json_incref(cached);
     } else {
-        value = follow(r, target, segs, n_segs, depth, &target_size);
+        value = follow(r, target, segs, n_segs, depth);
         if (!value)
             goto out;
-        json_object_set_new(r->cache, key, json_pack("[O,I]", value, (json_int_t)target_size));
+        json_object_set(r->cache, key, value);
     }
-    r->expanded = sat_add(r->expanded, target_size);
-    *vsize = target_size;
 
     /* Keywords beside a $ref (a 3.1 description, a schema constraint) apply on top of it. */
     if (json_object_size(node) > 1 && json_is_object(value)) {
@@ -492,7 +468,7 @@ resolve_ref(struct resolver *r, json_t *node, const char *ref, size_t depth, siz
         json_object_update(merged, value);
         json_decref(value);
         value = merged;
-        if (count_built(r) || add_members(r, node, value, true, depth, vsize)) {
+        if (count_built(r) || add_members(r, node, value, true, depth)) {
             json_decref(value);
             value = NULL;
         }
@@ -504,12 +480,11 @@ out:
 }
 
 static json_t *
-resolve_value(struct resolver *r, json_t *node, size_t depth, size_t *vsize)
+resolve_value(struct resolver *r, json_t *node, size_t depth)
 {
-    json_t *ref, *entry;
+    json_t *ref, *cached;
     char key[32];
 
-    *vsize = 1;
     if (depth > SPEC_MAX_DEPTH) {
         err_set(r->err, VALIDATION_ERROR,
                 "%s: document nested too deeply (more than %d levels with $refs expanded)",
@@ -519,25 +494,23 @@ resolve_value(struct resolver *r, json_t *node, size_t depth, size_t *vsize)
     if (!json_is_object(node) && !json_is_array(node))
         return json_incref(node);
 
+    /* A target already resolved (components walked after the paths that use them). */
     cache_key(key, sizeof(key), node);
-    entry = json_object_get(r->cache, key);
-    if (entry) {
-        *vsize = (size_t)json_integer_value(json_array_get(entry, 1));
-        return json_incref(json_array_get(entry, 0));
-    }
+    cached = json_object_get(r->cache, key);
+    if (cached)
+        return json_incref(cached);
     if (json_is_array(node))
-        return resolve_array(r, node, depth, vsize);
+        return resolve_array(r, node, depth);
     ref = json_object_get(node, "$ref");
     if (json_is_string(ref))
-        return resolve_ref(r, node, json_string_value(ref), depth, vsize);
-    return resolve_object(r, node, false, depth, vsize);
+        return resolve_ref(r, node, json_string_value(ref), depth);
+    return resolve_object(r, node, false, depth);
 }
 
 json_t *
 spec_resolve(json_t *doc, struct spec_ctx *ctx, struct err *err)
 {
     struct resolver r = {.doc = doc, .ctx = ctx, .err = err};
-    size_t vsize;
     json_t *out;
 
     r.cap_frames = 16;
@@ -545,7 +518,7 @@ spec_resolve(json_t *doc, struct spec_ctx *ctx, struct err *err)
     r.frames[r.n_frames++] = (struct frame){.start = 0};
     r.cache = json_object();
     r.warned = json_object();
-    out = resolve_value(&r, doc, 0, &vsize);
+    out = resolve_value(&r, doc, 0);
     json_decref(r.cache);
     json_decref(r.warned);
     free(r.frames);
