@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/* Opening the store: migrations apply once and survive reopening, the compiled-in SQL matches
+ * src/store/sql/, each connection has the required pragmas, the schema itself refuses
+ * cross-organization links, and the pool serves several threads at once. */
+#include "unit/store/store_fixture.h"
+
+#include <pthread.h>
+
+#include "store/store_int.h"
+
+static char *
+read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    long n;
+    char *text;
+
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    text = calloc(1, (size_t)n + 1);
+    if (fread(text, 1, (size_t)n, f) != (size_t)n) {
+        free(text);
+        text = NULL;
+    }
+    fclose(f);
+    return text;
+}
+
+static void
+compiled_migrations_match_the_sql_files(void **state)
+{
+    const char *src = getenv("VIGIL_SOURCE_DIR");
+    char path[512];
+    (void)state;
+
+    assert_true(store_n_migrations >= 1);
+    for (size_t i = 0; i < store_n_migrations; i++) {
+        char *text;
+
+        assert_int_equal(store_migrations[i].version, (int)i + 1);
+        snprintf(path, sizeof(path), "%s/src/store/sql/%03d_%s.sql", src ? src : ".",
+                 store_migrations[i].version, store_migrations[i].name);
+        text = read_file(path);
+        if (!text)
+            fail_msg("cannot read %s (set VIGIL_SOURCE_DIR)", path);
+        if (strcmp(text, store_migrations[i].sql) != 0)
+            fail_msg("%s differs from migrations.c: run python3 src/store/sql/embed.py", path);
+        free(text);
+    }
+}
+
+static void
+reopening_applies_nothing_and_keeps_data(void **state)
+{
+    struct fixture *fx = *state;
+    struct client in = {.name = "kept", .present = CLIENT_F_ALL}, out;
+    struct conn *c;
+    sqlite3_stmt *st;
+    int version = 0;
+
+    OK(store_client_create(fx->a, &in, &out, err));
+    arena_free(fx->arena);
+    store_close(fx->store);
+    for (int round = 0; round < 2; round++) {
+        fx->store = store_open(fx->path, NULL);
+        assert_non_null(fx->store);
+        store_close(fx->store);
+    }
+    fx->store = store_open(fx->path, NULL);
+    assert_non_null(fx->store);
+    fx->arena = arena_new();
+    fx->a = store_bind(fx->store, fx->org_a.id, fx->arena);
+    OK(store_client_get(fx->a, out.id, &out, err));
+    assert_string_equal(out.name, "kept");
+    OK(store_schema_version(fx->store, &version, err));
+    assert_int_equal(version, (int)store_n_migrations);
+
+    c = conn_acquire(fx->store, NULL);
+    assert_non_null(c);
+    st = stmt_get(c, "SELECT count(*) FROM schema_migrations", NULL);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), (int)store_n_migrations);
+    sqlite3_reset(st);
+    conn_release(fx->store, c);
+}
+
+static int
+pragma_int(struct conn *c, const char *sql)
+{
+    sqlite3_stmt *st = stmt_get(c, sql, NULL);
+    int v;
+
+    assert_non_null(st);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    v = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    return v;
+}
+
+static void
+connections_are_durable_wal_with_foreign_keys(void **state)
+{
+    struct fixture *fx = *state;
+    struct conn *c = conn_acquire(fx->store, NULL);
+    sqlite3_stmt *st;
+
+    assert_non_null(c);
+    assert_int_equal(pragma_int(c, "PRAGMA foreign_keys"), 1);
+    assert_int_equal(pragma_int(c, "PRAGMA synchronous"), 2); /* FULL */
+    assert_true(pragma_int(c, "PRAGMA busy_timeout") > 0);
+    st = stmt_get(c, "PRAGMA journal_mode", NULL);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_reset(st);
+    conn_release(fx->store, c);
+}
+
+static void
+schema_refuses_links_across_organizations(void **state)
+{
+    struct fixture *fx = *state;
+    struct client in = {.name = "A's", .present = CLIENT_F_ALL}, ca;
+    struct conn *c;
+    sqlite3_stmt *st;
+    int rc;
+
+    OK(store_client_create(fx->a, &in, &ca, err));
+    c = conn_acquire(fx->store, NULL);
+    /* Bypass the store's checks: the composite foreign key alone must refuse this. */
+    st = stmt_get(c,
+                  "INSERT INTO projects (id, org_id, client_id, name, status, created_at,"
+                  " updated_at) VALUES ('proj_x', ?, ?, 'x', 'planned', 1, 1)",
+                  NULL);
+    bind_text(st, 1, fx->org_b.id);
+    bind_text(st, 2, ca.id);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    assert_int_equal(rc & 0xff, SQLITE_CONSTRAINT);
+    conn_release(fx->store, c);
+}
+
+static void
+bad_urls_are_refused(void **state)
+{
+    struct err e = {0};
+    (void)state;
+
+    assert_null(store_open("postgres://u@localhost/vigil", &e));
+    assert_int_equal(e.code, ERR_VALIDATION_ERROR);
+    err_clear(&e);
+    assert_null(store_open("sqlite::memory:", &e));
+    assert_int_equal(e.code, ERR_VALIDATION_ERROR);
+    err_clear(&e);
+    assert_null(store_open("", &e));
+    assert_int_equal(e.code, ERR_VALIDATION_ERROR);
+    err_clear(&e);
+    assert_null(store_open("/nonexistent-dir/deeper/vigil.db", &e));
+    assert_int_equal(e.code, ERR_INTERNAL);
+}
+
+struct worker {
+    struct store *store;
+    const char *org_id;
+    int failures;
+};
+
+static void *
+worker_run(void *p)
+{
+    struct worker *w = p;
+    struct arena *a = arena_new();
+    struct db *db = store_bind(w->store, w->org_id, a);
+
+    for (int i = 0; i < 20; i++) {
+        struct client in = {.name = "concurrent", .present = CLIENT_F_ALL}, out;
+        struct err e = {0};
+
+        if (store_client_create(db, &in, &out, &e) != 0)
+            w->failures++;
+    }
+    arena_free(a);
+    return NULL;
+}
+
+static void
+pool_serves_several_threads(void **state)
+{
+    struct fixture *fx = *state;
+    pthread_t threads[4];
+    struct worker workers[4];
+    struct store_list q = {0};
+    struct store_page page;
+
+    for (int i = 0; i < 4; i++) {
+        workers[i] = (struct worker){.store = fx->store, .org_id = fx->org_a.id};
+        pthread_create(&threads[i], NULL, worker_run, &workers[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(threads[i], NULL);
+        assert_int_equal(workers[i].failures, 0);
+    }
+    OK(store_client_list(fx->a, &q, &page, err));
+    assert_int_equal(page.total, 80);
+}
+
+int
+main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(compiled_migrations_match_the_sql_files),
+        T(reopening_applies_nothing_and_keeps_data),
+        T(connections_are_durable_wal_with_foreign_keys),
+        T(schema_refuses_links_across_organizations),
+        cmocka_unit_test(bad_urls_are_refused),
+        T(pool_serves_several_threads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
