@@ -48,9 +48,10 @@ struct spec {
     const char *base_path;  /* path part of server_url, "" when none */
     struct spec_operation *ops;
     size_t n_ops;
-    json_t *root; /* the whole document, $refs resolved */
-    /* (root shares each resolved $ref target between its uses: it is a DAG, read-only; walk
-     * it with a depth or node budget. Cycles end in {"x-vigil-cycle": "#/..."} objects.) */
+    /* The whole document, $refs resolved. Each resolved target is shared between its uses:
+     * root is a read-only DAG, walk it with a depth or node budget. A cycle ends in an
+     * {"x-vigil-cycle": "#/..."} object. */
+    json_t *root;
     json_t *security_schemes; /* components.securitySchemes / securityDefinitions, or NULL */
     /* Added: what the loader skipped or did not follow (malformed parameters, external $refs,
      * cut $ref chains...), one sentence each, in document order. */
