@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 
+#include "core/id.h"
 #include "store/store_int.h"
 
 static char *
@@ -61,7 +62,11 @@ reopening_applies_nothing_and_keeps_data(void **state)
     sqlite3_stmt *st;
     int version = 0;
 
+    char org_id[ID_MAX], client_id[ID_MAX];
+
     OK(store_client_create(fx->a, &in, &out, err));
+    snprintf(org_id, sizeof(org_id), "%s", fx->org_a.id); /* the old arena is about to go */
+    snprintf(client_id, sizeof(client_id), "%s", out.id);
     arena_free(fx->arena);
     store_close(fx->store);
     for (int round = 0; round < 2; round++) {
@@ -72,8 +77,11 @@ reopening_applies_nothing_and_keeps_data(void **state)
     fx->store = store_open(fx->path, NULL);
     assert_non_null(fx->store);
     fx->arena = arena_new();
+    fx->org_a.id = arena_strdup(fx->arena, org_id);
+    fx->org_b.id = NULL;
     fx->a = store_bind(fx->store, fx->org_a.id, fx->arena);
-    OK(store_client_get(fx->a, out.id, &out, err));
+    fx->b = NULL;
+    OK(store_client_get(fx->a, client_id, &out, err));
     assert_string_equal(out.name, "kept");
     OK(store_schema_version(fx->store, &version, err));
     assert_int_equal(version, (int)store_n_migrations);
