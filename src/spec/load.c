@@ -710,6 +710,8 @@ spec_load_buffer(const char *data, size_t len, const char *origin, struct err *e
 
     if (!origin)
         origin = "spec";
+    if (!data)
+        data = "";
     if (len > SPEC_MAX_BYTES) {
         err_set(err, PAYLOAD_TOO_LARGE, "%s: the document is larger than %u bytes", origin,
                 SPEC_MAX_BYTES);
