@@ -9,7 +9,8 @@
 
 #include "core/id.h"
 
-static const char base62_digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+static const char base62_digits[] =
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /* Fixed-width base62 of a 32-bit value (62^6 > 2^32, so six digits always suffice). */
 static void

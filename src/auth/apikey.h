@@ -8,12 +8,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define APIKEY_PREFIX "vgl_live_"
-#define APIKEY_PREFIX_LEN 9
-#define APIKEY_RANDOM_LEN 32
+#define APIKEY_PREFIX       "vgl_live_"
+#define APIKEY_PREFIX_LEN   9
+#define APIKEY_RANDOM_LEN   32
 #define APIKEY_CHECKSUM_LEN 6
-#define APIKEY_LEN (APIKEY_PREFIX_LEN + APIKEY_RANDOM_LEN + APIKEY_CHECKSUM_LEN)
-#define APIKEY_DIGEST_LEN 32
+#define APIKEY_LEN          (APIKEY_PREFIX_LEN + APIKEY_RANDOM_LEN + APIKEY_CHECKSUM_LEN)
+#define APIKEY_DIGEST_LEN   32
 /* How much of a secret may be shown back (token listings): prefix + 4 characters. */
 #define APIKEY_DISPLAY_LEN (APIKEY_PREFIX_LEN + 4)
 

@@ -13,7 +13,11 @@ struct command {
 };
 
 static const struct command commands[] = {
+    {"serve", cmd_serve, "run the API server"},
+    {"org", cmd_org, "create an organization and its admin token"},
+    {"migrate", cmd_migrate, "apply database migrations"},
     {"version", cmd_version, "print the version"},
+    {"scan", cmd_scan, "scan an API described by an OpenAPI document"},
 };
 
 static void

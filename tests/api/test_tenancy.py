@@ -38,12 +38,21 @@ def normalise(body):
 def test_foreign_ids_are_404_like_missing_ones(other, mine, kind):
     real = mine[kind]
     fake = real.split("_")[0] + "_" + "Z" * 20
-    for method, suffix, body in (("GET", "", None), ("PUT", "", {"name": "x"}),
-                                 ("PATCH", "", {"name": "x"}), ("DELETE", "", None)):
+    put_bodies = {
+        "clients": {"name": "x"},
+        "projects": {"name": "x"},
+        "assets": {"project_id": mine["projects"], "type": "host", "value": "h"},
+        "findings": {"project_id": mine["projects"], "title": "x", "severity": "low"},
+    }
+    patch_bodies = {"clients": {"name": "x"}, "projects": {"name": "x"},
+                    "assets": {"value": "h"}, "findings": {"title": "x"}}
+    for method, suffix, body in (("GET", "", None), ("PUT", "", put_bodies.get(kind)),
+                                 ("PATCH", "", patch_bodies.get(kind)), ("DELETE", "", None)):
         if kind == "tokens" and method in ("PUT", "PATCH"):
             continue
         r_real = other.request(method, f"/api/v1/{kind}/{real}", json_body=body, validate=False)
         r_fake = other.request(method, f"/api/v1/{kind}/{fake}", json_body=body, validate=False)
+        # Even a PUT naming the other organization's project answers 404 for the id first.
         b_real = assert_problem(r_real, 404, "NOT_FOUND")
         b_fake = assert_problem(r_fake, 404, "NOT_FOUND")
         assert normalise(b_real) == normalise(b_fake)

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Runs every benchmark under bench/ in turn. Each prints its own figures.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+"$here/api/run.sh" "${1:-}"
+if [ -x "$here/scan/run.sh" ]; then "$here/scan/run.sh" "${1:-}"; fi

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* The REST API: the route table, the hooks that authenticate, authorize and make POSTs
+ * idempotent, and the handlers. It sits on http/ (which it plugs into through struct route and
+ * struct http_hooks) and on the domain modules; it never touches libmicrohttpd or SQL. */
+#ifndef VIGIL_API_H
+#define VIGIL_API_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+#include "http/http.h"
+
+struct store;
+
+/* Process-wide state every handler can reach through req->app. Owner: the serve command. */
+struct app {
+    struct store *store; /* borrowed */
+    char *openapi_json;  /* our OpenAPI document as compact JSON (owned) */
+    size_t openapi_len;
+};
+
+/* Loads the embedded OpenAPI document. INTERNAL if it does not parse. */
+int api_app_init(struct app *app, struct store *store, struct err *err);
+void api_app_cleanup(struct app *app);
+
+/* The route table (static storage) and the hooks to hand to http_server_start. */
+const struct route *api_routes(size_t *n /* out */);
+struct http_hooks api_hooks(void);
+
+#endif

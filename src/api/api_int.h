@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by the files of api/: the per-request state the hooks leave for handlers, route
+ * flags, list-query helpers and the handler declarations that routes.def names. */
+#ifndef VIGIL_API_INT_H
+#define VIGIL_API_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/api.h"
+#include "auth/authn.h"
+#include "core/jsonw.h"
+#include "http/http.h"
+#include "store/store.h"
+
+/* Route flags (bits 0..23 are ours; see http.h). */
+#define API_PUBLIC 0x1u /* no credential needed */
+
+/* What the hooks learned about a request; req->auth points to it. */
+struct api_state {
+    struct principal who;
+    const char *idem_key; /* set while an Idempotency-Key is in flight for this request */
+};
+
+static inline struct api_state *
+api_state(struct req *req)
+{
+    return (struct api_state *)req->auth;
+}
+
+static inline struct app *
+api_app(struct req *req)
+{
+    return (struct app *)req->app;
+}
+
+static inline struct db *
+api_db(struct req *req)
+{
+    return (struct db *)req->db;
+}
+
+/* ---- list.c: query parameters of list routes ---- */
+
+/* Extra query parameters a list route accepts besides paging, sorting, dates, search and the
+ * kind's filters. */
+#define API_LIST_FORMAT 0x1u /* ?format=json|csv */
+
+/* Reads page, per_page/limit, sort, search, created_after/before, updated_after and the
+ * kind's filters (a repeated filter adds OR values) into q. Any other parameter, a repeated
+ * paging parameter or a bad value is a VALIDATION_ERROR naming it. `fixed` (may be NULL) is a
+ * filter set by the route (the project of /projects/{id}/findings): the query may not set it. */
+int api_list_query(struct req *req, enum store_kind kind, unsigned extra,
+                   const struct store_filter *fixed, struct store_list *q /* out */,
+                   struct err *err);
+
+/* Writes "meta" for a page and sets the Link header (first, prev, next, last). */
+void api_list_meta(struct req *req, struct jsonw *w, const struct store_list *q,
+                   const struct store_page *page);
+
+/* ---- helpers.c ---- */
+
+/* NOT_FOUND with the one detail every missing (or foreign, or malformed) id gets, so an
+ * attacker cannot tell "exists elsewhere" from "does not exist". Returns -1. */
+int api_not_found(struct err *err, const char *what, const char *id);
+/* The path parameter {id} if it has the shape of a `prefix` id, else NOT_FOUND. */
+const char *api_path_id(struct req *req, const char *prefix, const char *what, struct err *err);
+/* Turns a store NOT_FOUND about `id` into api_not_found; other errors pass. Returns -1. */
+int api_store_failed(struct err *err, const char *what, const char *id);
+
+/* ---- handlers (routes.def names them) ---- */
+#define ROUTE(method, pattern, handler, scope, body, flags)                                        \
+    int handler(struct req *req, struct err *err);
+#include "api/routes.def"
+#undef ROUTE
+
+#endif

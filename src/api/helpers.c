@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers every handler shares: one wording for a missing id, id shape checks. */
+#include "api/api_int.h"
+
+#include <string.h>
+
+#include "core/id.h"
+
+int
+api_not_found(struct err *err, const char *what, const char *id)
+{
+    (void)id;
+    /* The id is deliberately not echoed: it may be hostile text (../../etc/passwd) and the
+     * answer must be byte-for-byte the same for a foreign id and a missing one. */
+    return err_set(err, NOT_FOUND, "No %s with this id exists.", what);
+}
+
+const char *
+api_path_id(struct req *req, const char *prefix, const char *what, struct err *err)
+{
+    const char *id = req_param(req, "id");
+
+    if (!id || !id_is_valid(id, prefix)) {
+        api_not_found(err, what, id);
+        return NULL;
+    }
+    return id;
+}
+
+int
+api_store_failed(struct err *err, const char *what, const char *id)
+{
+    if (err->code == ERR_NOT_FOUND) {
+        err_clear(err);
+        return api_not_found(err, what, id);
+    }
+    return -1;
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/* /api/v1/tokens: create (the secret is in the answer once), list, get, revoke. A token can
+ * only hand out scopes it holds itself, so a leaked read-only token cannot mint a writer. */
+#include "api/api_int.h"
+
+#include <string.h>
+
+#include "auth/apikey.h"
+#include "auth/issue.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/jsonw.h"
+#include "core/str.h"
+#include "model/scope.h"
+#include "model/token.h"
+
+int
+api_tokens_create(struct req *req, struct err *err)
+{
+    struct api_state *state = api_state(req);
+    struct api_token t;
+    char secret[APIKEY_LEN + 1];
+    struct buf *out = resp_body(req);
+    struct jsonw w;
+    struct buf one;
+    json_t *body = req_json_body(req, err);
+    uint32_t excess;
+
+    if (!body || api_token_from_json(&t, body, clock_now(), req->arena, err))
+        return -1;
+    excess = t.scopes & ~state->who.scopes;
+    if (excess && !(state->who.scopes & SCOPE(ADMIN))) {
+        struct buf names;
+
+        buf_init(&names, 512);
+        scope_format(excess, ' ', &names);
+        err_set(err, FORBIDDEN, "A token cannot grant scopes its creator lacks: %s.",
+                buf_str(&names));
+        buf_cleanup(&names);
+        return -1;
+    }
+
+    t.org_id = state->who.org_id;
+    t.created_by = state->who.token_id;
+    if (auth_token_issue(api_app(req)->store, &t, req->arena, secret, err))
+        return -1;
+
+    /* The token object plus its secret: the encoder writes a closed object, so it goes to a
+     * side buffer and the secret is added before the closing brace. */
+    buf_init(&one, 64 * 1024);
+    jsonw_init(&w, &one);
+    api_token_to_json(&w, &t);
+    buf_puts(out, "{\"data\":");
+    buf_append(out, one.data, one.len - 1);
+    buf_puts(out, ",\"token\":");
+    json_escape_into(out, secret, APIKEY_LEN);
+    buf_puts(out, "}}");
+    buf_cleanup(&one);
+    str_wipe(secret, sizeof(secret));
+
+    resp_location(req, "/api/v1/tokens/%s", t.id);
+    return resp_json(req, 201);
+}
+
+int
+api_tokens_list(struct req *req, struct err *err)
+{
+    struct store_list q;
+    struct store_page page;
+    struct jsonw w;
+
+    if (api_list_query(req, STORE_TOKENS, 0, NULL, &q, err))
+        return -1;
+    if (store_token_list(api_app(req)->store, api_state(req)->who.org_id, &q, req->arena, &page,
+                         err))
+        return -1;
+    jsonw_init(&w, resp_body(req));
+    jsonw_obj_open(&w);
+    jsonw_key(&w, "data");
+    jsonw_arr_open(&w);
+    for (size_t i = 0; i < page.n; i++)
+        api_token_to_json(&w, &page.tokens[i]);
+    jsonw_arr_close(&w);
+    api_list_meta(req, &w, &q, &page);
+    jsonw_obj_close(&w);
+    return resp_json(req, 200);
+}
+
+int
+api_tokens_get(struct req *req, struct err *err)
+{
+    struct api_token t;
+    struct jsonw w;
+    const char *id = api_path_id(req, "tok_", "token", err);
+
+    if (!id)
+        return -1;
+    if (store_token_get(api_app(req)->store, api_state(req)->who.org_id, id, req->arena, &t, err))
+        return api_store_failed(err, "token", id);
+    jsonw_init(&w, resp_body(req));
+    jsonw_obj_open(&w);
+    jsonw_key(&w, "data");
+    api_token_to_json(&w, &t);
+    jsonw_obj_close(&w);
+    return resp_json(req, 200);
+}
+
+int
+api_tokens_revoke(struct req *req, struct err *err)
+{
+    const char *id = api_path_id(req, "tok_", "token", err);
+
+    if (!id)
+        return -1;
+    if (store_token_revoke(api_app(req)->store, api_state(req)->who.org_id, id, clock_now(), err))
+        return api_store_failed(err, "token", id);
+    return resp_empty(req, 204);
+}
