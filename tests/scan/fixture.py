@@ -289,8 +289,9 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "shop/1.0"
     sys_version = ""
 
-    def log_message(self, fmt, *args):  # quiet
-        pass
+    def log_message(self, fmt, *args):  # quiet unless FIXTURE_LOG is set
+        if os.environ.get("FIXTURE_LOG"):
+            sys.stderr.write("%s %s\n" % (fmt % args, self.headers.get("Authorization", "")[:60]))
 
     # ---- plumbing ------------------------------------------------------------------------
 
@@ -320,16 +321,23 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def read_body(self):
+        # The body is read once, up front in handle_any, so that an early error never leaves
+        # unread bytes on a kept-alive connection.
+        if getattr(self, "_body", None) is not None:
+            return self._body
         length = self.headers.get("Content-Length")
         if not length:
             return b""
         try:
             n = int(length)
         except ValueError:
+            self.close_connection = True
             raise HttpError(400, "bad Content-Length")
         if n < 0 or n > 1 << 20:
+            self.close_connection = True
             raise HttpError(413, "body too large")
-        return self.rfile.read(n)
+        self._body = self.rfile.read(n)
+        return self._body
 
     def json_body(self):
         raw = self.read_body()
@@ -401,7 +409,9 @@ class Handler(BaseHTTPRequestHandler):
     # ---- dispatch ------------------------------------------------------------------------
 
     def handle_any(self):
+        self._body = None
         try:
+            self.read_body()
             url = urllib.parse.urlsplit(self.path)
             path = url.path
             query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
@@ -422,14 +432,17 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = handle_any
 
     def do_OPTIONS(self):
+        self._body = None
+        self.read_body()
         self.send(204, raw=b"", headers={"Allow": "GET, POST, PATCH, OPTIONS"})
 
     def do_TRACE(self):
+        self._body = None
+        self.read_body()
         if vuln("trace"):
             echo = "TRACE %s %s\r\n%s" % (self.path, self.request_version, str(self.headers))
             self.send(200, raw=echo, content_type="message/http")
         else:
-            self.read_body()
             self.send(405, {"error": "method not allowed"}, headers={"Allow": "GET, POST, PATCH"})
 
     def route(self, path, query):
@@ -720,6 +733,11 @@ def parse_flaws(text):
     return names
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--port", type=int, required=True)
@@ -733,8 +751,7 @@ def main():
     VULN.update(parse_flaws(args.vulnerable))
     VULN.difference_update(parse_flaws(args.fixed))
     seed()
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", args.port), Handler)
 
     def on_term(signum, frame):
         raise KeyboardInterrupt

@@ -191,7 +191,8 @@ on_operation(struct scan *scan, const struct scan_check *check, const struct sca
     bool any = false;
     struct probe p;
 
-    if (!check_status_ok(op->baseline_status) || !op->spec_op)
+    /* A create that conflicted (409) still proves the operation works: our body is unique. */
+    if (!(check_status_ok(op->baseline_status) || op->baseline_status == 409) || !op->spec_op)
         return;
     if (!check_method_is(op, "POST") &&
         !((check_method_is(op, "PUT") || check_method_is(op, "PATCH")) &&

@@ -88,6 +88,7 @@ on_operation(struct scan *scan, const struct scan_check *check, const struct sca
     known = json_string_value(json_object_get(body, user_key));
     if (!known || !*known)
         return;
+    known = arena_strdup(scan_arena(scan), known); /* the body's own string is replaced below */
     e = arena_alloc(scan_arena(scan), sizeof(*e));
     e->check = check;
     e->op = op;
