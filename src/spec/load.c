@@ -339,6 +339,7 @@ fill_param(struct op_ctx *oc, struct spec_param *out, json_t *p, enum spec_param
 
     out->name = get_string(p, "name");
     out->in = in;
+    out->object = p;
     /* A path parameter is always required, whatever the document says. */
     out->required = in == SPEC_IN_PATH || json_is_true(json_object_get(p, "required"));
     if (oc->impl->pub.major == 2) {

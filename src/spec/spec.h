@@ -21,6 +21,8 @@ struct spec_param {
     bool required;
     json_t *schema;  /* resolved JSON Schema (borrowed), never NULL: {} when absent */
     json_t *example; /* parameter-level example or NULL (borrowed) */
+    json_t *object;  /* added: the resolved parameter object itself, for style, explode,
+                      * deprecated, collectionFormat... (borrowed) */
 };
 
 struct spec_operation {

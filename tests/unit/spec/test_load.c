@@ -112,6 +112,7 @@ petstore_json_gives_every_operation(void **state)
     assert_false(p->required);
     assert_int_equal(json_integer_value(json_object_get(p->schema, "maximum")), 100);
     assert_int_equal(json_integer_value(p->example), 20);
+    assert_string_equal(str_at(p->object, "in"), "query");
     p = find_param(op, "X-Trace-Id", SPEC_IN_HEADER); /* from a $ref */
     assert_true(p->required);
     assert_string_equal(str_at(p->schema, "format"), "uuid");
