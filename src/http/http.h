@@ -170,6 +170,7 @@ struct req {
     struct buf body;
     size_t body_limit;
     size_t discarded;
+    long long announced_len; /* Content-Length, or -1 when unknown (chunked) */
     bool body_announced;
     bool handler_ran;
     json_t *json;

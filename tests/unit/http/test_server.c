@@ -506,11 +506,12 @@ body_over_limit_is_413_from_content_length(void **state)
     /* At the limit it is fine. */
     request(f->curl, f->port, "POST", "/items", json, big, 1024, false, &r);
     assert_int_equal(r.status, 400); /* the 1024 bytes are "{   ..." without the brace */
+    assert_int_equal(r.connects, 0); /* the refused body was drained: connection kept */
     reply_cleanup(&r);
 
     /* A large body is refused without being read, with and without Expect: 100-continue. */
     {
-        const char *expect[] = {"Content-Type: application/json", NULL};
+        const char *expect[] = {"Content-Type: application/json", "Expect: 100-continue", NULL};
         size_t huge_len = (size_t)6 << 20;
         char *huge = calloc(1, huge_len);
 
