@@ -46,7 +46,7 @@ junit_property(struct buf *out, const char *name, const char *value)
 {
     if (str_empty(value))
         return;
-    buf_printf(out, "    <property name=\"%s\" value=\"", name);
+    buf_printf(out, "      <property name=\"%s\" value=\"", name);
     xml_text(out, value);
     buf_puts(out, "\"/>\n");
 }
@@ -182,7 +182,7 @@ report_render_junit(const struct report_input *in, struct buf *out)
                tests, failures, skipped, seconds);
     if (junit_timestamp(in->started_at, when))
         buf_printf(out, " timestamp=\"%s\"", when);
-    buf_puts(out, ">\n  <properties>\n");
+    buf_puts(out, ">\n    <properties>\n");
     junit_property(out, "title", in->title);
     junit_property(out, "scan_id", in->scan_id);
     junit_property(out, "target", in->target);
@@ -195,7 +195,7 @@ report_render_junit(const struct report_input *in, struct buf *out)
     junit_property(out, "incomplete", in->incomplete ? "true" : "false");
     if (in->incomplete)
         junit_property(out, "stop_reason", in->stop_reason);
-    buf_puts(out, "  </properties>\n");
+    buf_puts(out, "    </properties>\n");
 
     for (size_t i = 0; i < in->n_findings; i++)
         junit_finding(out, sorted[i]);
