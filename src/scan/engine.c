@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The scan engine: one thread drives a libcurl multi handle with curl_multi_poll, keeping up to
+/* The scan engine: one thread drives a libcurl multi handle (socket API over epoll), keeping up to
  * `concurrency` requests in flight over kept-alive connections (a CURLSH shares DNS and
  * connections). Probes from checks are copied into transfers, queued, and started as the
  * concurrency limit and the token bucket rate cap allow. The invariants: a probe accepted by
@@ -10,11 +10,14 @@
 
 #include <assert.h>
 #include <curl/curl.h>
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
@@ -589,12 +592,45 @@ scan_progress_report(struct scan *scan, bool force)
     scan->opts.progress(&scan->progress, scan->opts.progress_userdata);
 }
 
+/* libcurl tells us which sockets to watch (epoll) and when to call it back (the timer), so a
+ * wake-up costs in proportion to the sockets that are ready, not to all that are open. */
+static int
+on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    struct scan *scan = userp;
+    struct epoll_event ev = {0};
+
+    (void)easy;
+    (void)socketp;
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl(scan->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+        return 0;
+    }
+    ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+    ev.data.fd = fd;
+    if (epoll_ctl(scan->epoll_fd, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT)
+        epoll_ctl(scan->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+    return 0;
+}
+
+static int
+on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    struct scan *scan = userp;
+
+    (void)multi;
+    scan->timer_set = timeout_ms >= 0;
+    scan->timer_at_ns = clock_mono_ns() + (int64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000;
+    return 0;
+}
+
 static bool
 loop_step(struct scan *scan, long max_wait_ms)
 {
+    struct epoll_event events[64];
     int running = 0;
     long wait;
-    long curl_timeout = -1;
+    int n;
 
     check_stop_conditions(scan);
     if (scan->stopping) {
@@ -604,35 +640,42 @@ loop_step(struct scan *scan, long max_wait_ms)
     wait = dispatch(scan);
     if (scan->n_inflight == 0 && scan->n_queued == 0)
         return false;
-    curl_multi_perform(scan->multi, &running);
-    collect(scan);
-    scan_progress_report(scan, false);
-    if (scan->n_inflight == 0 && scan->n_queued == 0)
-        return false;
-    /* Queued work that may start now: loop again at once. */
-    if (scan->queue_head && scan->n_inflight < scan->opts.concurrency && wait == 0)
-        wait = 0;
-    else if (wait == 0)
-        wait = SCAN_POLL_MAX_MS;
-    if (wait > max_wait_ms)
-        wait = max_wait_ms;
+    /* Sleep until a socket is ready, curl's timer, the rate cap or the budget says so. */
+    if (wait == 0 || wait > max_wait_ms)
+        wait = wait == 0 && scan->queue_head && scan->n_inflight < scan->opts.concurrency
+                   ? 0
+                   : max_wait_ms;
+    if (scan->timer_set) {
+        int64_t left = (scan->timer_at_ns - clock_mono_ns() + 999999) / 1000000;
+
+        if (left < wait)
+            wait = left > 0 ? (long)left : 0;
+    }
     if (scan->deadline_ns) {
         long left = (long)((scan->deadline_ns - clock_mono_ns()) / 1000000) + 1;
 
         if (left < wait)
             wait = left > 0 ? left : 0;
     }
-    curl_multi_timeout(scan->multi, &curl_timeout);
-    if (curl_timeout >= 0 && curl_timeout < wait)
-        wait = curl_timeout;
-    if (wait > 0 && scan->n_inflight > 0)
-        curl_multi_poll(scan->multi, NULL, 0, (int)wait, NULL);
-    else if (wait > 0) {
-        struct timespec ts = {.tv_sec = wait / 1000, .tv_nsec = (wait % 1000) * 1000000};
+    n = epoll_wait(scan->epoll_fd, events, (int)(sizeof(events) / sizeof(events[0])), (int)wait);
+    for (int i = 0; i < n; i++) {
+        int flags = 0;
 
-        nanosleep(&ts, NULL);
+        if (events[i].events & EPOLLIN)
+            flags |= CURL_CSELECT_IN;
+        if (events[i].events & EPOLLOUT)
+            flags |= CURL_CSELECT_OUT;
+        if (events[i].events & (EPOLLERR | EPOLLHUP))
+            flags |= CURL_CSELECT_ERR;
+        curl_multi_socket_action(scan->multi, events[i].data.fd, flags, &running);
     }
-    return true;
+    if (scan->timer_set && clock_mono_ns() >= scan->timer_at_ns) {
+        scan->timer_set = false;
+        curl_multi_socket_action(scan->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
+    collect(scan);
+    scan_progress_report(scan, false);
+    return scan->n_inflight > 0 || scan->n_queued > 0;
 }
 
 void
@@ -683,6 +726,16 @@ scan_engine_init(struct scan *scan, struct err *err)
     curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)scan->opts.concurrency);
     curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)scan->opts.concurrency + 4);
     curl_multi_setopt(multi, CURLMOPT_PIPELINING, (long)CURLPIPE_NOTHING);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, scan);
+    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, scan);
+    scan->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    if (scan->epoll_fd < 0) {
+        curl_share_cleanup(share);
+        curl_multi_cleanup(multi);
+        return err_internal(err, "epoll_create1: %s", strerror(errno));
+    }
     scan->share = share;
     scan->multi = multi;
     scan->tokens = 1;
@@ -706,6 +759,7 @@ scan_engine_cleanup(struct scan *scan)
     }
     curl_multi_cleanup(scan->multi);
     curl_share_cleanup(scan->share);
+    close(scan->epoll_fd);
     scan->multi = NULL;
     scan->share = NULL;
 }

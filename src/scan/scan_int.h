@@ -87,6 +87,9 @@ struct scan {
     /* engine */
     void *multi; /* CURLM */
     void *share; /* CURLSH */
+    int epoll_fd;
+    bool timer_set; /* libcurl asked to be called back at timer_at_ns */
+    int64_t timer_at_ns;
     struct scan_xfer *idle;
     struct scan_xfer *inflight;
     struct scan_xfer *queue_head, *queue_tail;
