@@ -500,8 +500,8 @@ list_run(struct conn *c, const struct list_kind *k, const char *org_id, const st
         q = &defaults;
     page = q->page ? q->page : 1;
     per_page = q->per_page ? q->per_page : STORE_PER_PAGE_DEFAULT;
-    if (page < 1 || page > 1000000)
-        return err_field(err, "page", "must be between 1 and 1000000");
+    if (page < 1 || page > STORE_PAGE_MAX)
+        return err_field(err, "page", "must be between 1 and %d", STORE_PAGE_MAX);
     if (per_page < 1 || per_page > STORE_PER_PAGE_MAX)
         return err_field(err, "per_page", "must be between 1 and %d", STORE_PER_PAGE_MAX);
     if (q->n_filters > STORE_LIST_MAX_FILTERS)

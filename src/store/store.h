@@ -118,6 +118,7 @@ const struct store_field *store_list_fields(enum store_kind kind, size_t *n /* o
 /* The row named `name` (exact, lowercase), or NULL if the kind has none. */
 const struct store_field *store_list_field(enum store_kind kind, const char *name);
 
+#define STORE_PAGE_MAX         10000000 /* pages past this are a VALIDATION_ERROR on "page" */
 #define STORE_PER_PAGE_DEFAULT 50
 #define STORE_PER_PAGE_MAX     100
 #define STORE_LIST_MAX_SORT    4
@@ -139,7 +140,7 @@ struct store_filter {
 /* A list query. Zero-initialise, then set what the request asked for. Every value is bound as
  * a parameter, never spliced into SQL; field names are checked against the fixed table. */
 struct store_list {
-    int64_t page;     /* 1-based; 0 = 1 */
+    int64_t page;     /* 1..STORE_PAGE_MAX; 0 = 1 */
     int64_t per_page; /* 1..STORE_PER_PAGE_MAX; 0 = STORE_PER_PAGE_DEFAULT */
     struct store_sort sort[STORE_LIST_MAX_SORT]; /* none = created_at desc; id breaks ties */
     size_t n_sort;
