@@ -510,7 +510,10 @@ write_report(const char *path, const struct buf *b)
         return -1;
     }
     ok = fwrite(b->data ? b->data : "", 1, b->len, out) == b->len;
-    ok = (path ? fclose(out) == 0 : fflush(out) == 0) && ok;
+    if (path)
+        ok = fclose(out) == 0 && ok;
+    else
+        ok = fflush(out) == 0 && ok;
     if (!ok) {
         fprintf(stderr, "vigil scan: cannot write %s: %s\n", path ? path : "the report",
                 strerror(errno));
