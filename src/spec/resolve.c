@@ -37,11 +37,11 @@ struct resolver {
     size_t n_segs, cap_segs;
     struct frame *frames; /* frames[0] is the walk of the document itself */
     size_t n_frames, cap_frames;
-    json_t *cache;   /* "%p" of a target -> [resolved value, vsize] */
-    json_t *warned;  /* refs already warned about */
-    size_t built;    /* containers created */
-    size_t expanded; /* nodes reached through shared targets */
-    bool budget_warned, depth_warned;
+    json_t *cache;  /* "%p" of a target -> its resolved value */
+    json_t *warned; /* refs already warned about */
+    size_t built;   /* containers created */
+    size_t in_id;   /* objects with a "$id" the walk is inside of (3.1 schema resources) */
+    bool depth_warned;
 };
 
 /* ---------------------------------------------------------------------------------------- */
@@ -312,6 +312,10 @@ add_members(struct resolver *r, json_t *src, json_t *out, bool skip_ref, size_t 
 {
     const char *key;
     json_t *value;
+    bool has_id = r->n_segs > 0 && json_is_string(json_object_get(src, "$id"));
+    int rc = 0;
+
+    r->in_id += has_id;
 
     json_object_foreach(src, key, value)
     {
@@ -326,11 +330,14 @@ add_members(struct resolver *r, json_t *src, json_t *out, bool skip_ref, size_t 
         else
             child = resolve_value(r, value, depth + 1);
         r->n_segs--;
-        if (!child)
-            return -1;
+        if (!child) {
+            rc = -1;
+            break;
+        }
         json_object_set_new(out, key, child);
     }
-    return 0;
+    r->in_id -= has_id;
+    return rc;
 }
 
 static json_t *
@@ -431,6 +438,13 @@ resolve_ref(struct resolver *r, json_t *node, const char *ref, size_t depth)
         goto out;
     }
     target = pointer_get(r->doc, segs, n_segs);
+    if (!target && r->in_id) {
+        /* Under a "$id" a fragment is relative to that schema resource, which we do not
+         * track: not an error in the document, only one we cannot follow. */
+        warn_once(r, ref, "is relative to a $id schema resource: not followed, left as written");
+        value = resolve_object(r, node, false, depth);
+        goto out;
+    }
     if (!target) {
         err_set(r->err, VALIDATION_ERROR, "%s: unresolvable $ref '%.120s'", r->ctx->origin, ref);
         goto out;

@@ -191,6 +191,24 @@ external_refs_stay_with_a_warning(void **state)
 }
 
 static void
+refs_under_an_id_that_do_not_resolve_are_left_with_a_warning(void **state)
+{
+    struct fixture *f = *state;
+    json_t *out = resolve_text(
+        f,
+        "{\"s\": {\"$id\": \"https://example.com/s\", \"$defs\": {\"x\": {\"type\": \"string\"}},"
+        " \"properties\": {\"a\": {\"$ref\": \"#/$defs/x\"}, \"b\": {\"$ref\": \"#/t\"}}},"
+        " \"t\": {\"type\": \"integer\"}}");
+
+    assert_non_null(out);
+    assert_json_path_equals(out, "s/properties/a", "{\"$ref\": \"#/$defs/x\"}");
+    assert_json_path_equals(out, "s/properties/b", "{\"type\": \"integer\"}");
+    assert_int_equal(f->ctx.n_warnings, 1);
+    assert_non_null(strstr(f->ctx.warnings[0], "relative to a $id"));
+    json_decref(out);
+}
+
+static void
 bad_local_refs_are_errors_naming_the_ref(void **state)
 {
     struct fixture *f = *state;
@@ -305,6 +323,8 @@ main(void)
         cmocka_unit_test_setup_teardown(cycles_are_cut_at_the_second_visit, setup, teardown),
         cmocka_unit_test_setup_teardown(literals_keep_their_refs, setup, teardown),
         cmocka_unit_test_setup_teardown(external_refs_stay_with_a_warning, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            refs_under_an_id_that_do_not_resolve_are_left_with_a_warning, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_local_refs_are_errors_naming_the_ref, setup, teardown),
         cmocka_unit_test_setup_teardown(targets_are_shared_not_copied, setup, teardown),
         cmocka_unit_test_setup_teardown(doubling_refs_stay_linear, setup, teardown),
