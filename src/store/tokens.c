@@ -66,15 +66,28 @@ int
 store_org_get(struct store *store, const char *id, struct arena *arena, struct org *out,
               struct err *err)
 {
-    int rc = -1;
+    sqlite3_stmt *st;
+    int rc = -1, step;
 
     WITH_CONN(store, c, err)
     memset(out, 0, sizeof(*out));
-    /* row_load binds (?1, ?2); ?1 is unused here but keeps one helper for every lookup. */
-    if (store_fault_check(err) == 0 &&
-        row_load(c, "SELECT id, name, created_at FROM orgs WHERE ?1 IS NOT NULL AND id = ?2", "",
-                 id, read_org, out, arena, "organization", err) == 0)
+    if (store_fault_check(err))
+        goto done;
+    st = stmt_get(c, "SELECT id, name, created_at FROM orgs WHERE id = ?", err);
+    if (!st)
+        goto done;
+    bind_text(st, 1, id);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        read_org(st, out, arena);
         rc = 0;
+    } else if (step == SQLITE_DONE) {
+        err_set(err, NOT_FOUND, "The organization was not found.");
+    } else {
+        sql_fail(c, step, "organization", err);
+    }
+    sqlite3_reset(st);
+done:
     conn_release(store, c);
     return rc;
 }
@@ -145,7 +158,7 @@ store_token_insert(struct store *store, const struct api_token *t, struct err *e
     scope_format(t->scopes, ' ', &scopes);
     if (tx_begin(c, true, err))
         goto done;
-    if (row_exists(c, "SELECT 1 FROM orgs WHERE ?1 IS NOT NULL AND id = ?2", "", t->org_id, &found,
+    if (row_exists(c, "SELECT 1 FROM orgs WHERE id = ?1 AND id = ?2", t->org_id, t->org_id, &found,
                    err))
         goto done;
     if (!found) {
