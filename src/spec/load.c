@@ -157,7 +157,7 @@ servers_v3(struct spec *spec, struct spec_ctx *ctx, json_t *root)
     struct buf b;
 
     if (!url) {
-        if (json_object_get(root, "servers"))
+        if (server)
             spec_warn(ctx, "servers[0] has no url: no server URL");
         return;
     }
@@ -521,6 +521,46 @@ merged_links(struct spec_impl *impl, json_t *responses)
     return links;
 }
 
+static size_t
+count_char(const char *s, char c)
+{
+    size_t n = 0;
+
+    for (; *s; s++)
+        n += *s == c;
+    return n;
+}
+
+/* A `{name}` in the path template without a declared path parameter gets one (a required
+ * string), so a caller filling the template never sends the braces. */
+static void
+add_template_params(struct op_ctx *oc, struct spec_operation *op)
+{
+    for (const char *p = strchr(oc->path, '{'); p; p = strchr(p + 1, '{')) {
+        const char *close = strchr(p, '}');
+        const char *name;
+        struct spec_param *param;
+        size_t i;
+
+        if (!close)
+            return;
+        name = arena_strndup(oc->ctx->arena, p + 1, (size_t)(close - p - 1));
+        for (i = 0; i < op->n_params; i++) {
+            if (op->params[i].in == SPEC_IN_PATH && str_eq(op->params[i].name, name))
+                break;
+        }
+        if (i < op->n_params)
+            continue;
+        spec_warn(oc->ctx, "%s %s: path parameter '%.60s' is not declared: added as a string",
+                  oc->method, oc->path, name);
+        param = &op->params[op->n_params++];
+        param->name = name;
+        param->in = SPEC_IN_PATH;
+        param->required = true;
+        param->schema = own(oc->impl, json_pack("{s:s}", "type", "string"));
+    }
+}
+
 static void
 build_operation(struct op_ctx *oc, struct spec_operation *op, json_t *item, json_t *operation)
 {
@@ -534,7 +574,9 @@ build_operation(struct op_ctx *oc, struct spec_operation *op, json_t *item, json
     op->operation_id = get_string(operation, "operationId");
     op->summary = get_string(operation, "summary");
     op->operation = operation;
-    op->params = arena_calloc(oc->ctx->arena, n ? n : 1, sizeof(*op->params));
+    /* Room for path-template variables nobody declared. */
+    op->params =
+        arena_calloc(oc->ctx->arena, n + count_char(oc->path, '{') + 1, sizeof(*op->params));
     form = arena_calloc(oc->ctx->arena, n ? n : 1, sizeof(*form));
 
     for (size_t i = 0; i < n; i++) {
@@ -551,6 +593,7 @@ build_operation(struct op_ctx *oc, struct spec_operation *op, json_t *item, json
             spec_warn(oc->ctx, "%s %s: parameter '%.60s' has unknown location '%.20s': skipped",
                       oc->method, oc->path, get_string(merged[i], "name"), in);
     }
+    add_template_params(oc, op);
     if (oc->impl->pub.major == 2)
         body_v2(oc, op, operation, body, form, n_form);
     else

@@ -22,7 +22,8 @@ struct spec_param {
     json_t *schema;  /* resolved JSON Schema (borrowed), never NULL: {} when absent */
     json_t *example; /* parameter-level example or NULL (borrowed) */
     json_t *object;  /* added: the resolved parameter object itself, for style, explode,
-                      * deprecated, collectionFormat... (borrowed) */
+                      * deprecated, collectionFormat... (borrowed); NULL for a path
+                      * parameter the template names but the document does not declare */
 };
 
 struct spec_operation {

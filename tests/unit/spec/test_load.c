@@ -420,17 +420,29 @@ malformed_shapes_are_skipped_with_warnings(void **state)
                        "      requestBody: {description: no content}\n"
                        "      security: yes\n"
                        "      responses: [1]\n"
-                       "security: [{k: []}]\n";
+                       "  /t/{a}/{b}/{a}:\n"
+                       "    get: {parameters: [{name: b, in: path, schema: {type: integer}}]}\n"
+                       "security: [{k: []}]\n"
+                       "servers: [{description: no url}]\n";
     struct spec *spec = spec_load_buffer(text, strlen(text), "shapes.yaml", &err);
 
     (void)state;
     assert_non_null(spec);
-    assert_int_equal(spec->n_ops, 1);
+    assert_int_equal(spec->n_ops, 2);
     assert_string_equal(spec->ops[0].method, "POST");
     assert_int_equal(spec->ops[0].n_params, 0);
     assert_null(spec->ops[0].body_schema);
     assert_null(spec->ops[0].responses);
     assert_true(spec->ops[0].secured); /* the global one, as the own one is unusable */
+    /* {a} was not declared (and appears twice), {b} was. */
+    const struct spec_operation *op = find_op(spec, "GET", "/t/{a}/{b}/{a}");
+    assert_int_equal(op->n_params, 2);
+    assert_string_equal(str_at(find_param(op, "b", SPEC_IN_PATH)->schema, "type"), "integer");
+    const struct spec_param *a = find_param(op, "a", SPEC_IN_PATH);
+    assert_true(a->required);
+    assert_null(a->object);
+    assert_string_equal(str_at(a->schema, "type"), "string");
+    assert_true(has_warning(spec, "path parameter 'a' is not declared"));
     assert_true(has_warning(spec, "path 'nopath' does not start with '/'"));
     assert_true(has_warning(spec, "path '/str' is not an object"));
     assert_true(has_warning(spec, "GET /ok: the operation is not an object"));
@@ -441,6 +453,7 @@ malformed_shapes_are_skipped_with_warnings(void **state)
     assert_true(has_warning(spec, "unknown location 'body'"));
     assert_true(has_warning(spec, "requestBody has no content"));
     assert_true(has_warning(spec, "'security' is not an array"));
+    assert_true(has_warning(spec, "servers[0] has no url"));
     spec_free(spec);
 }
 
