@@ -25,7 +25,11 @@ problem_type_url(enum err_code code, char *out, size_t size)
     for (i = 0; name[i] && len + 1 < size; i++, len++) {
         char c = name[i];
 
-        out[len] = c == '_' ? '-' : (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+        if (c == '_')
+            c = '-';
+        else if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        out[len] = c;
     }
     if (size)
         out[len < size ? len : size - 1] = '\0';

@@ -147,13 +147,13 @@ check_framing(struct http_server *s, struct req *req)
     req->body_limit = limit;
     req->announced_len = 0;
     buf_init(&req->body, limit);
-    if (encoding && !str_eq_ci(encoding, "identity")) {
-        req->body_announced = true;
-        announced = -1; /* unknown until streamed */
-    } else if (length && str_to_ll(length, 0, (long long)1 << 62, &announced) == 0) {
+    if ((!encoding || str_eq_ci(encoding, "identity")) && length &&
+        str_to_ll(length, 0, (long long)1 << 62, &announced) == 0) {
         req->body_announced = announced > 0;
-    } else if (length) {
-        req->body_announced = true; /* MHD rejects a bad length itself; be safe */
+    } else if (encoding || length) {
+        /* Chunked: the length is unknown until streamed. (A bad Content-Length never gets
+         * here, libmicrohttpd answers it with 400 itself.) */
+        req->body_announced = true;
         announced = -1;
     }
     req->announced_len = announced;
@@ -435,13 +435,14 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
     log_begin(&line, LOG_INFO, "request");
     if (line.enabled) {
+        int64_t elapsed_us = (clock_mono_ns() - req->start_ns) / 1000;
+
         jsonw_kstr(&line.w, "request_id", req->request_id);
         jsonw_kstr(&line.w, "method", req->method_text);
         jsonw_kstr(&line.w, "path", req->path);
         jsonw_kint(&line.w, "status", req->stage == STAGE_DONE ? req->status : 0);
         jsonw_kint(&line.w, "bytes", (long long)req->bytes_sent);
-        jsonw_kdouble(&line.w, "duration_ms",
-                      (double)((clock_mono_ns() - req->start_ns) / 1000) / 1000.0);
+        jsonw_kdouble(&line.w, "duration_ms", (double)elapsed_us / 1000.0);
         jsonw_kstr(&line.w, "client", req->client_addr);
         if (req->log_actor)
             jsonw_kstr(&line.w, "actor", req->log_actor);
@@ -492,6 +493,10 @@ resolve(const char *host, uint16_t port, struct sockaddr_storage *out, struct er
     rc = getaddrinfo(host, NULL, &hints, &res);
     if (rc != 0 || !res)
         return err_internal(err, "cannot resolve listen address %s: %s", host, gai_strerror(rc));
+    if (res->ai_addrlen > sizeof(*out)) {
+        freeaddrinfo(res);
+        return err_internal(err, "listen address %s is too long", host);
+    }
     memset(out, 0, sizeof(*out));
     memcpy(out, res->ai_addr, res->ai_addrlen);
     freeaddrinfo(res);
@@ -508,7 +513,7 @@ struct http_server *
 http_server_start(const struct http_server_config *cfg, struct err *err)
 {
     const char *host = cfg->host ? cfg->host : "127.0.0.1";
-    struct sockaddr_storage addr;
+    struct sockaddr_storage addr = {0};
     struct http_server *s;
     const union MHD_DaemonInfo *info;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
@@ -574,7 +579,7 @@ void
 http_server_drain(struct http_server *s, int timeout_ms)
 {
     int64_t deadline;
-    struct timespec pause = {0, 5 * 1000 * 1000};
+    struct timespec pause = {0, 5000000L}; /* 5 ms */
 
     if (!s)
         return;

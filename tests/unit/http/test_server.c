@@ -747,7 +747,7 @@ access_log_has_one_line_per_request(void **state)
     const char *id[] = {"X-Request-Id: log-test-1", NULL};
     struct reply r;
     int fds[2];
-    char text[4096];
+    char text[4096] = "";
     size_t len = 0;
     int i;
     json_t *line;
