@@ -30,6 +30,7 @@
 
 static atomic_int before_calls;
 static atomic_int slow_started;
+static atomic_int slow_finished;
 static atomic_int after_calls;
 
 static int
@@ -86,6 +87,7 @@ h_slow(struct req *req, struct err *err)
     (void)err;
     atomic_store(&slow_started, 1);
     nanosleep(&pause, NULL);
+    atomic_store(&slow_finished, 1);
     buf_puts(resp_body(req), "{\"slow\":true}");
     return resp_json(req, 200);
 }
@@ -723,14 +725,16 @@ drain_finishes_inflight_and_answers_503(void **state)
     reply_cleanup(&r);
 
     atomic_store(&slow_started, 0);
+    atomic_store(&slow_finished, 0);
     assert_int_equal(pthread_create(&thread, NULL, bg_slow, &bg), 0);
     for (i = 0; i < 400 && !atomic_load(&slow_started); i++)
         nanosleep(&pause, NULL);
     assert_true(atomic_load(&slow_started));
     http_server_drain(f->server, 5000);
     /* drain returned: the in-flight request is done. */
-    assert_int_equal(bg.status, 200);
+    assert_true(atomic_load(&slow_finished));
     pthread_join(thread, NULL);
+    assert_int_equal(bg.status, 200);
 
     request(f->curl, f->port, "GET", "/items/a", NULL, NULL, -1, false, &r);
     assert_int_equal(r.connects, 0); /* same kept-alive connection */
