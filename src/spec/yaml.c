@@ -251,13 +251,15 @@ key_text(json_t *value, const char *raw, size_t raw_len, size_t *len /* out */)
 {
     char *text;
 
-    if (raw) {
-        *len = raw_len;
-        return xstrndup(raw, raw_len);
-    }
-    if (json_is_string(value)) {
-        *len = json_string_length(value);
-        return xstrndup(json_string_value(value), *len);
+    if (raw || json_is_string(value)) {
+        const char *from = raw ? raw : json_string_value(value);
+
+        /* Copied by length: a quoted key may hold a NUL, which the caller refuses. */
+        *len = raw ? raw_len : json_string_length(value);
+        text = xmalloc(*len + 1);
+        memcpy(text, from, *len);
+        text[*len] = '\0';
+        return text;
     }
     text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
     if (!text)

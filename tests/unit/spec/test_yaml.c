@@ -170,6 +170,8 @@ syntax_errors_report_line_and_column(void **state)
     parse_fails("a: *nowhere\n", "unknown alias '*nowhere'");
     parse_fails("a: \"bad \\x\"\n", "invalid YAML");
     parse_fails("a: \"\xff\xfe\"\n", "invalid YAML");
+    parse_fails("\"a\\0b\": 1\n", "mapping key contains a NUL character");
+    parse_fails("x: &k \"a\\0b\"\n*k : 1\n", "mapping key contains a NUL character");
 
     json_t *named = spec_yaml_parse("a: [", 4, "api.yaml", &err);
     assert_null(named);
