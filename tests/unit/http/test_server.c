@@ -393,6 +393,16 @@ request_id_is_echoed_when_sane_and_generated_otherwise(void **state)
     assert_true(reply_header(&r, "X-Request-Id", v, sizeof(v)));
     assert_true(strncmp(v, "req_", 4) == 0);
     reply_cleanup(&r);
+    /* Generated ids differ from one request to the next. */
+    {
+        char again[256];
+
+        request(f->curl, f->port, "GET", "/items/a", NULL, NULL, -1, false, &r);
+        assert_true(reply_header(&r, "X-Request-Id", again, sizeof(again)));
+        assert_string_not_equal(v, again);
+        assert_int_equal(strspn(again + 4, "0123456789abcdef"), 20);
+        reply_cleanup(&r);
+    }
     /* Also on a problem the server produced itself, and in its body. */
     request(f->curl, f->port, "GET", "/nowhere", sane, NULL, -1, false, &r);
     json_t *p = assert_problem(&r, 404, "NOT_FOUND");
