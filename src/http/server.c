@@ -5,7 +5,8 @@
  * next calls stream the body into a capped buffer; the last one runs the handler and queues
  * the response; the completed callback writes the access log line and frees the request.
  * Invariant: a response is queued on the first access-handler call only when we refuse a body
- * we will not read (queuing there turns keep-alive off). */
+ * the client has not sent (Expect: 100-continue) or that is too large to drain, since queuing
+ * there turns keep-alive off. */
 #include "http/http.h"
 
 #include <arpa/inet.h>
@@ -156,20 +157,15 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     return req;
 }
 
-/* Decides what the Content-Length / Transfer-Encoding announce; answers 413 if it is too much. */
+/* What the Content-Length / Transfer-Encoding announce. Read before routing, so that every
+ * early answer (404, 405, 503...) knows whether a body is on its way. */
 static void
-check_framing(struct http_server *s, struct req *req)
+read_framing(struct req *req)
 {
     const char *length = req_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
     const char *encoding = req_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-    size_t limit =
-        req->route->body_limit == HTTP_BODY_DEFAULT ? s->body_max : req->route->body_limit;
     long long announced = 0;
-    char detail[128];
 
-    req->body_limit = limit;
-    req->announced_len = 0;
-    buf_init(&req->body, limit);
     if ((!encoding || str_eq_ci(encoding, "identity")) && length &&
         str_to_ll(length, 0, (long long)1 << 62, &announced) == 0) {
         req->body_announced = announced > 0;
@@ -180,11 +176,23 @@ check_framing(struct http_server *s, struct req *req)
         announced = -1;
     }
     req->announced_len = announced;
+}
+
+/* Caps the body buffer at the route's limit; answers 413 if the announced body passes it. */
+static void
+check_body_limit(struct http_server *s, struct req *req)
+{
+    size_t limit =
+        req->route->body_limit == HTTP_BODY_DEFAULT ? s->body_max : req->route->body_limit;
+    char detail[128];
+
+    req->body_limit = limit;
+    buf_init(&req->body, limit);
     if (!req->body_announced)
         return;
     if (limit == 0) {
         answer_problem(req, ERR_PAYLOAD_TOO_LARGE, "This endpoint accepts no request body.");
-    } else if (announced > 0 && (unsigned long long)announced > limit) {
+    } else if (req->announced_len > 0 && (unsigned long long)req->announced_len > limit) {
         snprintf(detail, sizeof(detail), "The request body exceeds the limit of %zu bytes.", limit);
         answer_problem(req, ERR_PAYLOAD_TOO_LARGE, detail);
     }
@@ -242,6 +250,7 @@ req_begin(struct http_server *s, struct req *req, const char *method)
     else
         request_id_generate(req->request_id, sizeof(req->request_id));
     known = parse_method(method, &req->method);
+    read_framing(req);
 
     if (atomic_load(&s->draining)) {
         req->close = true;
@@ -278,7 +287,7 @@ req_begin(struct http_server *s, struct req *req, const char *method)
             return;
         }
     }
-    check_framing(s, req);
+    check_body_limit(s, req);
     if (!req->responded)
         check_media_type(req);
     run_hook(req, s->hooks.before);

@@ -535,6 +535,13 @@ body_over_limit_is_413_from_content_length(void **state)
             request(f->curl, f->port, "POST", "/items", expect, huge, (long)huge_len, false, &r);
             json_decref(assert_problem(&r, 413, "PAYLOAD_TOO_LARGE"));
             reply_cleanup(&r);
+            /* Early answers that are not about the body refuse it the same way. */
+            request(f->curl, f->port, "POST", "/nowhere", expect, huge, (long)huge_len, false, &r);
+            json_decref(assert_problem(&r, 404, "NOT_FOUND"));
+            reply_cleanup(&r);
+            request(f->curl, f->port, "PUT", "/items/x", json, huge, (long)huge_len, false, &r);
+            json_decref(assert_problem(&r, 405, "METHOD_NOT_ALLOWED"));
+            reply_cleanup(&r);
         }
         free(huge);
     }
