@@ -46,7 +46,9 @@ const char *http_method_name(enum http_method method);
 typedef int (*http_handler_fn)(struct req *req, struct err *err);
 
 /* body_limit values: no body accepted / the server's default cap (http_server_config.body_max).
- * Any other value is a byte cap for that route. */
+ * Any other value is a byte cap for that route. A body over the cap, or any body on a
+ * HTTP_BODY_NONE route, is answered 413 PAYLOAD_TOO_LARGE: from Content-Length before the body
+ * is read, or as soon as a chunked body crosses the cap; never more than the cap is buffered. */
 #define HTTP_BODY_NONE    ((size_t)0)
 #define HTTP_BODY_DEFAULT ((size_t)-1)
 
@@ -79,7 +81,8 @@ struct route {
 struct http_hooks {
     /* After routing, before the body is read: auth, scope, rate limit. Returns 0 to go on,
      * 1 when it queued a response itself through resp_* (the handler is skipped), or -1 with
-     * `err` set (answered as a problem). */
+     * `err` set (answered as a problem). Not called when the server already answered
+     * (503 draining, 404, 405, 400 malformed query, 413, 415, in that order). */
     int (*before)(struct req *req, struct err *err);
     /* After the whole body was read, just before the handler: checks that need the body, e.g.
      * an idempotency lookup keyed on a body hash. Same contract as `before`. */
