@@ -52,6 +52,7 @@ FLAWS = [
     "sqli",            # search concatenates its query into SQL
     "nosqli",          # login accepts {"$ne": null} style operators
     "cmdi",            # ping passes the host to a (simulated) shell
+    "cmdi_blind",      # resolve does the same but shows no output (timing only)
     "traversal",       # files?name= walks out of the files folder
     "redos",           # email validation uses a catastrophic regex
     "cors",            # any Origin is reflected, with credentials
@@ -483,6 +484,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.files(query)
         if path == "/api/tools/ping" and m == "GET":
             return self.ping(query)
+        if path == "/api/tools/resolve" and m == "POST":
+            return self.resolve()
         if path == "/api/validate/email" and m == "POST":
             return self.validate_email()
         if vuln("undocumented") and m == "GET" and path in UNDOCUMENTED:
@@ -710,6 +713,15 @@ class Handler(BaseHTTPRequestHandler):
         if not vuln("cmdi") and not re.fullmatch(r"[A-Za-z0-9.:-]{1,100}", host):
             raise HttpError(400, "invalid host")
         self.send(200, {"output": simulated_ping(host)})
+
+    def resolve(self):
+        self.require_user()
+        body = self.json_body()
+        host = self.field(body, "host", str)
+        if not vuln("cmdi_blind") and not re.fullmatch(r"[A-Za-z0-9.-]{1,100}", host):
+            raise HttpError(400, "invalid host")
+        simulated_ping(host)  # the output is thrown away: only timing tells
+        self.send(200, {"host": host, "queued": True})
 
     def validate_email(self):
         body = self.json_body()

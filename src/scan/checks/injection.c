@@ -391,6 +391,12 @@ start_phase1(struct scan *scan, struct task *t)
     send_slot(scan, t, S_CONTROL,
               t->numeric ? b : arena_printf(arena, "vigil%s", check_random_token(scan, 6)), false,
               0);
+    /* Operators go first: on a login, the failures the other probes cause may soon trip the
+     * target's lockout, and these need a target that still answers. */
+    if (t->param.in == PROBE_IN_BODY) {
+        send_slot(scan, t, S_NOSQL_NE, "{\"$ne\": null}", true, 0);
+        send_slot(scan, t, S_NOSQL_GT, "{\"$gt\": \"\"}", true, 0);
+    }
     send_slot(scan, t, S_SQL_ERROR, arena_printf(arena, "%s'\")", b), false, 0);
     if (!t->numeric) {
         send_slot(scan, t, S_CMD_SEMI, arena_printf(arena, "%s;id", b), false, 0);
@@ -398,10 +404,6 @@ start_phase1(struct scan *scan, struct task *t)
         send_slot(scan, t, S_CMD_SUBST, arena_printf(arena, "%s$(id)", b), false, 0);
         send_slot(scan, t, S_TRAVERSAL, "../../../../../../../../../../etc/passwd", false, 0);
         send_slot(scan, t, S_TRAVERSAL_ABS, "/etc/passwd", false, 0);
-    }
-    if (t->param.in == PROBE_IN_BODY) {
-        send_slot(scan, t, S_NOSQL_NE, "{\"$ne\": null}", true, 0);
-        send_slot(scan, t, S_NOSQL_GT, "{\"$gt\": \"\"}", true, 0);
     }
     if (t->pending == 0)
         evaluate_phase1(scan, t);

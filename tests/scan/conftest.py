@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: MIT
+"""Scanner suite: starts the vulnerable fixture API (fixture.py) on a free loopback port and runs
+the real `vigil scan` binary ($VIGIL_BIN) against it with `--format json -o FILE`.
+
+Each test gets a fresh fixture process, so state one scan leaves behind (created users, failed
+login counters) never leaks into another."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURE = os.path.join(HERE, "fixture.py")
+SPEC = os.path.join(HERE, "openapi.yaml")
+
+ALICE = 'login:/api/login:{"username":"alice","password":"alice-pass-1"}:/access_token'
+BOB = 'login:/api/login:{"username":"bob","password":"bob-pass-2"}:/access_token'
+
+
+def vigil_bin():
+    path = os.environ.get("VIGIL_BIN")
+    if not path:
+        build = os.environ.get("VIGIL_BUILD_DIR", os.path.join(HERE, "..", "..", "build"))
+        path = os.path.join(build, "vigil")
+    assert os.access(path, os.X_OK), "vigil binary not found: set VIGIL_BIN (got %s)" % path
+    return path
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Fixture:
+    """A running fixture API."""
+
+    def __init__(self, vulnerable="", fixed=""):
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        args = [sys.executable, FIXTURE, "--port", str(self.port)]
+        if vulnerable:
+            args += ["--vulnerable", vulnerable]
+        if fixed:
+            args += ["--fixed", fixed]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 10
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/api/health", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            if self.proc.poll() is not None:
+                raise RuntimeError("fixture exited: %s" % self.proc.stderr.read().decode())
+            if time.time() > deadline:
+                self.stop()
+                raise RuntimeError("fixture did not start on port %d" % self.port)
+            time.sleep(0.05)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Scanner:
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.count = 0
+
+    def scan(self, target, checks=None, extra=(), auth=ALICE, auth2=BOB, timeout=150):
+        """Runs one scan; returns (exit code, report dict, stderr)."""
+        self.count += 1
+        out = os.path.join(str(self.tmp_path), "report-%d.json" % self.count)
+        args = [vigil_bin(), "scan", target, "--spec", SPEC, "--format", "json", "-o", out,
+                "--fail-on", "none", "-q"]
+        if auth:
+            args += ["--auth", auth]
+        if auth2:
+            args += ["--auth2", auth2]
+        if checks:
+            args += ["--checks", checks]
+        args += list(extra)
+        proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+        assert proc.returncode in (0, 1), "vigil scan failed (%d): %s" % (proc.returncode,
+                                                                        proc.stderr)
+        with open(out) as f:
+            report = json.load(f)
+        return proc.returncode, report, proc.stderr
+
+
+@pytest.fixture
+def start_fixture():
+    started = []
+
+    def start(vulnerable="", fixed=""):
+        fx = Fixture(vulnerable, fixed)
+        started.append(fx)
+        return fx
+
+    yield start
+    for fx in started:
+        fx.stop()
+
+
+@pytest.fixture
+def scanner(tmp_path):
+    return Scanner(tmp_path)
+
+
+def describe(findings):
+    return "\n".join("  %s | %s | %s" % (f.get("check_id"), f.get("endpoint"), f.get("title"))
+                     for f in findings) or "  (none)"
