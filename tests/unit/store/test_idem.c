@@ -3,6 +3,8 @@
  * being per organization. */
 #include "unit/store/store_fixture.h"
 
+#include <pthread.h>
+
 static void
 key_goes_new_in_flight_replay_and_mismatch(void **state)
 {
@@ -93,6 +95,50 @@ keys_are_per_organization_and_validated(void **state)
           "Idempotency-Key");
 }
 
+struct racer {
+    struct store *store;
+    const char *org_id;
+    enum store_idem_state state;
+    int rc;
+};
+
+static void *
+race(void *p)
+{
+    struct racer *r = p;
+    struct arena *a = arena_new();
+    struct db *db = store_bind(r->store, r->org_id, a);
+    struct store_idem_reply reply;
+    struct err e = {0};
+
+    r->rc = store_idem_begin(db, "raced", "h", 1000, &r->state, &reply, &e);
+    arena_free(a);
+    return NULL;
+}
+
+static void
+concurrent_first_uses_of_a_key_admit_exactly_one(void **state)
+{
+    struct fixture *fx = *state;
+    struct racer racers[6];
+    pthread_t threads[6];
+    int new_count = 0;
+
+    for (int i = 0; i < 6; i++) {
+        racers[i] = (struct racer){.store = fx->store, .org_id = fx->org_a.id};
+        pthread_create(&threads[i], NULL, race, &racers[i]);
+    }
+    for (int i = 0; i < 6; i++) {
+        pthread_join(threads[i], NULL);
+        assert_int_equal(racers[i].rc, 0);
+        if (racers[i].state == STORE_IDEM_NEW)
+            new_count++;
+        else
+            assert_int_equal(racers[i].state, STORE_IDEM_IN_FLIGHT);
+    }
+    assert_int_equal(new_count, 1);
+}
+
 int
 main(void)
 {
@@ -102,6 +148,7 @@ main(void)
         T(abort_forgets_the_key),
         T(keys_expire_and_stale_in_flight_keys_are_taken_over),
         T(keys_are_per_organization_and_validated),
+        T(concurrent_first_uses_of_a_key_admit_exactly_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
