@@ -17,6 +17,10 @@ struct app {
     struct store *store; /* borrowed */
     char *openapi_json;  /* our OpenAPI document as compact JSON (owned) */
     size_t openapi_len;
+    /* Bumped after every successful write through the API. Resource GETs derive their ETag
+     * from it, so a client revalidating an unchanged list gets its 304 without a query.
+     * Starts at a random value so tags from an earlier process never match. */
+    _Atomic unsigned long long data_version;
 };
 
 /* Loads the embedded OpenAPI document. INTERNAL if it does not parse. */

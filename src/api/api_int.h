@@ -60,6 +60,11 @@ void api_list_meta(struct req *req, struct jsonw *w, const struct store_list *q,
 
 /* ---- helpers.c ---- */
 
+/* Conditional GET on a resource route: sets an ETag built from the data version, the caller's
+ * organization and `variant` (one letter per representation), and answers 304 when the client
+ * already holds it. True means the response is queued and the handler is done. */
+bool api_not_modified(struct req *req, char variant);
+
 /* NOT_FOUND with the one detail every missing (or foreign, or malformed) id gets, so an
  * attacker cannot tell "exists elsewhere" from "does not exist". Returns -1. */
 int api_not_found(struct err *err, const char *what, const char *id);

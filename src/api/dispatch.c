@@ -6,6 +6,7 @@
 #include "api/api_int.h"
 
 #include <openssl/evp.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,6 +142,12 @@ api_after(struct req *req)
     const char *data;
     size_t len;
     int status = resp_status(req);
+
+    /* Any write that may have changed data invalidates every data-version ETag. Bumping on a
+     * failed write too is harmless (one needless full answer) and keeps the rule simple. */
+    if (req->method != HTTP_GET && req->method != HTTP_HEAD && req->method != HTTP_OPTIONS &&
+        req_handler_ran(req))
+        atomic_fetch_add(&api_app(req)->data_version, 1);
 
     if (!state || !state->idem_key)
         return;

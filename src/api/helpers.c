@@ -2,7 +2,10 @@
 /* Small helpers every handler shares: one wording for a missing id, id shape checks. */
 #include "api/api_int.h"
 
+#include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "core/id.h"
 
@@ -35,4 +38,16 @@ api_store_failed(struct err *err, const char *what, const char *id)
         return api_not_found(err, what, id);
     }
     return -1;
+}
+
+bool
+api_not_modified(struct req *req, char variant)
+{
+    const char *org = api_state(req)->who.org_id;
+    unsigned long long version = atomic_load(&api_app(req)->data_version);
+    unsigned long org_tag = crc32(0L, (const Bytef *)org, (uInt)strlen(org));
+    char etag[64];
+
+    snprintf(etag, sizeof(etag), "W/\"%llx-%08lx-%c\"", version, org_tag, variant);
+    return resp_etag_precondition(req, etag);
 }

@@ -32,8 +32,6 @@ static int
 envelope_send(struct req *req, struct jsonw *w, int status)
 {
     jsonw_obj_close(w);
-    if (status == 200 && (req->method == HTTP_GET || req->method == HTTP_HEAD))
-        resp_enable_etag(req);
     return resp_json(req, status);
 }
 
@@ -65,6 +63,8 @@ envelope_send(struct req *req, struct jsonw *w, int status)
                                                                                                    \
         if (!id)                                                                                   \
             return -1;                                                                             \
+        if (api_not_modified(req, 'j'))                                                            \
+            return 0;                                                                              \
         if (store_##type##_get(api_db(req), id, &out, err))                                        \
             return api_store_failed(err, label, id);                                               \
         return plural##_write(req, &out, 200);                                                     \
@@ -112,6 +112,8 @@ envelope_send(struct req *req, struct jsonw *w, int status)
         struct store_page page;                                                                    \
         struct jsonw *w;                                                                           \
                                                                                                    \
+        if (api_not_modified(req, 'j'))                                                            \
+            return 0;                                                                              \
         if (store_##type##_list(api_db(req), q, &page, err))                                       \
             return -1;                                                                             \
         w = envelope_open(req);                                                                    \
@@ -184,6 +186,8 @@ findings_list_csv(struct req *req, struct store_list *q, struct err *err)
     struct report_input in = {0};
     struct store_page page;
 
+    if (api_not_modified(req, 'c'))
+        return 0;
     if (all_pages) {
         q->page = 1;
         q->per_page = STORE_PER_PAGE_MAX;
@@ -246,6 +250,8 @@ api_findings_history(struct req *req, struct err *err)
 
     if (!id)
         return -1;
+    if (api_not_modified(req, 'h'))
+        return 0;
     if (store_finding_history(api_db(req), id, &items, &n, err))
         return api_store_failed(err, "finding", id);
     w = envelope_open(req);

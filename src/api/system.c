@@ -3,11 +3,13 @@
  * answer), the OpenAPI document, and the caller's organization. */
 #include "api/api_int.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/id.h"
 #include "core/jsonw.h"
 #include "core/xalloc.h"
 #include "model/org.h"
@@ -21,8 +23,12 @@ api_app_init(struct app *app, struct store *store, struct err *err)
     json_t *doc;
     char *text;
 
+    unsigned long long version;
+
     memset(app, 0, sizeof(*app));
     app->store = store;
+    random_bytes(&version, sizeof(version));
+    atomic_store(&app->data_version, version >> 1);
     doc = yaml_to_json((const char *)embed_docs_openapi_yaml, embed_docs_openapi_yaml_len, err);
     if (!doc) {
         char why[ERR_TEXT_MAX];

@@ -253,6 +253,13 @@ int resp_problem(struct req *req, const struct err *err);
  * Modified with an empty body when If-None-Match matches it. */
 void resp_enable_etag(struct req *req);
 
+/* For a GET/HEAD whose validator is known before the body is built (a data version rather
+ * than a checksum of the body): sets ETag to `etag` (a quoted entity tag, W/ allowed). If the
+ * request's If-None-Match matches it, queues 304 Not Modified and returns true: the handler
+ * returns 0 without building anything. Otherwise returns false and the handler answers as
+ * usual; the ETag set here stays (resp_enable_etag is then not needed). */
+bool resp_etag_precondition(struct req *req, const char *etag);
+
 /* The response as built so far (for the after hook and idempotent replays). */
 int resp_status(const struct req *req);               /* 0 while none is ready */
 const char *resp_content_type(const struct req *req); /* NULL while none is ready */

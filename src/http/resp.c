@@ -249,3 +249,16 @@ resp_header_at(const struct req *req, size_t i, const char **name, const char **
     *value = req->headers[i].value;
     return true;
 }
+
+bool
+resp_etag_precondition(struct req *req, const char *etag)
+{
+    if (req->method != HTTP_GET && req->method != HTTP_HEAD)
+        return false;
+    req->etag = false;
+    resp_header(req, "ETag", etag);
+    if (!http_etag_matches(req_header(req, "If-None-Match"), etag))
+        return false;
+    resp_empty(req, 304);
+    return true;
+}

@@ -132,3 +132,22 @@ def test_conditional_get_with_etag(api, seeded):
     etag = r.headers["ETag"]
     r2 = api.get("/api/v1/findings", params={"project_id": project}, headers={"If-None-Match": etag})
     assert r2.status_code == 304 and r2.content == b""
+
+
+def test_etag_changes_after_a_write(api):
+    p = api.post("/api/v1/projects", {"name": "etag"}).json()["data"]
+    params = {"project_id": p["id"]}
+    r1 = api.get("/api/v1/findings", params=params)
+    etag = r1.headers["ETag"]
+    assert api.get("/api/v1/findings", params=params, headers={"If-None-Match": etag}).status_code == 304
+    api.post("/api/v1/findings", {"project_id": p["id"], "title": "new", "severity": "low"})
+    r2 = api.get("/api/v1/findings", params=params, headers={"If-None-Match": etag})
+    assert r2.status_code == 200 and r2.json()["meta"]["total"] == 1
+    assert r2.headers["ETag"] != etag
+    # An item's ETag works the same way.
+    fid = r2.json()["data"][0]["id"]
+    tag = api.get(f"/api/v1/findings/{fid}").headers["ETag"]
+    assert api.get(f"/api/v1/findings/{fid}", headers={"If-None-Match": tag}).status_code == 304
+    api.patch(f"/api/v1/findings/{fid}", {"status": "confirmed"})
+    r3 = api.get(f"/api/v1/findings/{fid}", headers={"If-None-Match": tag})
+    assert r3.status_code == 200 and r3.json()["data"]["status"] == "confirmed"
