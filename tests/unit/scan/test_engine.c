@@ -28,7 +28,7 @@ static struct test_server server;
 struct test_spec {
     struct spec spec;
     struct spec_operation ops[8];
-    struct spec_param params[8][2];
+    struct spec_param params[8][4];
     json_t *owned[32];
     size_t n_owned;
 };
@@ -843,6 +843,165 @@ oob_listener_records_hits_per_tag(void **state)
     scan_result_cleanup(&res);
 }
 
+/* ---- planning: links, names, parameter kinds, forms ------------------------------------ */
+
+static struct {
+    char link_url[512];
+    bool link_created;
+    char name_url[512];
+    char params_url[512];
+    char header[128];
+    char cookie[128];
+    char form_body[256];
+    char form_type[128];
+} plan_seen;
+
+static void
+plan_record(struct scan *scan, const struct scan_check *check, const struct scan_op *op)
+{
+    (void)scan;
+    (void)check;
+    if (str_eq(op->path, "/accounts/{uid}")) {
+        str_copy(plan_seen.link_url, op->baseline.url, sizeof(plan_seen.link_url));
+        plan_seen.link_created = op->created_resource;
+    } else if (str_eq(op->path, "/things/{userId}")) {
+        str_copy(plan_seen.name_url, op->baseline.url, sizeof(plan_seen.name_url));
+    } else if (str_eq(op->path, "/params")) {
+        str_copy(plan_seen.params_url, op->baseline.url, sizeof(plan_seen.params_url));
+        for (size_t i = 0; i < op->baseline.n_headers; i++) {
+            if (str_eq(op->baseline.headers[i].name, "X-Trace"))
+                str_copy(plan_seen.header, op->baseline.headers[i].value, sizeof(plan_seen.header));
+            if (str_eq(op->baseline.headers[i].name, "Cookie"))
+                str_copy(plan_seen.cookie, op->baseline.headers[i].value, sizeof(plan_seen.cookie));
+        }
+    } else if (str_eq(op->path, "/forms")) {
+        str_copy(plan_seen.form_body, op->baseline.body, sizeof(plan_seen.form_body));
+        for (size_t i = 0; i < op->baseline.n_headers; i++) {
+            if (str_eq(op->baseline.headers[i].name, "Content-Type"))
+                str_copy(plan_seen.form_type, op->baseline.headers[i].value,
+                         sizeof(plan_seen.form_type));
+        }
+    }
+}
+
+static const struct scan_check plan_recorder = {
+    .id = "plan", .title = "Plan recorder", .on_operation = plan_record};
+
+static void
+set_param(struct test_spec *t, size_t op, size_t k, const char *name, enum spec_param_in in,
+          const char *schema)
+{
+    struct spec_param *p = &t->params[op][k];
+
+    p->name = name;
+    p->in = in;
+    p->required = true;
+    p->schema = own(t, json_loads(schema, 0, NULL));
+    t->ops[op].params = t->params[op];
+    t->ops[op].n_params = k + 1;
+}
+
+static void
+planner_follows_links_names_and_parameter_kinds(void **state)
+{
+    struct test_spec t;
+    struct scan_options o;
+    struct scan_result res;
+    struct err err = {0};
+    struct spec_operation *op;
+    const char *id;
+
+    (void)state;
+    memset(&plan_seen, 0, sizeof(plan_seen));
+    memset(&t, 0, sizeof(t));
+    t.spec.base_path = "";
+    op = add_op(&t, "POST", "/users");
+    op->body_content_type = "application/json";
+    op->body_schema = own(&t, json_loads("{\"type\":\"object\"}", 0, NULL));
+    op->links = own(&t, json_loads("{\"GetAccount\":{\"operationId\":\"getAccount\","
+                                   "\"parameters\":{\"uid\":\"$response.body#/data/id\"}}}",
+                                   0, NULL));
+    op = add_op(&t, "GET", "/accounts/{uid}");
+    op->operation_id = "getAccount";
+    set_param(&t, 1, 0, "uid", SPEC_IN_PATH, "{\"type\":\"string\"}");
+    add_op(&t, "GET", "/things/{userId}");
+    set_param(&t, 2, 0, "userId", SPEC_IN_PATH, "{\"type\":\"integer\"}");
+    add_op(&t, "GET", "/params");
+    set_param(&t, 3, 0, "q", SPEC_IN_QUERY, "{\"type\":\"string\",\"enum\":[\"a b&c\"]}");
+    set_param(&t, 3, 1, "X-Trace", SPEC_IN_HEADER, "{\"type\":\"string\",\"example\":\"t1\"}");
+    set_param(&t, 3, 2, "sess", SPEC_IN_COOKIE, "{\"type\":\"string\",\"default\":\"s 1\"}");
+    op = add_op(&t, "POST", "/forms");
+    op->body_content_type = "application/x-www-form-urlencoded";
+    op->body_schema = own(&t, json_loads("{\"type\":\"object\",\"properties\":{\"name\":"
+                                         "{\"type\":\"string\",\"example\":\"a&b\"}}}",
+                                         0, NULL));
+    o = options(&t.spec);
+    assert_int_equal(run_with(&o, &plan_recorder, &res, &err), 0);
+    /* The link fed the id of the created user into getAccount's {uid}. */
+    id = strrchr(plan_seen.link_url, '/') + 1;
+    assert_true(strtol(id, NULL, 10) >= 100);
+    assert_true(plan_seen.link_created);
+    /* {userId} took the id of users by name. */
+    assert_string_equal(strrchr(plan_seen.name_url, '/') + 1, id);
+    assert_non_null(strstr(plan_seen.params_url, "/params?q=a%20b%26c"));
+    assert_string_equal(plan_seen.header, "t1");
+    assert_string_equal(plan_seen.cookie, "sess=s%201");
+    assert_string_equal(plan_seen.form_body, "name=a%26b");
+    assert_string_equal(plan_seen.form_type, "application/x-www-form-urlencoded");
+    scan_result_cleanup(&res);
+    spec_cleanup(&t);
+}
+
+/* ---- cancel --------------------------------------------------------------------------------- */
+
+static volatile int cancel_flag;
+
+static void
+cancel_done(struct scan *scan, const struct probe *p, const struct probe_response *r, void *ud)
+{
+    count_done(scan, p, r, ud);
+    cancel_flag = 1; /* the first answer cancels the scan */
+}
+
+static void
+cancel_burst(struct scan *scan, const struct scan_check *check)
+{
+    (void)check;
+    for (int i = 0; i < 50; i++) {
+        struct probe p = {.method = "GET", .url = scan_url(scan, "/tick")};
+
+        if (scan_send(scan, &p, cancel_done, NULL) != 0)
+            seen.refused++;
+    }
+}
+
+static const struct scan_check canceller = {
+    .id = "cancel", .title = "Cancel", .on_scan = cancel_burst};
+
+static void
+cancel_stops_soon_and_answers_every_probe(void **state)
+{
+    struct test_spec t;
+    struct scan_options o;
+    struct scan_result res;
+    struct err err = {0};
+    int before = atomic_load(&server.requests);
+
+    (void)state;
+    empty_spec(&t);
+    o = options(&t.spec);
+    o.concurrency = 2;
+    cancel_flag = 0;
+    o.cancel = &cancel_flag;
+    assert_int_equal(run_with(&o, &canceller, &res, &err), 0);
+    assert_int_equal(seen.callbacks, 50);
+    assert_true(seen.transport_errors >= 45);
+    assert_true(atomic_load(&server.requests) - before < 10);
+    assert_true(res.incomplete);
+    assert_string_equal(res.stop_reason, "cancelled");
+    scan_result_cleanup(&res);
+}
+
 int
 main(void)
 {
@@ -866,6 +1025,8 @@ main(void)
         cmocka_unit_test_setup(header_lookup_is_case_insensitive, setup),
         cmocka_unit_test_setup(schema_values_respect_formats_and_bounds, setup),
         cmocka_unit_test_setup(oob_listener_records_hits_per_tag, setup),
+        cmocka_unit_test_setup(planner_follows_links_names_and_parameter_kinds, setup),
+        cmocka_unit_test_setup(cancel_stops_soon_and_answers_every_probe, setup),
     };
     int rc;
 
