@@ -56,6 +56,7 @@ class Tiny:
         self.requests = 0
         self.auth_seen = set()
         self.paths = []
+        self.token_requests = []
         self.items = {1: {"id": 1, "name": "first"}}
         tiny = self
 
@@ -85,6 +86,20 @@ class Tiny:
                 path = self.path.split("?")[0]
                 with tiny.lock:
                     tiny.paths.append(path)
+                if path == "/oauth/token" and self.command == "POST":
+                    form = dict(p.split("=", 1) for p in body.decode().split("&") if "=" in p)
+                    with tiny.lock:
+                        tiny.token_requests.append(form)
+                    if form.get("grant_type") == "client_credentials" and \
+                            form.get("client_id") == "cid":
+                        return self.reply(200, {"access_token": "oauth-abcdefghijklmnop",
+                                                "token_type": "bearer"})
+                    return self.reply(401, {"error": "invalid_client"})
+                if path == "/auth/login" and self.command == "POST":
+                    doc = json.loads(body or b"{}")
+                    if doc.get("user") == "a:b" and doc.get("pass") == "p:w:d":
+                        return self.reply(200, {"data": {"jwt": "login-abcdefghijklmnop"}})
+                    return self.reply(401, {"error": "bad credentials"})
                 if path == "/openapi.json" and self.command == "GET":
                     return self.reply(200, TINY_SPEC)
                 if path == "/items" and self.command == "GET":

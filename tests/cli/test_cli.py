@@ -142,6 +142,35 @@ def test_auth_from_the_environment(tiny, tiny_spec, tmp_path):
     assert "Key k-123" in tiny.auth_seen
 
 
+def test_oauth2_client_credentials_with_a_port_and_scope(tiny, tiny_spec, tmp_path):
+    out = tmp_path / "r.json"
+    auth = "oauth2:%s/oauth/token:cid:sec%%3Aret:read" % tiny.url
+    r = run_scan(tiny.url, "--spec", tiny_spec, "--auth", auth, "--fail-on", "none", "-o",
+                 str(out))
+    assert r.returncode == 0, r.stderr
+    assert tiny.token_requests[0] == {"grant_type": "client_credentials", "client_id": "cid",
+                                      "client_secret": "sec%253Aret", "scope": "read"}
+    assert "Bearer oauth-abcdefghijklmnop" in tiny.auth_seen
+    assert "oauth-abcdefghijklmnop" not in out.read_text()
+
+
+def test_login_step_with_colons_in_the_body(tiny, tiny_spec, tmp_path):
+    out = tmp_path / "r.json"
+    auth = 'login:/auth/login:{"user":"a:b","pass":"p:w:d"}:/data/jwt'
+    r = run_scan(tiny.url, "--spec", tiny_spec, "--auth", auth, "--fail-on", "none", "-o",
+                 str(out))
+    assert r.returncode == 0, r.stderr
+    assert "Bearer login-abcdefghijklmnop" in tiny.auth_seen
+    assert "p:w:d" not in out.read_text()
+
+
+def test_failed_login_exits_2(tiny, tiny_spec):
+    r = run_scan(tiny.url, "--spec", tiny_spec, "--auth",
+                 'login:%s/auth/login:{"user":"x"}:/data/jwt' % tiny.url)
+    assert r.returncode == 2
+    assert "login at %s/auth/login failed: HTTP 401" % tiny.url in r.stderr
+
+
 class _Html(HTMLParser):
     def __init__(self):
         super().__init__()
