@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Validates SARIF files with Microsoft's SARIF multitool (JSON schema + SARIF rules), fetched
-# from the npm registry by npx on first use.
+# from the npm registry by npx on first use, and again against the SARIF 2.1.0 JSON schema that
+# ships inside the multitool package (with python3-jsonschema).
 # Usage: scripts/validate-sarif.sh [--strict] FILE...
 #   exit 0  every file is valid (no error-level validator result)
 #   exit 1  some file has errors (or, with --strict, warnings too); they are printed
@@ -9,6 +10,9 @@
 # --rich-return-code), so this script asks it for a SARIF log of its findings (-o) and reads the
 # levels there. A result without a level takes its rule's default level, else "warning" (SARIF
 # 3.27.10).
+# The second, plain schema check is there because the multitool (5.7.0) silently reports nothing
+# for some invalid logs, e.g. a result with "level": "fatal" when the driver has a name.
+# SARIF_SCHEMA=FILE overrides the schema location.
 set -euo pipefail
 
 strict=0
@@ -24,6 +28,22 @@ fi
 MULTITOOL="${SARIF_MULTITOOL:-@microsoft/sarif-multitool}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+
+# The schema file of the package npx runs (the first PATH entry npx adds is its .bin folder).
+schema="${SARIF_SCHEMA:-}"
+if [ -z "$schema" ]; then
+  bin_dir="$(npx --yes -p "$MULTITOOL" -c 'echo "${PATH%%:*}"' 2>/dev/null || true)"
+  for candidate in "$bin_dir"/../@microsoft/sarif-multitool*/sarif-2.1.0.json; do
+    if [ -f "$candidate" ]; then
+      schema="$candidate"
+      break
+    fi
+  done
+fi
+if [ -z "$schema" ] || [ ! -f "$schema" ]; then
+  echo "validate-sarif: cannot find sarif-2.1.0.json in the multitool package (set SARIF_SCHEMA)" >&2
+  exit 2
+fi
 
 status=0
 n=0
@@ -45,10 +65,12 @@ for file in "$@"; do
     exit 2
   fi
   set +e
-  python3 - "$out" "$file" "$strict" <<'PY'
+  python3 - "$out" "$file" "$strict" "$schema" <<'PY'
 import json, sys
 
-log_path, file, strict = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+import jsonschema
+
+log_path, file, strict, schema_path = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4]
 with open(log_path, encoding="utf-8-sig") as fp:
     log = json.load(fp)
 errors = warnings = 0
@@ -87,6 +109,23 @@ for run in log.get("runs", []):
         else:
             continue
         print(f"{file}{where}: {level} {res.get('ruleId', '?')}: {text}")
+# The plain JSON-schema check (the multitool reported JSON errors already if it saw them).
+try:
+    with open(file, encoding="utf-8-sig") as fp:
+        doc = json.load(fp)
+except ValueError as e:
+    doc = None
+    if errors == 0:
+        print(f"{file}: error: not JSON: {e}")
+        errors += 1
+if doc is not None:
+    with open(schema_path, encoding="utf-8-sig") as fp:
+        schema = json.load(fp)
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    for err in validator.iter_errors(doc):
+        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
+        print(f"{file}: error SCHEMA: {path or '.'}: {err.message}")
+        errors += 1
 print(f"{file}: {errors} error(s), {warnings} warning(s)")
 sys.exit(1 if errors or (strict and warnings) else 0)
 PY

@@ -7,19 +7,27 @@
 
 #include <jansson.h>
 
+/* Where the samples go: $VIGIL_REPORT_SAMPLE_DIR or the working directory. */
+static const char *
+sample_path(const char *name, char *path, size_t size)
+{
+    const char *dir = getenv("VIGIL_REPORT_SAMPLE_DIR");
+
+    snprintf(path, size, "%s/%s", dir && *dir ? dir : ".", name);
+    return path;
+}
+
 static json_t *
 render_sarif(const struct report_input *in, const char *sample_name)
 {
     json_error_t jerr;
     char *text = fix_render(REPORT_SARIF, in, NULL);
     json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
-    const char *dir = getenv("VIGIL_REPORT_SAMPLE_DIR");
     char path[4096];
 
     if (!doc)
         fail_msg("SARIF does not parse: %s at %d:%d", jerr.text, jerr.line, jerr.column);
-    snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : ".", sample_name);
-    fix_write_file(path, text);
+    fix_write_file(sample_path(sample_name, path, sizeof(path)), text);
     free(text);
     return doc;
 }
@@ -250,6 +258,65 @@ sarif_log_of_no_findings_has_empty_rules_and_results(void **state)
     json_decref(doc);
 }
 
+/* Runs scripts/validate-sarif.sh on the given files; returns its exit status. */
+static int
+run_validator(const char *const *files, size_t n)
+{
+    const char *src = getenv("VIGIL_SOURCE_DIR");
+    char script[4096];
+    const char *argv[8];
+    pid_t pid;
+    int status;
+
+    assert_true(n + 2 <= sizeof(argv) / sizeof(argv[0]));
+    snprintf(script, sizeof(script), "%s/scripts/validate-sarif.sh", src && *src ? src : ".");
+    argv[0] = script;
+    for (size_t i = 0; i < n; i++)
+        argv[i + 1] = files[i];
+    argv[n + 1] = NULL;
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        execv(script, (char *const *)argv);
+        _exit(127);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* Only with VIGIL_SARIF_VALIDATE=1: the multitool comes from the npm registry via npx. */
+static void
+sarif_samples_pass_the_multitool(void **state)
+{
+    static const char *const names[] = {"report-sample.sarif", "report-sample-empty.sarif",
+                                        "report-sample-uris.sarif", "report-sample-nonascii.sarif"};
+    char paths[4][4096], broken_path[4096];
+    const char *samples[4], *broken[1];
+    const char *want = getenv("VIGIL_SARIF_VALIDATE");
+    (void)state;
+
+    if (!want || strcmp(want, "1") != 0)
+        skip();
+    for (size_t i = 0; i < 4; i++)
+        samples[i] = sample_path(names[i], paths[i], sizeof(paths[i]));
+    broken[0] = sample_path("report-sample-broken.sarif", broken_path, sizeof(broken_path));
+    assert_int_equal(run_validator(samples, 4), 0);
+    /* The validator can fail: a level the schema does not know (the multitool alone misses
+     * this one), then a URI with a space (only the multitool's SARIF1002 sees that). */
+    fix_write_file(broken[0],
+                   "{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"name\":\"x\"}},"
+                   "\"results\":[{\"ruleId\":\"r\",\"message\":{\"text\":\"m.\"},"
+                   "\"level\":\"fatal\"}]}]}");
+    assert_int_equal(run_validator(broken, 1), 1);
+    fix_write_file(broken[0],
+                   "{\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{\"name\":\"x\"}},"
+                   "\"results\":[{\"ruleId\":\"r\",\"message\":{\"text\":\"m.\"},"
+                   "\"locations\":[{\"physicalLocation\":{\"artifactLocation\":"
+                   "{\"uri\":\"http://127.0.0.1/a b\"}}}]}]}]}");
+    assert_int_equal(run_validator(broken, 1), 1);
+    unlink(broken[0]);
+}
+
 int
 main(void)
 {
@@ -258,6 +325,8 @@ main(void)
         cmocka_unit_test(sarif_results_map_levels_rules_locations_and_fingerprints),
         cmocka_unit_test(sarif_uris_are_percent_encoded),
         cmocka_unit_test(sarif_log_of_no_findings_has_empty_rules_and_results),
+        /* last: it reads the samples the tests above wrote */
+        cmocka_unit_test(sarif_samples_pass_the_multitool),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
