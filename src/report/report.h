@@ -61,6 +61,6 @@ int report_render(enum report_format f, const struct report_input *in, struct bu
 int report_html_escape(struct buf *out, const char *s, size_t len);
 
 /* Where users learn about the tool (SARIF tool.driver.informationUri). */
-#define REPORT_TOOL_URI "https://github.com/vigil-security/vigil"
+#define REPORT_TOOL_URI "https://vigil.dev"
 
 #endif
