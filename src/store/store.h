@@ -17,6 +17,7 @@
  * - It is one whole transaction: it commits fully or changes nothing.
  * - It returns 0 (or a pointer) on success, -1 (or NULL) on failure with `err` set:
  *   NOT_FOUND, CONFLICT, VALIDATION_ERROR (with err_field entries) as documented per function,
+ *   SERVICE_UNAVAILABLE (retry_after = 1) if the database stayed locked past the busy timeout,
  *   or INTERNAL (database failure: the SQLite message is in err->cause, never in detail).
  * - Results are allocated from the db's arena (bound functions) or the `arena` argument
  *   (unbound functions) and stay valid until that arena is freed. Inputs are borrowed for the
