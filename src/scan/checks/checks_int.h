@@ -119,6 +119,17 @@ bool check_json_has_value(json_t *j, const char *s);
  * level down; both non-objects compare by JSON type. */
 double check_json_shape_similarity(json_t *a, json_t *b);
 
+/* ---- evidence signatures ---------------------------------------------------------------- */
+
+/* The database error message in s (lower case, as listed), or NULL. */
+const char *check_sql_error_in(const char *s);
+/* Output of `id` ("uid=0(root) gid=0(root)") in s. */
+bool check_has_id_output(const char *s);
+/* A passwd line for root ("root:x:0:0:") in s. */
+bool check_has_passwd_line(const char *s);
+/* A stack-trace marker in s (Python, Java, .NET, Node, Go, PHP, Ruby), or NULL. */
+const char *check_stack_trace_in(const char *s);
+
 /* ---- JWT -------------------------------------------------------------------------------- */
 
 struct check_jwt {

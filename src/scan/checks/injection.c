@@ -8,7 +8,6 @@
  * `sleep` and confirms it by repetition, with a `sleep 0` in between that must be fast. */
 #include "scan/checks/checks_int.h"
 
-#include <ctype.h>
 #include <string.h>
 
 #include "core/arena.h"
@@ -50,63 +49,6 @@ struct task {
     bool sql_found, cmd_found;
 };
 
-/* ---- evidence signatures ------------------------------------------------------------------ */
-
-static const char *const sql_errors[] = {"you have an error in your sql syntax",
-                                         "warning: mysql",
-                                         "mysqli_sql_exception",
-                                         "unclosed quotation mark",
-                                         "quoted string not properly terminated",
-                                         "unterminated quoted string",
-                                         "syntax error at or near",
-                                         "pg::syntaxerror",
-                                         "psycopg2.",
-                                         "sqlstate[",
-                                         "ora-00933",
-                                         "ora-01756",
-                                         "sqlite3.operationalerror",
-                                         "sqlite_error",
-                                         "unrecognized token:",
-                                         "java.sql.sqlexception",
-                                         "org.hibernate",
-                                         "microsoft ole db",
-                                         "odbc sql server driver",
-                                         "sql command not properly ended",
-                                         "incorrect syntax near",
-                                         NULL};
-
-/* "uid=0(root) gid=0(root)": output of `id`. */
-static bool
-has_id_output(const char *s)
-{
-    for (const char *p = strstr(s, "uid="); p; p = strstr(p + 4, "uid=")) {
-        const char *q = p + 4;
-
-        if (!isdigit((unsigned char)*q))
-            continue;
-        while (isdigit((unsigned char)*q))
-            q++;
-        if (*q == '(' && strstr(q, ") gid=") && strstr(q, ") gid=") - q < 64)
-            return true;
-    }
-    return false;
-}
-
-/* A passwd line such as "root:x:0:0:". */
-static bool
-has_passwd(const char *s)
-{
-    for (const char *p = strstr(s, "root:"); p; p = strstr(p + 5, "root:")) {
-        const char *q = p + 5;
-
-        while (*q && *q != ':' && *q != '\n' && q - p < 40)
-            q++;
-        if (strncmp(q, ":0:0:", 5) == 0)
-            return true;
-    }
-    return false;
-}
-
 static const char *
 body_of(const struct task *t, enum slot s)
 {
@@ -128,20 +70,10 @@ seen_before(struct scan *scan, const struct task *t, bool (*test)(const char *))
     return test(body_of(t, S_CONTROL)) || test(baseline);
 }
 
-static const char *
-sql_error_in(const char *s)
-{
-    for (size_t i = 0; sql_errors[i]; i++) {
-        if (check_strcasestr(s, sql_errors[i]))
-            return sql_errors[i];
-    }
-    return NULL;
-}
-
 static bool
 has_sql_error(const char *s)
 {
-    return sql_error_in(s) != NULL;
+    return check_sql_error_in(s) != NULL;
 }
 
 static void
@@ -207,10 +139,10 @@ evaluate_phase1(struct scan *scan, struct task *t)
                "spliced into an SQL statement.",
                CONFIDENCE_HIGH,
                arena_printf(scan_arena(scan), "a quote produced the database error \"%s\".",
-                            sql_error_in(body_of(t, S_SQL_ERROR))));
+                            check_sql_error_in(body_of(t, S_SQL_ERROR))));
     }
     for (enum slot s = S_CMD_SEMI; s <= S_CMD_SUBST && !t->numeric; s++) {
-        if (has_id_output(body_of(t, s)) && !seen_before(scan, t, has_id_output)) {
+        if (check_has_id_output(body_of(t, s)) && !seen_before(scan, t, check_has_id_output)) {
             t->cmd_found = true;
             report(scan, t, s, "OS command injection", "CWE-78",
                    "A shell metacharacter followed by `id` in the parameter returned the "
@@ -220,7 +152,7 @@ evaluate_phase1(struct scan *scan, struct task *t)
         }
     }
     for (enum slot s = S_TRAVERSAL; s <= S_TRAVERSAL_ABS && !t->numeric; s++) {
-        if (has_passwd(body_of(t, s)) && !seen_before(scan, t, has_passwd)) {
+        if (check_has_passwd_line(body_of(t, s)) && !seen_before(scan, t, check_has_passwd_line)) {
             report(scan, t, s, "Path traversal", "CWE-22",
                    "A relative or absolute path in the parameter returned the contents of "
                    "/etc/passwd: the value is used as a file path without confinement.",

@@ -126,7 +126,7 @@ static const char *const weak_secrets[] = {
 };
 
 #define NONE_HEADER "{\"alg\":\"none\",\"typ\":\"JWT\"}"
-#define N_SECRETS (sizeof(weak_secrets) / sizeof(weak_secrets[0]))
+#define N_SECRETS   (sizeof(weak_secrets) / sizeof(weak_secrets[0]))
 
 struct jwt_state {
     const struct scan_check *check;
@@ -295,9 +295,9 @@ on_scan(struct scan *scan, const struct scan_check *check)
     if (!st->op)
         return;
     /* alg none: the same claims, no signature. */
-    st->forged[0] = arena_printf(
-        arena, "%s.%s.", check_b64url_encode(scan, NONE_HEADER, strlen(NONE_HEADER)),
-        st->token.payload_b64);
+    st->forged[0] =
+        arena_printf(arena, "%s.%s.", check_b64url_encode(scan, NONE_HEADER, strlen(NONE_HEADER)),
+                     st->token.payload_b64);
     /* The original token with a different signature of the same length. */
     random_bytes(bad, sizeof(bad));
     st->forged[1] = arena_printf(

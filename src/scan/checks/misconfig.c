@@ -24,39 +24,6 @@ struct ctx {
     const struct scan_op *op;
 };
 
-static const char *const stack_signatures[] = {"Traceback (most recent call last)",
-                                               "Exception in thread \"",
-                                               "\tat java.",
-                                               "\n\tat ",
-                                               "at java.lang.",
-                                               "at org.springframework.",
-                                               "System.NullReferenceException",
-                                               "   at System.",
-                                               "at Object.<anonymous>",
-                                               "node_modules/",
-                                               "goroutine 1 [running]",
-                                               "panic: runtime error",
-                                               "Fatal error: Uncaught",
-                                               "on line <b>",
-                                               "NoMethodError",
-                                               "/usr/lib/python3",
-                                               "site-packages/",
-                                               "\", line ",
-                                               "Stack trace:",
-                                               "\"stack\": \"Error",
-                                               "\"stack\":\"Error",
-                                               NULL};
-
-static const char *
-stack_signature(const char *s)
-{
-    for (size_t i = 0; stack_signatures[i]; i++) {
-        if (strstr(s, stack_signatures[i]))
-            return stack_signatures[i];
-    }
-    return NULL;
-}
-
 /* Once per scan per issue: true the first time only. */
 static bool
 first_time(struct scan *scan, const struct scan_check *check, enum issue issue)
@@ -165,10 +132,10 @@ error_done(struct scan *scan, const struct probe *probe, const struct probe_resp
            void *userdata)
 {
     const struct ctx *c = userdata;
-    const char *sig = resp->body ? stack_signature(resp->body) : NULL;
+    const char *sig = resp->body ? check_stack_trace_in(resp->body) : NULL;
 
     if (!sig ||
-        (c->op->baseline_json && stack_signature(check_json_text(scan, c->op->baseline_json))))
+        (c->op->baseline_json && check_stack_trace_in(check_json_text(scan, c->op->baseline_json))))
         return;
     if (!first_time(scan, c->check, ISSUE_STACK))
         return;

@@ -5,6 +5,7 @@
  * and is guarded by a mutex, since several scans may run at once on different threads. */
 #include "scan/checks/checks_int.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -587,6 +588,106 @@ double
 check_json_shape_similarity(json_t *a, json_t *b)
 {
     return shape(a, b, 0);
+}
+
+/* ---- evidence signatures ------------------------------------------------------------------- */
+
+static const char *const sql_errors[] = {"you have an error in your sql syntax",
+                                         "warning: mysql",
+                                         "mysqli_sql_exception",
+                                         "unclosed quotation mark",
+                                         "quoted string not properly terminated",
+                                         "unterminated quoted string",
+                                         "syntax error at or near",
+                                         "pg::syntaxerror",
+                                         "psycopg2.",
+                                         "sqlstate[",
+                                         "ora-00933",
+                                         "ora-01756",
+                                         "sqlite3.operationalerror",
+                                         "sqlite_error",
+                                         "unrecognized token:",
+                                         "java.sql.sqlexception",
+                                         "org.hibernate",
+                                         "microsoft ole db",
+                                         "odbc sql server driver",
+                                         "sql command not properly ended",
+                                         "incorrect syntax near",
+                                         NULL};
+
+/* "uid=0(root) gid=0(root)": output of `id`. */
+bool
+check_has_id_output(const char *s)
+{
+    for (const char *p = strstr(s, "uid="); p; p = strstr(p + 4, "uid=")) {
+        const char *q = p + 4;
+
+        if (!isdigit((unsigned char)*q))
+            continue;
+        while (isdigit((unsigned char)*q))
+            q++;
+        if (*q == '(' && strstr(q, ") gid=") && strstr(q, ") gid=") - q < 64)
+            return true;
+    }
+    return false;
+}
+
+/* A passwd line such as "root:x:0:0:". */
+bool
+check_has_passwd_line(const char *s)
+{
+    for (const char *p = strstr(s, "root:"); p; p = strstr(p + 5, "root:")) {
+        const char *q = p + 5;
+
+        while (*q && *q != ':' && *q != '\n' && q - p < 40)
+            q++;
+        if (strncmp(q, ":0:0:", 5) == 0)
+            return true;
+    }
+    return false;
+}
+
+const char *
+check_sql_error_in(const char *s)
+{
+    for (size_t i = 0; sql_errors[i]; i++) {
+        if (check_strcasestr(s, sql_errors[i]))
+            return sql_errors[i];
+    }
+    return NULL;
+}
+
+static const char *const stack_signatures[] = {"Traceback (most recent call last)",
+                                               "Exception in thread \"",
+                                               "\tat java.",
+                                               "\n\tat ",
+                                               "at java.lang.",
+                                               "at org.springframework.",
+                                               "System.NullReferenceException",
+                                               "   at System.",
+                                               "at Object.<anonymous>",
+                                               "node_modules/",
+                                               "goroutine 1 [running]",
+                                               "panic: runtime error",
+                                               "Fatal error: Uncaught",
+                                               "on line <b>",
+                                               "NoMethodError",
+                                               "/usr/lib/python3",
+                                               "site-packages/",
+                                               "\", line ",
+                                               "Stack trace:",
+                                               "\"stack\": \"Error",
+                                               "\"stack\":\"Error",
+                                               NULL};
+
+const char *
+check_stack_trace_in(const char *s)
+{
+    for (size_t i = 0; stack_signatures[i]; i++) {
+        if (strstr(s, stack_signatures[i]))
+            return stack_signatures[i];
+    }
+    return NULL;
 }
 
 /* ---- JWT ----------------------------------------------------------------------------------- */
