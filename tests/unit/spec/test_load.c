@@ -458,6 +458,28 @@ malformed_shapes_are_skipped_with_warnings(void **state)
 }
 
 static void
+warnings_are_capped(void **state)
+{
+    struct err err = {0};
+    json_t *paths = json_object(), *doc;
+    struct spec *spec;
+    char name[32];
+
+    (void)state;
+    for (int i = 0; i < 150; i++) {
+        snprintf(name, sizeof(name), "bad%d", i);
+        json_object_set_new(paths, name, json_object());
+    }
+    doc = json_pack("{s:s, s:o}", "openapi", "3.0.0", "paths", paths);
+    spec = spec_load_json(doc, "many", &err);
+    json_decref(doc);
+    assert_non_null(spec);
+    assert_int_equal(spec->n_warnings, 101);
+    assert_string_equal(spec->warnings[100], "... and 50 more warnings");
+    spec_free(spec);
+}
+
+static void
 inline_json_documents_are_borrowed(void **state)
 {
     struct err err = {0};
@@ -493,6 +515,7 @@ main(void)
         cmocka_unit_test(broken_documents_give_clear_errors),
         cmocka_unit_test(buffers_detect_their_format),
         cmocka_unit_test(malformed_shapes_are_skipped_with_warnings),
+        cmocka_unit_test(warnings_are_capped),
         cmocka_unit_test(inline_json_documents_are_borrowed),
     };
 
