@@ -37,10 +37,11 @@ struct resolver {
     size_t n_segs, cap_segs;
     struct frame *frames; /* frames[0] is the walk of the document itself */
     size_t n_frames, cap_frames;
-    json_t *cache;  /* "%p" of a target -> its resolved value */
-    json_t *warned; /* refs already warned about */
-    size_t built;   /* containers created */
-    size_t in_id;   /* objects with a "$id" the walk is inside of (3.1 schema resources) */
+    json_t *cache;    /* "%p" of a target -> its resolved value */
+    json_t *warned;   /* refs already warned about */
+    size_t built;     /* containers created */
+    size_t in_id;     /* objects with a "$id" the walk is inside of (3.1 schema resources) */
+    size_t cut_floor; /* outermost frame a cycle cut since the last reset matched */
     bool depth_warned;
 };
 
@@ -261,12 +262,14 @@ pointer_get(json_t *doc, const struct seg *segs, size_t n)
     return node;
 }
 
-/* True when the target path is a prefix of a location the resolver is inside of: following
- * it would enter that location again. */
-static bool
-is_cycle(const struct resolver *r, const struct seg *target, size_t n)
+/* The innermost frame whose location the target path is a prefix of (following the ref would
+ * enter that location again), or NO_FRAME. */
+#define NO_FRAME SIZE_MAX
+
+static size_t
+cycle_frame(const struct resolver *r, const struct seg *target, size_t n)
 {
-    for (size_t f = 0; f < r->n_frames; f++) {
+    for (size_t f = r->n_frames; f-- > 0;) {
         size_t start = r->frames[f].start;
         size_t end = f + 1 < r->n_frames ? r->frames[f + 1].start : r->n_segs;
         size_t k;
@@ -276,9 +279,9 @@ is_cycle(const struct resolver *r, const struct seg *target, size_t n)
         for (k = 0; k < n && seg_eq(&target[k], &r->segs[start + k]); k++)
             ;
         if (k == n)
-            return true;
+            return f;
     }
-    return false;
+    return NO_FRAME;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -419,7 +422,7 @@ resolve_ref(struct resolver *r, json_t *node, const char *ref, size_t depth)
 {
     char *buf = NULL, key[32];
     struct seg *segs = NULL;
-    size_t n_segs = 0;
+    size_t n_segs = 0, cut;
     json_t *target, *value = NULL, *cached;
     enum decode_result decoded;
 
@@ -449,7 +452,9 @@ resolve_ref(struct resolver *r, json_t *node, const char *ref, size_t depth)
         err_set(r->err, VALIDATION_ERROR, "%s: unresolvable $ref '%.120s'", r->ctx->origin, ref);
         goto out;
     }
-    if (is_cycle(r, segs, n_segs)) {
+    cut = cycle_frame(r, segs, n_segs);
+    if (cut != NO_FRAME) {
+        r->cut_floor = cut < r->cut_floor ? cut : r->cut_floor;
         value = marked(r, node, "x-vigil-cycle", ref, depth);
         goto out;
     }
@@ -458,21 +463,30 @@ resolve_ref(struct resolver *r, json_t *node, const char *ref, size_t depth)
             spec_warn(r->ctx, "$refs nested deeper than %d levels were cut (x-vigil-depth-cut)",
                       SPEC_REF_DEPTH_CUT);
         r->depth_warned = true;
+        r->cut_floor = 0; /* where the cut falls depends on the context */
         value = marked(r, node, "x-vigil-depth-cut", ref, depth);
         goto out;
     }
 
-    /* The first resolution of a target is shared by all later uses: linear work however
-     * often a schema is used. */
+    /* A resolution is shared by every later use when it is the same in any context: when each
+     * cycle it cut closes inside it (frame index >= its own). One cut at an outer location
+     * (A -> B -> A, B resolved inside A) must be redone elsewhere, which can cost exponential
+     * work in a large web of schemas: past SPEC_SHARE_ALL_AFTER built nodes every resolution
+     * is shared, and a cut then sits where the cycle closed the first time. */
     cache_key(key, sizeof(key), target);
     cached = json_object_get(r->cache, key);
     if (cached) {
         value = json_incref(cached);
     } else {
+        size_t outer_floor = r->cut_floor, own_frame = r->n_frames;
+
+        r->cut_floor = NO_FRAME;
         value = follow(r, target, segs, n_segs, depth);
         if (!value)
             goto out;
-        json_object_set(r->cache, key, value);
+        if (r->cut_floor >= own_frame || r->built > SPEC_SHARE_ALL_AFTER)
+            json_object_set(r->cache, key, value);
+        r->cut_floor = r->cut_floor < outer_floor ? r->cut_floor : outer_floor;
     }
 
     /* Keywords beside a $ref (a 3.1 description, a schema constraint) apply on top of it. */
@@ -532,6 +546,7 @@ spec_resolve(json_t *doc, struct spec_ctx *ctx, struct err *err)
     r.frames[r.n_frames++] = (struct frame){.start = 0};
     r.cache = json_object();
     r.warned = json_object();
+    r.cut_floor = NO_FRAME;
     out = resolve_value(&r, doc, 0);
     json_decref(r.cache);
     json_decref(r.warned);

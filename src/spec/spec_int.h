@@ -22,7 +22,10 @@ struct arena;
 #define SPEC_REF_DEPTH_CUT 200
 /* Resolver: containers built for `root`; more is an error (work cap). Targets are shared, so
  * this bounds the work and memory, not the size of a full walk of the (DAG) result. */
-#define SPEC_MAX_BUILT_NODES 4000000u
+#define SPEC_MAX_BUILT_NODES 2000000u
+/* Resolver: past this many built containers, a $ref target is resolved once and shared even
+ * when a cycle cut inside it depends on where it was first met (see resolve.c). */
+#define SPEC_SHARE_ALL_AFTER 100000u
 /* Warnings kept per load; more are counted in one last line. */
 #define SPEC_MAX_WARNINGS 100
 

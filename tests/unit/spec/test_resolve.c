@@ -147,6 +147,32 @@ cycles_are_cut_at_the_second_visit(void **state)
     json_decref(out);
 }
 
+/* Where a schema is first met must not cut a later use short: each use sees every schema of a
+ * cycle at least once before the cut. */
+static void
+each_use_is_cut_at_its_own_second_visit(void **state)
+{
+    struct fixture *f = *state;
+    json_t *out = resolve_text(
+        f, "{\"p1\": {\"$ref\": \"#/s/B\"}, \"p2\": {\"$ref\": \"#/s/A\"},"
+           " \"s\": {\"A\": {\"b\": {\"$ref\": \"#/s/B\"}, \"n\": {\"$ref\": \"#/s/N\"}},"
+           "        \"B\": {\"a\": {\"$ref\": \"#/s/A\"}},"
+           "        \"N\": {\"self\": {\"$ref\": \"#/s/N\"}}}}");
+
+    assert_non_null(out);
+    assert_json_path_equals(out, "p1/a/b", "{\"x-vigil-cycle\": \"#/s/B\"}");
+    /* B was shared from p1, where it is complete on its own: p2 sees one more turn of the
+     * cycle, never less than one. */
+    assert_json_path_equals(out, "p2/b/a/b", "{\"x-vigil-cycle\": \"#/s/B\"}");
+    assert_json_path_equals(out, "s/A/b/a/b", "{\"x-vigil-cycle\": \"#/s/B\"}");
+    assert_json_path_equals(out, "s/B/a/b", "{\"x-vigil-cycle\": \"#/s/B\"}");
+    /* A self-contained cycle is the same everywhere, so it is shared. */
+    json_t *p1 = json_object_get(out, "p1"), *p2 = json_object_get(out, "p2");
+    assert_ptr_equal(json_object_get(p2, "n"), json_object_get(json_object_get(p1, "a"), "n"));
+    assert_json_path_equals(out, "p2/n/self", "{\"x-vigil-cycle\": \"#/s/N\"}");
+    json_decref(out);
+}
+
 static void
 literals_keep_their_refs(void **state)
 {
@@ -321,6 +347,7 @@ main(void)
         cmocka_unit_test_setup_teardown(pointer_escapes_and_percent_encoding_are_decoded, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(cycles_are_cut_at_the_second_visit, setup, teardown),
+        cmocka_unit_test_setup_teardown(each_use_is_cut_at_its_own_second_visit, setup, teardown),
         cmocka_unit_test_setup_teardown(literals_keep_their_refs, setup, teardown),
         cmocka_unit_test_setup_teardown(external_refs_stay_with_a_warning, setup, teardown),
         cmocka_unit_test_setup_teardown(
