@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Local $ref resolution. The document is copied into a new tree in which each {"$ref": "#/..."}
- * becomes its resolved target. A target is resolved once and then shared by every use (a
- * jansson reference), so the work stays linear in the document. The resolver keeps the logical
- * location it is at (the document path, then the target path of each $ref it followed); a ref
- * whose target contains that location is a cycle, cut there and marked
- * {"x-vigil-cycle": ref}. Literal values (examples, defaults, enums, x- extensions) are copied
- * as written: a "$ref" inside an example is data, not a reference. */
+ * becomes its resolved target. The resolver keeps the logical location it is at (the document
+ * path, then the target path of each $ref it followed); a ref whose target contains that
+ * location is a cycle, cut there and marked {"x-vigil-cycle": ref}. A target whose resolution
+ * does not depend on where it was met is resolved once and shared by every use (a jansson
+ * reference), which keeps the work near linear. Literal values (examples, defaults, enums, x-
+ * extensions) are copied as written: a "$ref" inside an example is data, not a reference. */
 #include "spec/spec_int.h"
 
 #include <stdbool.h>
