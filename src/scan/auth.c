@@ -136,7 +136,7 @@ json_pointer_get(json_t *doc, const char *ptr, struct arena *arena)
 /* POSTs body to url and returns the token found at pointer (arena string), or NULL + err. */
 static const char *
 fetch_token(struct scan *scan, const char *url, const char *content_type, const char *body,
-            const char *pointer, struct err *err)
+            const char *pointer, const char *basic_user, const char *basic_pass, struct err *err)
 {
     CURL *e = curl_easy_init();
     struct curl_slist *headers = NULL;
@@ -173,6 +173,11 @@ fetch_token(struct scan *scan, const char *url, const char *content_type, const 
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &answer);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+    if (basic_user) {
+        curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(e, CURLOPT_USERNAME, basic_user);
+        curl_easy_setopt(e, CURLOPT_PASSWORD, basic_pass ? basic_pass : "");
+    }
     rc = curl_easy_perform(e);
     if (rc != CURLE_OK) {
         err_set(err, SERVICE_UNAVAILABLE, "cannot reach %s: %s", url,
@@ -211,35 +216,48 @@ form_pair(CURL *e, const char *name, const char *value)
     return out;
 }
 
+/* OAuth2 client credentials (RFC 6749 4.4). The client authenticates with its id and secret in
+ * the form body first (client_secret_post); a server that refuses that gets them again as HTTP
+ * Basic (client_secret_basic, each part form-encoded as 2.3.1 says). */
 static const char *
 oauth2_token(struct scan *scan, const struct scan_auth *a, struct err *err)
 {
     CURL *e = curl_easy_init();
-    struct buf body;
-    const char *names[] = {"client_id", "client_secret", "scope"};
-    const char *values[] = {a->oauth2_client_id, a->oauth2_client_secret, a->oauth2_scope};
+    struct buf post, basic;
     const char *token;
+    char *id, *secret;
 
     if (!e) {
         err_internal(err, "curl_easy_init failed");
         return NULL;
     }
-    buf_init(&body, 64 * 1024);
-    buf_puts(&body, "grant_type=client_credentials");
-    for (size_t i = 0; i < 3; i++) {
-        char *pair;
+    buf_init(&post, 64 * 1024);
+    buf_init(&basic, 64 * 1024);
+    buf_puts(&basic, "grant_type=client_credentials");
+    if (!str_empty(a->oauth2_scope)) {
+        char *pair = form_pair(e, "scope", a->oauth2_scope);
 
-        if (str_empty(values[i]))
-            continue;
-        pair = form_pair(e, names[i], values[i]);
-        buf_printf(&body, "&%s", pair);
+        buf_printf(&basic, "&%s", pair);
         free(pair);
     }
-    curl_easy_cleanup(e);
+    id = form_pair(e, "client_id", a->oauth2_client_id);
+    secret = form_pair(e, "client_secret", a->oauth2_client_secret);
+    buf_printf(&post, "%s&%s&%s", buf_str(&basic), id, secret);
     token = fetch_token(scan, a->oauth2_token_url, "application/x-www-form-urlencoded",
-                        buf_str(&body), "/access_token", err);
-    str_wipe(body.data, body.len);
-    buf_cleanup(&body);
+                        buf_str(&post), "/access_token", NULL, NULL, err);
+    if (!token && err && err->code == ERR_UNAUTHORIZED) {
+        err_clear(err);
+        /* "client_id=" and "client_secret=" are 10 and 14 characters long. */
+        token = fetch_token(scan, a->oauth2_token_url, "application/x-www-form-urlencoded",
+                            buf_str(&basic), "/access_token", id + 10, secret + 14, err);
+    }
+    str_wipe(secret, strlen(secret));
+    free(id);
+    free(secret);
+    str_wipe(post.data, post.len);
+    buf_cleanup(&post);
+    buf_cleanup(&basic);
+    curl_easy_cleanup(e);
     return token;
 }
 
@@ -335,7 +353,8 @@ resolve_one(struct scan *scan, const struct scan_auth *a, struct scan_ident *id,
                   : scan_url(scan, a->login_url);
         login_secrets(scan, a->login_body);
         token = fetch_token(scan, url, "application/json", a->login_body,
-                            a->login_token_pointer ? a->login_token_pointer : "/access_token", err);
+                            a->login_token_pointer ? a->login_token_pointer : "/access_token", NULL,
+                            NULL, err);
         if (!token)
             return -1;
         break;

@@ -145,6 +145,15 @@ ts_handle(void *cls, struct MHD_Connection *c, const char *url, const char *meth
                           "{\"access_token\":\"oauth-token-0123456789abcdef\"}");
         else
             ret = TS_TEXT(c, 400, "application/json", "{\"error\":\"invalid_client\"}");
+    } else if (strcmp(url, "/oauth/basic") == 0 && strcmp(method, "POST") == 0) {
+        /* Accepts only client_secret_basic. */
+        if (auth && strcmp(auth, "Basic Y2lkOnMlMjZjcmV0") == 0 &&
+            strstr(conn->body, "grant_type=client_credentials") &&
+            !strstr(conn->body, "client_secret"))
+            ret = TS_TEXT(c, 200, "application/json",
+                          "{\"access_token\":\"basic-token-0123456789abcdef\"}");
+        else
+            ret = TS_TEXT(c, 401, "application/json", "{\"error\":\"invalid_client\"}");
     } else if (strcmp(url, "/users") == 0 && strcmp(method, "POST") == 0) {
         int id = atomic_fetch_add(&s->next_id, 1);
 

@@ -566,7 +566,7 @@ identities_are_sent_and_masked(void **state)
 }
 
 static void
-oauth2_needs_its_own_url(void **state)
+oauth2_token_by_post_or_basic(void **state)
 {
     char url[128];
 
@@ -577,6 +577,13 @@ oauth2_needs_its_own_url(void **state)
                                        .oauth2_client_id = "cid",
                                        .oauth2_client_secret = "s&cret"},
                     "Bearer oauth-token-0123456789abcdef", "oauth-token-0123456789abcdef");
+    /* A server that only takes HTTP Basic client authentication gets it on the second try. */
+    snprintf(url, sizeof(url), "%s/oauth/basic", server.base);
+    assert_identity((struct scan_auth){.type = SCAN_AUTH_OAUTH2,
+                                       .oauth2_token_url = url,
+                                       .oauth2_client_id = "cid",
+                                       .oauth2_client_secret = "s&cret"},
+                    "Bearer basic-token-0123456789abcdef", "basic-token-0123456789abcdef");
 }
 
 static void
@@ -1018,7 +1025,7 @@ main(void)
         cmocka_unit_test_setup(bad_options_are_validation_errors, setup),
         cmocka_unit_test_setup(excluded_paths_are_neither_planned_nor_sent, setup),
         cmocka_unit_test_setup(identities_are_sent_and_masked, setup),
-        cmocka_unit_test_setup(oauth2_needs_its_own_url, setup),
+        cmocka_unit_test_setup(oauth2_token_by_post_or_basic, setup),
         cmocka_unit_test_setup(rejected_login_fails_the_scan, setup),
         cmocka_unit_test_setup(findings_are_completed_deduplicated_and_sorted, setup),
         cmocka_unit_test_setup(probe_variants_replace_one_parameter, setup),
