@@ -11,7 +11,7 @@
 #include "core/arena.h"
 #include "scan/scan.h"
 
-static const size_t lengths[] = {8, 16, 20, 23, 26};
+static const size_t lengths[] = {8, 16, 20, 22, 24, 26};
 #define N_LENGTHS        (sizeof(lengths) / sizeof(lengths[0]))
 #define SLOW_MS          700.0
 #define PROBE_TIMEOUT_MS 8000
@@ -117,7 +117,10 @@ probe_done(struct scan *scan, const struct probe *probe, const struct probe_resp
         return;
     case STEP_CONFIRM_SLOW:
         if (!is_slow(st, ms)) {
-            finish_job(scan, st); /* noise, not growth */
+            /* Noise, or growth only just past the threshold: go on with longer inputs. */
+            st->step = STEP_SERIES;
+            if (++st->index >= N_LENGTHS || !send_length(scan, st, lengths[st->index]))
+                finish_job(scan, st);
             return;
         }
         st->step = STEP_CONFIRM_FAST;
