@@ -21,6 +21,7 @@
 
 #define PLAN_MAX_DEPTH  6
 #define PLAN_STRING_MAX 256
+#define PLAN_MAX_NODES  2000 /* schema nodes expanded for one value */
 
 /* ---- value generation ---------------------------------------------------------------------- */
 
@@ -319,6 +320,8 @@ gen_object(struct scan *scan, json_t *schema, int depth)
     {
         if (json_is_true(json_object_get(sub, "readOnly")))
             continue;
+        if (scan->plan_nodes > PLAN_MAX_NODES)
+            break;
         json_object_set_new(obj, key, gen_value(scan, sub, key, depth + 1));
     }
     return obj;
@@ -330,7 +333,10 @@ gen_value(struct scan *scan, json_t *schema, const char *name, int depth)
     json_t *v;
     const char *type;
 
-    if (!json_is_object(schema) || depth > PLAN_MAX_DEPTH)
+    /* Wide and deep schemas multiply: a hostile spec must not make one value huge. */
+    if (depth == 0)
+        scan->plan_nodes = 0;
+    if (++scan->plan_nodes > PLAN_MAX_NODES || !json_is_object(schema) || depth > PLAN_MAX_DEPTH)
         return json_string("vigil");
     if ((v = json_object_get(schema, "example")))
         return json_deep_copy(v);

@@ -79,6 +79,7 @@ struct scan {
     size_t n_ops;
     struct scan_harvest *harvest;
     size_t n_harvest, cap_harvest;
+    size_t plan_nodes; /* schema nodes expanded for the value being generated */
     struct scan_link_value *links;
     size_t n_links, cap_links;
     const char **created; /* "POST /users -> 42" lines */

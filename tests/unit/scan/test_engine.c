@@ -804,6 +804,49 @@ schema_values_respect_formats_and_bounds(void **state)
     arena_free(scan.arena);
 }
 
+/* Generation stays small and safe on hostile schemas: odd patterns, huge bounds, width^depth. */
+static void
+schema_values_survive_hostile_schemas(void **state)
+{
+    static const char *const patterns[] = {
+        "^[",     "\\",       "[a-", "{",       "a{99999999999}", "(a|b)+", "[^x]",
+        "a{3,1}", "[z-a]{2}", "^$",  "\\d{2,}", "x{,5}",          "[\\]]"};
+    struct scan scan = {0};
+    json_t *wide = json_object();
+    json_t *props = json_object();
+    json_t *v;
+    char *dump;
+
+    (void)state;
+    scan.arena = arena_new();
+    for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+        json_t *schema = json_pack("{s:s,s:s}", "type", "string", "pattern", patterns[i]);
+
+        v = scan_plan_value(&scan, schema, 0);
+        assert_true(json_is_string(v));
+        assert_true(json_string_length(v) <= 256);
+        json_decref(v);
+        json_decref(schema);
+    }
+    /* 40 properties, each the same object again, 6 levels: 40^6 nodes if unbounded. */
+    for (int i = 0; i < 40; i++) {
+        char name[16];
+
+        snprintf(name, sizeof(name), "p%d", i);
+        json_object_set(props, name, wide);
+    }
+    json_object_set_new(wide, "type", json_string("object"));
+    json_object_set_new(wide, "properties", props);
+    v = scan_plan_value(&scan, wide, 0);
+    dump = json_dumps(v, JSON_COMPACT);
+    assert_true(strlen(dump) < 200000);
+    free(dump);
+    json_decref(v);
+    json_object_clear(props); /* break the cycle */
+    json_decref(wide);
+    arena_free(scan.arena);
+}
+
 /* ---- out of band ----------------------------------------------------------------------------- */
 
 static void
@@ -1031,6 +1074,7 @@ main(void)
         cmocka_unit_test_setup(probe_variants_replace_one_parameter, setup),
         cmocka_unit_test_setup(header_lookup_is_case_insensitive, setup),
         cmocka_unit_test_setup(schema_values_respect_formats_and_bounds, setup),
+        cmocka_unit_test_setup(schema_values_survive_hostile_schemas, setup),
         cmocka_unit_test_setup(oob_listener_records_hits_per_tag, setup),
         cmocka_unit_test_setup(planner_follows_links_names_and_parameter_kinds, setup),
         cmocka_unit_test_setup(cancel_stops_soon_and_answers_every_probe, setup),
