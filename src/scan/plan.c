@@ -19,9 +19,10 @@
 #include "core/str.h"
 #include "core/xalloc.h"
 
-#define PLAN_MAX_DEPTH  6
-#define PLAN_STRING_MAX 256
-#define PLAN_MAX_NODES  2000 /* schema nodes expanded for one value */
+#define PLAN_MAX_DEPTH      6
+#define PLAN_STRING_MAX     256
+#define PLAN_MAX_NODES      2000 /* schema nodes expanded for one value */
+#define PLAN_HARVEST_FIELDS 64   /* fields of one answer remembered */
 
 /* ---- value generation ---------------------------------------------------------------------- */
 
@@ -881,6 +882,7 @@ scan_plan_harvest(struct scan *scan, struct scan_op_int *op, const struct probe_
     json_t *v;
     const char *location;
     const char *id = NULL;
+    size_t fields = 0;
 
     if (r->status < 200 || r->status > 299)
         return;
@@ -888,6 +890,8 @@ scan_plan_harvest(struct scan *scan, struct scan_op_int *op, const struct probe_
     obj = unwrap(json);
     json_object_foreach(obj, key, v)
     {
+        if (++fields > PLAN_HARVEST_FIELDS)
+            break; /* a hostile answer with thousands of fields feeds nothing more */
         if (json_is_string(v) || json_is_integer(v)) {
             const char *text = scalar_text(scan, v);
 
