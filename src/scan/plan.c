@@ -26,18 +26,19 @@
 
 /* ---- value generation ---------------------------------------------------------------------- */
 
+/* Six random [a-z0-9] characters into out (7 bytes): makes generated values unique. Scans may
+ * run in parallel threads, so the caller owns the storage. */
 static const char *
-unique_suffix(void)
+unique_suffix(char out[7])
 {
-    static char s[8];
     static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
     unsigned char r[6];
 
     random_bytes(r, sizeof(r));
     for (size_t i = 0; i < sizeof(r); i++)
-        s[i] = alphabet[r[i] % 36];
-    s[6] = '\0';
-    return s;
+        out[i] = alphabet[r[i] % 36];
+    out[6] = '\0';
+    return out;
 }
 
 /* Characters a simple regex atom allows, into set (256 flags). Returns the atom's length in the
@@ -187,6 +188,7 @@ gen_string(struct scan *scan, json_t *schema, const char *name)
     json_t *max_json = json_object_get(schema, "maxLength");
     json_int_t max_len = json_is_integer(max_json) ? json_integer_value(max_json) : PLAN_STRING_MAX;
     char s[PLAN_STRING_MAX + 1];
+    char suffix[7];
     size_t n;
 
     if (!format)
@@ -204,7 +206,7 @@ gen_string(struct scan *scan, json_t *schema, const char *name)
         return json_string(s);
     }
     if (str_eq(format, "email") || (!*format && name_has(name, "email")))
-        snprintf(s, sizeof(s), "vigil.%s@example.com", unique_suffix());
+        snprintf(s, sizeof(s), "vigil.%s@example.com", unique_suffix(suffix));
     else if (str_eq(format, "date-time"))
         str_copy(s, "2026-01-15T10:30:00Z", sizeof(s));
     else if (str_eq(format, "date") || (!*format && name_has(name, "date")))
@@ -225,7 +227,7 @@ gen_string(struct scan *scan, json_t *schema, const char *name)
     else if (str_eq(format, "byte"))
         str_copy(s, "dmlnaWw=", sizeof(s));
     else if (str_eq(format, "password") || name_has(name, "password"))
-        snprintf(s, sizeof(s), "Vigil-%s-Passw0rd!", unique_suffix());
+        snprintf(s, sizeof(s), "Vigil-%s-Passw0rd!", unique_suffix(suffix));
     else if (name_has(name, "phone"))
         str_copy(s, "+15555550100", sizeof(s));
     else {
@@ -233,7 +235,7 @@ gen_string(struct scan *scan, json_t *schema, const char *name)
 
         if (m)
             return json_string(m);
-        snprintf(s, sizeof(s), "vigil%s", unique_suffix());
+        snprintf(s, sizeof(s), "vigil%s", unique_suffix(suffix));
     }
     n = strlen(s);
     if (max_len >= 0 && (json_int_t)n > max_len) {
