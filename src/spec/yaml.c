@@ -24,6 +24,9 @@
 #define YAML_TAG_STR    "tag:yaml.org,2002:str"
 #define YAML_TAG_BINARY "tag:yaml.org,2002:binary"
 
+/* Longest text of a stringified non-scalar mapping key. */
+#define YAML_MAX_COMPLEX_KEY 1024
+
 /* One mapping or sequence being built. */
 struct yframe {
     json_t *node; /* object or array */
@@ -250,6 +253,7 @@ static char *
 key_text(json_t *value, const char *raw, size_t raw_len, size_t *len /* out */)
 {
     char *text;
+    size_t needed;
 
     if (raw || json_is_string(value)) {
         const char *from = raw ? raw : json_string_value(value);
@@ -261,10 +265,15 @@ key_text(json_t *value, const char *raw, size_t raw_len, size_t *len /* out */)
         text[*len] = '\0';
         return text;
     }
-    text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
-    if (!text)
+    /* A key nested in a key is escaped once more at each level, doubling its text: capping
+     * each one keeps a {{{{...}}}} document from growing exponentially. */
+    needed = json_dumpb(value, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
+    if (needed == 0 || needed > YAML_MAX_COMPLEX_KEY)
         return NULL;
-    *len = strlen(text);
+    text = xmalloc(needed + 1);
+    json_dumpb(value, text, needed, JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
+    text[needed] = '\0';
+    *len = needed;
     return text;
 }
 
@@ -292,7 +301,9 @@ add_node(struct yctx *c, json_t *value, size_t vsize, const char *raw, size_t ra
         f->key = key_text(value, raw, raw_len, &f->key_len);
         json_decref(value);
         if (!f->key)
-            return yerr(c, mark, "mapping key cannot be represented as text");
+            return yerr(c, mark,
+                        "mapping key is not a scalar and longer than %d characters as JSON",
+                        YAML_MAX_COMPLEX_KEY);
         if (memchr(f->key, '\0', f->key_len)) {
             free(f->key);
             f->key = NULL;

@@ -103,6 +103,13 @@ mapping_keys_are_stringified(void **state)
     assert_yaml_is("? [a, 1]\n: seq\n? {k: v}\n: map\n",
                    "{\"[\\\"a\\\",1]\": \"seq\", \"{\\\"k\\\":\\\"v\\\"}\": \"map\"}");
     assert_yaml_is("a: &k name\n*k : aliased\n", "{\"a\": \"name\", \"name\": \"aliased\"}");
+    /* Keys in keys: each level escapes the one inside it again, so the text would double per
+     * level without the cap. */
+    char deep[200];
+    memset(deep, '{', 60);
+    memset(deep + 60, '}', 60);
+    deep[120] = '\0';
+    parse_fails(deep, "longer than 1024 characters");
 }
 
 static void
