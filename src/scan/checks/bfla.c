@@ -41,7 +41,7 @@ struct call {
 };
 
 static void
-call_done(struct scan *scan, const struct probe *probe, const struct probe_response *resp,
+user_done(struct scan *scan, const struct probe *probe, const struct probe_response *resp,
           void *userdata)
 {
     const struct call *c = userdata;
@@ -56,14 +56,33 @@ call_done(struct scan *scan, const struct probe *probe, const struct probe_respo
         .title = "Administrative operation reachable by an ordinary user",
         .description = c->who == SCAN_ID_B
                            ? "The second (non-privileged) identity called an administrative "
-                             "operation and got a successful answer."
+                             "operation and got a successful answer, although the operation "
+                             "refuses anonymous callers."
                            : "The scan identity called an administrative operation and got a "
-                             "successful answer; check that this identity is not meant to be "
-                             "an administrator.",
+                             "successful answer, although the operation refuses anonymous "
+                             "callers; check that this identity is not meant to be an "
+                             "administrator.",
         .severity = SEVERITY_HIGH,
         .confidence = c->who == SCAN_ID_B ? CONFIDENCE_HIGH : CONFIDENCE_MEDIUM,
     };
     check_emit(scan, c->check, c->op, &cf, probe, resp);
+}
+
+/* Only an operation that refuses anonymous callers has a function-level policy to break; one
+ * that answers anybody is public (or auth_bypass's finding). */
+static void
+anonymous_done(struct scan *scan, const struct probe *probe, const struct probe_response *resp,
+               void *userdata)
+{
+    struct call *c = userdata;
+    struct probe p;
+
+    (void)probe;
+    if (resp->status != 401 && resp->status != 403)
+        return;
+    scan_probe_as(scan, c->op, c->who, &p);
+    p.label = "bfla: ordinary identity";
+    scan_send(scan, &p, user_done, c);
 }
 
 static void
@@ -81,11 +100,11 @@ on_operation(struct scan *scan, const struct scan_check *check, const struct sca
     c->check = check;
     c->op = op;
     c->who = scan_has_identity_b(scan) ? SCAN_ID_B : SCAN_ID_A;
-    if (c->who == SCAN_ID_A && !scan_identity_token(scan, SCAN_ID_A))
+    if (!scan_identity_token(scan, c->who))
         return;
-    scan_probe_as(scan, op, c->who, &p);
-    p.label = "bfla: ordinary identity";
-    scan_send(scan, &p, call_done, c);
+    scan_probe_as(scan, op, SCAN_ID_NONE, &p);
+    p.label = "bfla: anonymous (control)";
+    scan_send(scan, &p, anonymous_done, c);
 }
 
 const struct scan_check check_bfla = {

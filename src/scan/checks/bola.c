@@ -26,6 +26,8 @@ struct replay {
     struct bola *st;
     const struct scan_op *op;
     const char *marker;
+    struct probe *b_probe; /* B's successful request, for the evidence */
+    struct probe_response *b_resp;
 };
 
 static bool
@@ -111,22 +113,32 @@ collect_strings(struct scan *scan, struct bola *st, json_t *a, json_t *b, int de
     }
 }
 
-static void
-replay_done(struct scan *scan, const struct probe *probe, const struct probe_response *resp,
-            void *userdata)
+static bool
+carries_marker(struct scan *scan, const struct replay *r, const struct probe_response *resp)
 {
-    const struct replay *r = userdata;
     json_t *j;
 
     if (!check_status_ok(resp->status))
-        return;
+        return false;
     j = probe_json(scan, resp);
-    if (!j || !check_json_has_value(j, r->marker))
+    return j && check_json_has_value(j, r->marker);
+}
+
+/* The same object without credentials: if anybody may read it, it is public, not A's. */
+static void
+anonymous_done(struct scan *scan, const struct probe *probe, const struct probe_response *resp,
+               void *userdata)
+{
+    struct replay *r = userdata;
+
+    (void)probe;
+    if (carries_marker(scan, r, resp))
         return;
     struct check_finding cf = {
         .title = "Object of one user readable by another (BOLA)",
         .description = "The second identity (B) requested an object that belongs to the first "
-                       "identity (A) and got it: the answer contains A's identifying data.",
+                       "identity (A) and got it: the answer contains A's identifying data, "
+                       "while an anonymous request for it is refused.",
         .severity = SEVERITY_HIGH,
         .confidence = CONFIDENCE_HIGH,
         .notes = arena_printf(scan_arena(scan),
@@ -134,7 +146,23 @@ replay_done(struct scan *scan, const struct probe *probe, const struct probe_res
                               "identifies identity A.",
                               r->marker),
     };
-    check_emit(scan, r->st->check, r->op, &cf, probe, resp);
+    check_emit(scan, r->st->check, r->op, &cf, r->b_probe, r->b_resp);
+}
+
+static void
+replay_done(struct scan *scan, const struct probe *probe, const struct probe_response *resp,
+            void *userdata)
+{
+    struct replay *r = userdata;
+    struct probe p;
+
+    if (!carries_marker(scan, r, resp))
+        return;
+    r->b_probe = check_probe_copy(scan, probe);
+    r->b_resp = check_response_copy(scan, resp);
+    scan_probe_as(scan, r->op, SCAN_ID_NONE, &p);
+    p.label = "bola: anonymous (control)";
+    scan_send(scan, &p, anonymous_done, r);
 }
 
 static void

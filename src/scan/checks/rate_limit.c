@@ -126,7 +126,9 @@ page_done(struct scan *scan, const struct probe *probe, const struct probe_respo
     echo = json_is_object(j) ? json_object_get(j, pg->param) : NULL;
     echoed = json_is_integer(echo) && json_integer_value(echo) == HUGE_PAGE;
     items = largest_array(j, 0);
-    if (!echoed && (long long)items <= cap)
+    /* Without an echo, more items than the cap only count if the parameter caused them: a list
+     * that was already that long without it is unpaginated, not this parameter's fault. */
+    if (!echoed && ((long long)items <= cap || items <= largest_array(pg->op->baseline_json, 0)))
         return;
     struct check_finding cf = {
         .title = "Unbounded page size",
