@@ -107,9 +107,15 @@ collect_strings(struct scan *scan, struct bola *st, json_t *a, json_t *b, int de
         !check_json_has_value(b, json_string_value(a)))
         add_marker(scan, st, json_string_value(a));
     else if (json_is_object(a)) {
-        json_object_foreach(a, key, v) collect_strings(scan, st, v, b, depth + 1);
+        json_object_foreach(a, key, v)
+        {
+            collect_strings(scan, st, v, b, depth + 1);
+        }
     } else if (json_is_array(a)) {
-        json_array_foreach(a, i, v) collect_strings(scan, st, v, b, depth + 1);
+        json_array_foreach(a, i, v)
+        {
+            collect_strings(scan, st, v, b, depth + 1);
+        }
     }
 }
 
