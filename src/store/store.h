@@ -46,12 +46,14 @@ struct db;
 
 /* Opens the database at `url`: "sqlite:PATH", "sqlite://PATH" or a plain PATH (":memory:" is
  * refused: each pooled connection would see its own empty database). Creates the file if
- * needed, sets WAL, foreign_keys=ON, synchronous=FULL (an acknowledged write survives a power
- * cut) and a busy timeout, then applies every migration not yet recorded in
- * schema_migrations (idempotent: reopening applies nothing). Connections are opened lazily
- * and pooled: a request holds at most one, so the pool grows to (server threads + 1) and is
- * capped at STORE_POOL_MAX, beyond which an acquire waits. Returns NULL with INTERNAL (or
- * VALIDATION_ERROR for an unsupported URL scheme such as postgres:// in this build). */
+ * needed, sets WAL, foreign_keys=ON and a busy timeout; every write transaction's WAL frames
+ * are fdatasync'ed before its function returns (group commit: one flush serves every commit
+ * that finished while it ran), so an acknowledged write survives a power cut; then applies every
+ * migration not yet recorded in schema_migrations (idempotent: reopening applies nothing).
+ * Connections are opened lazily and pooled: a request holds at most one, so the pool grows to
+ * (server threads + 1) and is capped at STORE_POOL_MAX, beyond which an acquire waits. Returns NULL
+ * with INTERNAL (or VALIDATION_ERROR for an unsupported URL scheme such as postgres:// in this
+ * build). */
 struct store *store_open(const char *url, struct err *err);
 #define STORE_POOL_MAX 64
 

@@ -37,21 +37,45 @@ struct stmt_entry {
 };
 
 /* One SQLite connection with its statement cache. Owned by the pool; lent to one thread at a
- * time. */
+ * time.
+ *
+ * Write transactions all run on one connection, store->writer: tx_begin(c, true) swaps the
+ * SQLite handle and statement cache of `c` with the writer's (under store->write_lock) and
+ * tx_commit/tx_rollback swap them back. Being the only connection that writes, the writer's page
+ * cache is never invalidated by another writer, so a write reads almost nothing from disk;
+ * callers see no difference, since they only ever use `c`. The fields that swap come first. */
 struct conn {
     sqlite3 *sqlite;
     struct stmt_entry cache[STMT_CACHE_MAX];
     size_t n_cache;
+    /* ---- fields below stay with the lent connection ---- */
+    struct store *store;   /* the pool it belongs to */
+    bool write_tx;         /* the open transaction was begun for writing */
+    bool holds_write_lock; /* this connection holds store->write_lock and the writer's handle */
     struct conn *next_idle;
 };
 
 /* Owner: whoever called store_open; freed by store_close. */
 struct store {
     char *path;
+    char *wal_path; /* path + "-wal" */
     pthread_mutex_t lock;
     pthread_cond_t available;
     struct conn *idle; /* free list */
     int opened;        /* connections in existence (idle + lent) */
+
+    /* Writers of this process queue here rather than in SQLite's busy handler, which sleeps
+     * and polls (up to 100 ms a nap) while the write lock is held. */
+    pthread_mutex_t write_lock;
+    struct conn *writer; /* the write connection's handle while no transaction borrows it */
+
+    /* Group commit (see tx_commit): commits are numbered as they finish; one fsync of the WAL
+     * makes every commit numbered up to the value read just before it durable. */
+    pthread_mutex_t sync_lock;
+    pthread_cond_t synced;
+    uint64_t commits; /* write commits finished (under sync_lock) */
+    uint64_t durable; /* commits known to be on disk */
+    bool syncing;     /* a thread is in fdatasync */
 };
 
 /* A request's handle. Lives in the request arena; its connection returns to the pool when the

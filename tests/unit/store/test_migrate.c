@@ -117,13 +117,31 @@ connections_are_durable_wal_with_foreign_keys(void **state)
 
     assert_non_null(c);
     assert_int_equal(pragma_int(c, "PRAGMA foreign_keys"), 1);
-    assert_int_equal(pragma_int(c, "PRAGMA synchronous"), 2); /* FULL */
+    /* NORMAL: commits are made durable by the store's own group fsync of the WAL. */
+    assert_int_equal(pragma_int(c, "PRAGMA synchronous"), 1);
     assert_true(pragma_int(c, "PRAGMA busy_timeout") > 0);
     st = stmt_get(c, "PRAGMA journal_mode", NULL);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
     sqlite3_reset(st);
     conn_release(fx->store, c);
+}
+
+/* Every write commit is synced before the store call returns. */
+static void
+write_commits_are_synced_before_returning(void **state)
+{
+    struct fixture *fx = *state;
+    struct arena *a = arena_new();
+    struct org org;
+    struct err err = {0};
+    uint64_t before = fx->store->commits;
+
+    assert_int_equal(store_org_create(fx->store, "durable", a, &org, &err), 0);
+    assert_true(fx->store->commits > before);
+    assert_true(fx->store->durable >= fx->store->commits);
+    assert_false(fx->store->syncing);
+    arena_free(a);
 }
 
 static void
@@ -222,6 +240,7 @@ main(void)
         cmocka_unit_test(compiled_migrations_match_the_sql_files),
         T(reopening_applies_nothing_and_keeps_data),
         T(connections_are_durable_wal_with_foreign_keys),
+        T(write_commits_are_synced_before_returning),
         T(schema_refuses_links_across_organizations),
         cmocka_unit_test(bad_urls_are_refused),
         T(pool_serves_several_threads),
