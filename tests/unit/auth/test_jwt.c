@@ -331,6 +331,9 @@ another_key_or_unknown_kid_is_refused(void **state)
     assert_refused(forge("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", good_payload(), EVP_sha256(),
                          secret, strlen(secret)),
                    NOW, "access token key id unknown");
+    assert_refused(forge("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"../../etc/passwd\"}",
+                         good_payload(), EVP_sha256(), secret, strlen(secret)),
+                   NOW, "access token key id unknown");
     snprintf(header, sizeof(header), "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":5}");
     assert_refused(forge(header, good_payload(), EVP_sha256(), secret, strlen(secret)), NOW,
                    "access token key id unknown");
@@ -487,6 +490,26 @@ malformed_tokens_are_refused(void **state)
     assert_refused("eyJ9.eyJ9.eyJ9", NOW, "access token malformed");
     assert_refused("a b.c.d", NOW, "access token malformed");
     assert_refused("aGVsbG8.aGVsbG8.aGVsbG8", NOW, "access token malformed"); /* not JSON */
+    /* Padding and whitespace are not base64url. */
+    {
+        char token[JWT_TOKEN_MAX];
+
+        str_copy(token, forge(kid_header, good_payload(), EVP_sha256(), secret, strlen(secret)),
+                 sizeof(token));
+        assert_accepted(token, NOW);
+        snprintf(big, sizeof(big), "%s=", token);
+        assert_refused(big, NOW, "access token malformed");
+        snprintf(big, sizeof(big), " %s", token);
+        assert_refused(big, NOW, "access token malformed");
+    }
+    /* A claim named twice is ambiguous even when correctly signed. */
+    assert_refused(forge(kid_header,
+                         "{\"iss\":\"vigil\",\"aud\":\"vigil-api\",\"sub\":\"usr_1\",\"org\":"
+                         "\"org_1\",\"role\":\"viewer\",\"role\":\"admin\",\"scope\":\"\",\"jti\":"
+                         "\"j\",\"token_use\":\"access\",\"iat\":1767225600,\"nbf\":1767225600,"
+                         "\"exp\":1767226500}",
+                         EVP_sha256(), secret, strlen(secret)),
+                   NOW, "access token malformed");
     memset(big, 'a', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
     assert_refused(big, NOW, "access token too long");
