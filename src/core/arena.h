@@ -23,7 +23,8 @@ char *arena_strdup(struct arena *arena, const char *s);
 char *arena_strndup(struct arena *arena, const char *s, size_t n);
 void *arena_memdup(struct arena *arena, const void *p, size_t n);
 char *arena_printf(struct arena *arena, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *arena_vprintf(struct arena *arena, const char *fmt, va_list ap);
+char *arena_vprintf(struct arena *arena, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* Runs fn(ptr) when the arena is freed. */
 void arena_defer(struct arena *arena, arena_cleanup_fn fn, void *ptr);

@@ -52,8 +52,13 @@ struct conn {
     struct store *store;   /* the pool it belongs to */
     bool write_tx;         /* the open transaction was begun for writing */
     bool holds_write_lock; /* this connection holds store->write_lock and the writer's handle */
+    uint64_t batch;        /* the write batch its transaction joined */
     struct conn *next_idle;
 };
+
+/* How many finished batches are remembered for members that have not woken up yet: a
+ * member's batch is at most a few batches old when it wakes. */
+#define STORE_BATCH_RESULTS 64
 
 /* Owner: whoever called store_open; freed by store_close. */
 struct store {
@@ -65,9 +70,21 @@ struct store {
     int opened;        /* connections in existence (idle + lent) */
 
     /* Writers of this process queue here rather than in SQLite's busy handler, which sleeps
-     * and polls (up to 100 ms a nap) while the write lock is held. */
+     * and polls (up to 100 ms a nap) while the write lock is held. Everything in this block
+     * is guarded by write_lock (see "Write transactions" in sqlite.c). */
     pthread_mutex_t write_lock;
     struct conn *writer; /* the write connection's handle while no transaction borrows it */
+    _Atomic int writers_waiting;
+    bool batch_open; /* a batch transaction is open on the writer */
+    uint64_t batch_id;
+    int batch_members;
+    int64_t batch_started_ns;
+    pthread_cond_t batch_done;
+    struct batch_result {
+        uint64_t id;  /* batch this slot last described */
+        int rc;       /* 0 committed, -1 failed */
+        uint64_t seq; /* its commit number, for wal_sync */
+    } batch_results[STORE_BATCH_RESULTS];
 
     /* Group commit (see tx_commit): commits are numbered as they finish; one fsync of the WAL
      * makes every commit numbered up to the value read just before it durable. */
