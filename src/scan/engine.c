@@ -27,6 +27,7 @@
 
 #define SCAN_HEADER_MAX        (64 * 1024)
 #define SCAN_RETRIES           2   /* extra attempts after a failed connect */
+#define SCAN_IDLE_MAX          256 /* transfer records kept for reuse */
 #define SCAN_POLL_MAX_MS       200 /* the loop wakes at least this often (cancel, budget) */
 #define SCAN_PROGRESS_EVERY_NS 100000000LL
 
@@ -139,6 +140,10 @@ on_header(char *data, size_t size, size_t nmemb, void *userdata)
 
 /* ---- transfers ---------------------------------------------------------------------------- */
 
+/* Transfers are cheap records (a probe copy and two buffers); easy handles are not, so they are
+ * pooled apart and attached only while a transfer is in flight. A check that queues thousands
+ * of probes at once thus costs thousands of records but never more easy handles than
+ * `concurrency`. */
 static struct scan_xfer *
 xfer_get(struct scan *scan)
 {
@@ -146,12 +151,9 @@ xfer_get(struct scan *scan)
 
     if (x) {
         scan->idle = x->next;
-        curl_easy_reset(x->easy);
+        scan->n_idle--;
     } else {
         x = xcalloc(1, sizeof(*x));
-        x->easy = curl_easy_init();
-        if (!x->easy)
-            abort(); /* out of memory inside libcurl */
         buf_init(&x->resp_headers, SCAN_HEADER_MAX);
         buf_init(&x->resp_body, scan->opts.max_response_bytes);
     }
@@ -166,15 +168,36 @@ xfer_get(struct scan *scan)
     return x;
 }
 
-static void
-xfer_put(struct scan *scan, struct scan_xfer *x)
+static CURL *
+easy_take(struct scan *scan)
 {
-    xfer_release_strings(x);
-    /* Large answers leave large buffers behind: give them back so idle transfers stay small. */
-    if (x->resp_body.cap > 64 * 1024)
-        buf_cleanup(&x->resp_body);
-    x->next = scan->idle;
-    scan->idle = x;
+    CURL *e;
+
+    if (scan->n_easy_pool) {
+        e = scan->easy_pool[--scan->n_easy_pool];
+        curl_easy_reset(e);
+        return e;
+    }
+    e = curl_easy_init();
+    if (!e)
+        abort(); /* out of memory inside libcurl */
+    scan->n_easy_live++;
+    return e;
+}
+
+static void
+easy_give(struct scan *scan, CURL *e)
+{
+    if (!e)
+        return;
+    if (scan->n_easy_pool >= (size_t)scan->opts.concurrency + 4) {
+        curl_easy_cleanup(e);
+        scan->n_easy_live--;
+        return;
+    }
+    scan_grow((void **)&scan->easy_pool, &scan->cap_easy_pool, scan->n_easy_pool + 1,
+              sizeof(*scan->easy_pool));
+    scan->easy_pool[scan->n_easy_pool++] = e;
 }
 
 static void
@@ -183,8 +206,27 @@ xfer_free(struct scan_xfer *x)
     xfer_release_strings(x);
     buf_cleanup(&x->resp_headers);
     buf_cleanup(&x->resp_body);
-    curl_easy_cleanup(x->easy);
+    if (x->easy)
+        curl_easy_cleanup(x->easy);
     free(x);
+}
+
+static void
+xfer_put(struct scan *scan, struct scan_xfer *x)
+{
+    xfer_release_strings(x);
+    easy_give(scan, x->easy);
+    x->easy = NULL;
+    if (scan->n_idle >= SCAN_IDLE_MAX) {
+        xfer_free(x);
+        return;
+    }
+    /* Large answers leave large buffers behind: give them back so idle transfers stay small. */
+    if (x->resp_body.cap > 64 * 1024)
+        buf_cleanup(&x->resp_body);
+    x->next = scan->idle;
+    scan->idle = x;
+    scan->n_idle++;
 }
 
 /* Copies the probe into the transfer so the caller's strings may die after scan_send. */
@@ -414,6 +456,8 @@ finish_xfer(struct scan *scan, struct scan_xfer *x, CURLcode rc)
 static void
 start_xfer(struct scan *scan, struct scan_xfer *x)
 {
+    if (!x->easy)
+        x->easy = easy_take(scan);
     xfer_setup(scan, x);
     x->attempts++;
     x->started_ns = clock_mono_ns();
@@ -757,6 +801,11 @@ scan_engine_cleanup(struct scan *scan)
         scan->idle = x->next;
         xfer_free(x);
     }
+    scan->n_idle = 0;
+    while (scan->n_easy_pool)
+        curl_easy_cleanup(scan->easy_pool[--scan->n_easy_pool]);
+    free(scan->easy_pool);
+    scan->easy_pool = NULL;
     curl_multi_cleanup(scan->multi);
     curl_share_cleanup(scan->share);
     close(scan->epoll_fd);

@@ -92,6 +92,10 @@ struct scan {
     bool timer_set; /* libcurl asked to be called back at timer_at_ns */
     int64_t timer_at_ns;
     struct scan_xfer *idle;
+    size_t n_idle;
+    void **easy_pool; /* idle CURL easy handles, at most concurrency + 4 */
+    size_t n_easy_pool, cap_easy_pool;
+    size_t n_easy_live; /* easy handles in existence (pool + in flight) */
     struct scan_xfer *inflight;
     struct scan_xfer *queue_head, *queue_tail;
     size_t n_queued, n_inflight;

@@ -1002,6 +1002,55 @@ planner_follows_links_names_and_parameter_kinds(void **state)
     spec_cleanup(&t);
 }
 
+/* ---- many queued probes ------------------------------------------------------------------ */
+
+static size_t most_handles;
+
+static void
+handles_done(struct scan *scan, const struct probe *p, const struct probe_response *r, void *ud)
+{
+    size_t handles = scan->n_easy_live;
+
+    count_done(scan, p, r, ud);
+    if (handles > most_handles)
+        most_handles = handles;
+}
+
+static void
+queue_many(struct scan *scan, const struct scan_check *check)
+{
+    (void)check;
+    for (int i = 0; i < 2000; i++) {
+        struct probe p = {.method = "GET", .url = scan_url(scan, "/ok")};
+
+        if (scan_send(scan, &p, handles_done, NULL) != 0)
+            seen.refused++;
+    }
+}
+
+static const struct scan_check many = {.id = "many", .title = "Many", .on_scan = queue_many};
+
+static void
+queued_probes_do_not_hold_easy_handles(void **state)
+{
+    struct test_spec t;
+    struct scan_options o;
+    struct scan_result res;
+    struct err err = {0};
+
+    (void)state;
+    empty_spec(&t);
+    o = options(&t.spec);
+    o.concurrency = 4;
+    most_handles = 0;
+    assert_int_equal(run_with(&o, &many, &res, &err), 0);
+    assert_int_equal(seen.callbacks, 2000);
+    assert_int_equal(seen.refused, 0);
+    assert_int_equal(seen.transport_errors, 0);
+    assert_true(most_handles <= 4 + 4);
+    scan_result_cleanup(&res);
+}
+
 /* ---- cancel --------------------------------------------------------------------------------- */
 
 static volatile int cancel_flag;
@@ -1078,6 +1127,7 @@ main(void)
         cmocka_unit_test_setup(oob_listener_records_hits_per_tag, setup),
         cmocka_unit_test_setup(planner_follows_links_names_and_parameter_kinds, setup),
         cmocka_unit_test_setup(cancel_stops_soon_and_answers_every_probe, setup),
+        cmocka_unit_test_setup(queued_probes_do_not_hold_easy_handles, setup),
     };
     int rc;
 
