@@ -13,8 +13,8 @@
 struct buf {
     char *data; /* heap, owned by the buf; NULL until the first append */
     size_t len;
-    size_t cap; /* allocated bytes */
-    size_t max; /* hard limit on len */
+    size_t cap;    /* allocated bytes */
+    size_t max;    /* hard limit on len */
     bool overflow; /* set once an append was refused */
 };
 
