@@ -246,3 +246,52 @@ def test_vulnerable_fixture_exits_1_unless_fail_on_none(fixture_api, tmp_path):
     r = run_scan(fixture_api, "--spec", FIXTURE_SPEC, "--auth", ALICE, "--auth2", BOB,
                  "--checks", "bola,data_exposure", "--fail-on", "none", "-o", str(out))
     assert r.returncode == 0, r.stderr
+
+
+def _run_on_pty(args, stream):
+    """Runs vigil scan with `stream` ("stdout" or "stderr") on a pseudo-terminal; returns
+    (exit code, what the terminal showed, the other stream)."""
+    import os
+    import pty
+    import subprocess
+
+    from conftest import VIGIL_BIN
+
+    master, slave = pty.openpty()
+    kwargs = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "stdin": subprocess.DEVNULL}
+    kwargs[stream] = slave
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_SCAN_")}
+    proc = subprocess.Popen([VIGIL_BIN, "scan", *args], env=env, **kwargs)
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    other = (proc.stderr if stream == "stdout" else proc.stdout).read()
+    proc.wait(timeout=120)
+    os.close(master)
+    return proc.returncode, shown.decode(errors="replace"), other.decode(errors="replace")
+
+
+def test_progress_line_only_on_a_terminal_and_not_when_quiet(tiny, tiny_spec, tmp_path):
+    out = str(tmp_path / "r.json")
+    rc, shown, _ = _run_on_pty([tiny.url, "--spec", tiny_spec, "--fail-on", "none", "-o", out],
+                               "stderr")
+    assert rc == 0
+    assert "scanning:" in shown and "endpoints" in shown
+    assert "report written to" in shown
+    rc, shown, _ = _run_on_pty([tiny.url, "--spec", tiny_spec, "--fail-on", "none", "-o", out,
+                                "-q"], "stderr")
+    assert rc == 0
+    assert shown == ""
+
+
+def test_markdown_is_the_default_on_a_terminal(tiny, tiny_spec):
+    rc, shown, err = _run_on_pty([tiny.url, "--spec", tiny_spec, "--fail-on", "none"], "stdout")
+    assert rc == 0, err
+    assert shown.lstrip().startswith("#")
