@@ -91,7 +91,13 @@ usage(FILE *out)
             "Credentials never appear in reports: evidence masks them.\n"
             "\n"
             "exit status: 0 no finding at or above --fail-on, 1 at least one, 2 usage error,\n"
-            "unloadable spec, unreachable target or failed login.\n");
+            "unloadable spec, unreachable target, failed login or interrupt. A scan cut short\n"
+            "by --budget or --max-requests still exits 0 or 1 by its findings, and says it is\n"
+            "incomplete on stderr and in the report.\n");
+    fprintf(out, "\nchecks:");
+    for (size_t i = 0; i < scan_check_count(); i++)
+        fprintf(out, "%s%s", i == 0 ? "\n  " : i % 6 == 0 ? ",\n  " : ", ", scan_check_id(i));
+    fprintf(out, "\n");
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
