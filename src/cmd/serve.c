@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "cmd/options.h"
@@ -27,7 +28,7 @@ serve_usage(FILE *out)
             "                   [--body-max BYTES]\n\n"
             "  --listen     address to listen on (VIGIL_LISTEN, default 127.0.0.1:8080)\n"
             "  --database   sqlite:PATH (VIGIL_DATABASE_URL, default %s)\n"
-            "  --threads    server threads (VIGIL_THREADS, default: number of cores)\n"
+            "  --threads    server threads (VIGIL_THREADS, default: 4 per core, at most 32)\n"
             "  --body-max   request body cap in bytes (VIGIL_BODY_MAX, default 1048576)\n",
             CMD_DEFAULT_DATABASE);
 }
@@ -152,6 +153,15 @@ cmd_serve(int argc, char **argv)
         goto fail;
 
     cfg.host = host;
+    /* Requests block while their write batch is committed and synced (see store/sqlite.c),
+     * so a few threads per core keep the cores busy during those waits. */
+    if (threads == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+        threads = cores > 0 ? 4 * cores : 8;
+        if (threads > 32)
+            threads = 32;
+    }
     cfg.threads = (unsigned)threads;
     cfg.body_max = (size_t)body_max;
     cfg.routes = api_routes(&n_routes);
