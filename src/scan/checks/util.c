@@ -270,6 +270,8 @@ check_random_token(struct scan *scan, size_t n)
     unsigned char raw[64];
     char *out;
 
+    if (n == 0)
+        return "";
     if (n >= sizeof(raw))
         n = sizeof(raw) - 1;
     random_bytes(raw, n);
@@ -331,7 +333,7 @@ url_decode(struct scan *scan, const char *s, size_t n)
 
 /* The n-th segment from the end of a path ("" past the start). */
 static const char *
-segment_from_end(struct scan *scan, const char *path, size_t end_index, size_t *len)
+segment_from_end(const char *path, size_t end_index, size_t *len)
 {
     const char *end = path + strlen(path);
 
@@ -349,7 +351,6 @@ segment_from_end(struct scan *scan, const char *path, size_t end_index, size_t *
         end = start - 1;
         end_index--;
     }
-    (void)scan;
     *len = 0;
     return "";
 }
@@ -386,8 +387,8 @@ check_param_value(struct scan *scan, const struct scan_op *op, const struct chec
         want_len = (size_t)snprintf(want, sizeof(want), "{%s}", param->name);
         for (size_t i = 0; i < 64; i++) {
             size_t tlen, ulen;
-            const char *t = segment_from_end(scan, op->path, i, &tlen);
-            const char *u = segment_from_end(scan, path, i, &ulen);
+            const char *t = segment_from_end(op->path, i, &tlen);
+            const char *u = segment_from_end(path, i, &ulen);
 
             if (tlen == want_len && memcmp(t, want, tlen) == 0)
                 return url_decode(scan, u, ulen);
