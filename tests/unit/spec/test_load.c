@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/err.h"
 #include "spec/spec.h"
@@ -458,6 +459,28 @@ malformed_shapes_are_skipped_with_warnings(void **state)
 }
 
 static void
+oversized_and_binary_inputs_are_refused(void **state)
+{
+    struct err err = {0};
+    char path[] = "/tmp/vigil-spec-test-XXXXXX";
+    int fd = mkstemp(path);
+
+    (void)state;
+    assert_true(fd >= 0);
+    /* A sparse file: one byte over the cap costs no disk. */
+    assert_int_equal(ftruncate(fd, (off_t)SPEC_MAX_BYTES + 1), 0);
+    close(fd);
+    assert_null(spec_load_file(path, &err));
+    unlink(path);
+    assert_int_equal(err.code, ERR_PAYLOAD_TOO_LARGE);
+
+    err_clear(&err);
+    assert_null(spec_load_buffer("openapi: 3.0.0\n\0\n", 17, "nul", &err));
+    assert_int_equal(err.code, ERR_VALIDATION_ERROR);
+    assert_non_null(strstr(err.detail, "nul: invalid YAML"));
+}
+
+static void
 warnings_are_capped(void **state)
 {
     struct err err = {0};
@@ -515,6 +538,7 @@ main(void)
         cmocka_unit_test(broken_documents_give_clear_errors),
         cmocka_unit_test(buffers_detect_their_format),
         cmocka_unit_test(malformed_shapes_are_skipped_with_warnings),
+        cmocka_unit_test(oversized_and_binary_inputs_are_refused),
         cmocka_unit_test(warnings_are_capped),
         cmocka_unit_test(inline_json_documents_are_borrowed),
     };
