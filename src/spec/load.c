@@ -119,10 +119,12 @@ static const char *
 url_path(struct arena *arena, const char *url)
 {
     const char *p = url, *end;
-    size_t n;
+    size_t n,
+        scheme = strspn(url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
 
-    if (strstr(url, "://"))
-        p = strstr(url, "://") + 3;
+    /* "scheme://authority/path" or "//authority/path"; a "://" later on is part of a path. */
+    if (scheme > 0 && str_has_prefix(url + scheme, "://"))
+        p = url + scheme + 3;
     else if (str_has_prefix(url, "//"))
         p = url + 2;
     else

@@ -363,6 +363,7 @@ buffers_detect_their_format(void **state)
     const char *big = "{\"openapi\": \"3.0.0\", \"x-n\": 18446744073709551616, \"paths\": {}}";
     const char *bom = "\xEF\xBB\xBFopenapi: '3.0.2'\npaths: {}\n";
     const char *number = "swagger: 2.0\npaths: {}\n";
+    const char *relative = "openapi: 3.0.0\nservers: [{url: '/go?to=http://x/y'}]\npaths: {}\n";
     struct spec *spec;
 
     (void)state;
@@ -385,6 +386,10 @@ buffers_detect_their_format(void **state)
     spec = spec_load_buffer(number, strlen(number), "inline", &err);
     assert_non_null(spec);
     assert_string_equal(spec->version, "2.0");
+    spec_free(spec);
+    spec = spec_load_buffer(relative, strlen(relative), "inline", &err);
+    assert_non_null(spec);
+    assert_string_equal(spec->base_path, "/go");
     spec_free(spec);
 
     assert_null(spec_load_buffer("[1, 2]", 6, "inline", &err));
