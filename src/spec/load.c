@@ -239,41 +239,46 @@ merge_params(struct op_ctx *oc, json_t *lists[2], json_t ***out)
 {
     size_t cap = json_array_size(lists[0]) + json_array_size(lists[1]), n = 0;
     json_t **merged = arena_calloc(oc->ctx->arena, cap ? cap : 1, sizeof(*merged));
+    json_t *index = json_object(); /* "in\nname" -> position in merged */
+    struct buf key;
 
+    buf_init(&key, BUF_UNLIMITED);
     for (int level = 0; level < 2; level++) {
         size_t i;
         json_t *p;
 
         if (lists[level] && !json_is_array(lists[level])) {
-            spec_warn(oc->ctx, "%s %s: 'parameters' is not an array: ignored", oc->method,
+            spec_warn(oc->ctx, "%s %.80s: 'parameters' is not an array: ignored", oc->method,
                       oc->path);
             continue;
         }
         json_array_foreach(lists[level], i, p)
         {
             const char *name = get_string(p, "name"), *in = get_string(p, "in");
+            json_t *seen;
             size_t k;
 
             if (!json_is_object(p) || !name || !in) {
                 const char *ref = get_string(p, "$ref");
 
-                spec_warn(oc->ctx, "%s %s: parameter %zu %s: skipped", oc->method, oc->path, i,
+                spec_warn(oc->ctx, "%s %.80s: parameter %zu %s: skipped", oc->method, oc->path, i,
                           ref                  ? "is an unresolved $ref"
                           : !json_is_object(p) ? "is not an object"
                           : !name              ? "has no name"
                                                : "has no 'in'");
                 continue;
             }
-            for (k = 0; k < n; k++) {
-                if (str_eq(get_string(merged[k], "name"), name) &&
-                    str_eq(get_string(merged[k], "in"), in))
-                    break;
-            }
+            buf_reset(&key);
+            buf_printf(&key, "%s\n%s", in, name);
+            seen = json_object_get(index, buf_str(&key));
+            k = seen ? (size_t)json_integer_value(seen) : n++;
+            if (!seen)
+                json_object_set_new(index, buf_str(&key), json_integer((json_int_t)k));
             merged[k] = p;
-            if (k == n)
-                n++;
         }
     }
+    buf_cleanup(&key);
+    json_decref(index);
     *out = merged;
     return n;
 }
@@ -388,7 +393,7 @@ body_v3(struct op_ctx *oc, struct spec_operation *op, json_t *operation)
     if (!body)
         return;
     if (!json_is_object(content) || n == 0) {
-        spec_warn(oc->ctx, "%s %s: requestBody has no content: ignored", oc->method, oc->path);
+        spec_warn(oc->ctx, "%s %.80s: requestBody has no content: ignored", oc->method, oc->path);
         return;
     }
     types = arena_calloc(oc->ctx->arena, n, sizeof(*types));
@@ -449,7 +454,7 @@ body_v2(struct op_ctx *oc, struct spec_operation *op, json_t *operation, json_t 
         json_t *schema = json_object_get(body, "schema");
 
         if (n_form)
-            spec_warn(oc->ctx, "%s %s: both body and formData parameters: formData ignored",
+            spec_warn(oc->ctx, "%s %.80s: both body and formData parameters: formData ignored",
                       oc->method, oc->path);
         op->body_content_type = swagger_content_type(oc, operation, false, false);
         op->body_schema = schema ? schema : own(oc->impl, json_object());
@@ -538,22 +543,24 @@ count_char(const char *s, char c)
 static void
 add_template_params(struct op_ctx *oc, struct spec_operation *op)
 {
+    json_t *declared = json_object();
+
+    for (size_t i = 0; i < op->n_params; i++) {
+        if (op->params[i].in == SPEC_IN_PATH)
+            json_object_set_new(declared, op->params[i].name, json_true());
+    }
     for (const char *p = strchr(oc->path, '{'); p; p = strchr(p + 1, '{')) {
         const char *close = strchr(p, '}');
         const char *name;
         struct spec_param *param;
-        size_t i;
 
         if (!close)
-            return;
+            break;
         name = arena_strndup(oc->ctx->arena, p + 1, (size_t)(close - p - 1));
-        for (i = 0; i < op->n_params; i++) {
-            if (op->params[i].in == SPEC_IN_PATH && str_eq(op->params[i].name, name))
-                break;
-        }
-        if (i < op->n_params)
+        if (json_object_get(declared, name))
             continue;
-        spec_warn(oc->ctx, "%s %s: path parameter '%.60s' is not declared: added as a string",
+        json_object_set_new(declared, name, json_true());
+        spec_warn(oc->ctx, "%s %.80s: path parameter '%.60s' is not declared: added as a string",
                   oc->method, oc->path, name);
         param = &op->params[op->n_params++];
         param->name = name;
@@ -561,6 +568,7 @@ add_template_params(struct op_ctx *oc, struct spec_operation *op)
         param->required = true;
         param->schema = own(oc->impl, json_pack("{s:s}", "type", "string"));
     }
+    json_decref(declared);
 }
 
 static void
@@ -592,7 +600,7 @@ build_operation(struct op_ctx *oc, struct spec_operation *op, json_t *item, json
         else if (param_in(in, &where) && !(oc->impl->pub.major == 2 && where == SPEC_IN_COOKIE))
             fill_param(oc, &op->params[op->n_params++], merged[i], where);
         else
-            spec_warn(oc->ctx, "%s %s: parameter '%.60s' has unknown location '%.20s': skipped",
+            spec_warn(oc->ctx, "%s %.80s: parameter '%.60s' has unknown location '%.20s': skipped",
                       oc->method, oc->path, get_string(merged[i], "name"), in);
     }
     add_template_params(oc, op);
@@ -603,8 +611,8 @@ build_operation(struct op_ctx *oc, struct spec_operation *op, json_t *item, json
 
     security = json_object_get(operation, "security");
     if (security && !json_is_array(security)) {
-        spec_warn(oc->ctx, "%s %s: 'security' is not an array: the global one applies", oc->method,
-                  oc->path);
+        spec_warn(oc->ctx, "%s %.80s: 'security' is not an array: the global one applies",
+                  oc->method, oc->path);
         security = NULL;
     }
     op->secured = is_secured(security ? security : json_object_get(oc->root, "security"));
