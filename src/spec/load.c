@@ -26,6 +26,7 @@ struct spec_impl {
     struct spec pub;
     struct arena *arena;
     json_t *owned; /* values built here (Swagger schemas, merged links): released with it */
+    json_t *empty; /* the one {} schema shared by every parameter or body without one */
 };
 
 static const char *const METHODS[] = {"get",     "put",  "post",  "delete",
@@ -360,7 +361,7 @@ fill_param(struct op_ctx *oc, struct spec_param *out, json_t *p, enum spec_param
         if (!out->example)
             out->example = first_example(json_object_get(p, "examples"));
     }
-    out->schema = schema ? schema : own(oc->impl, json_object());
+    out->schema = schema ? schema : oc->impl->empty;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -457,7 +458,7 @@ body_v2(struct op_ctx *oc, struct spec_operation *op, json_t *operation, json_t 
             spec_warn(oc->ctx, "%s %.80s: both body and formData parameters: formData ignored",
                       oc->method, oc->path);
         op->body_content_type = swagger_content_type(oc, operation, false, false);
-        op->body_schema = schema ? schema : own(oc->impl, json_object());
+        op->body_schema = schema ? schema : oc->impl->empty;
         op->body_example = json_object_get(body, "x-example");
         op->body_required = json_is_true(json_object_get(body, "required"));
         return;
@@ -710,6 +711,7 @@ spec_load_json(json_t *doc, const char *origin, struct err *err)
     ctx.warnings = arena_calloc(arena, SPEC_MAX_WARNINGS + 1, sizeof(*ctx.warnings));
     impl->arena = arena;
     impl->owned = json_array();
+    impl->empty = own(impl, json_object());
     arena_defer(arena, decref_cleanup, impl->owned);
 
     if (detect_version(spec, doc, ctx.origin, err))
