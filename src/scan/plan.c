@@ -9,6 +9,7 @@
 #include "scan/scan_int.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,17 +312,71 @@ schema_type(json_t *schema)
 
 static json_t *gen_value(struct scan *scan, json_t *schema, const char *name, int depth);
 
+/* Length of the resource name in a foreign-key-like name ("client_id", "clientId",
+ * "client-id" -> 6), or 0. */
+static size_t
+fk_base(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+
+    if (n > 3 && (str_has_suffix(name, "_id") || str_has_suffix(name, "-id")))
+        return n - 3;
+    if (n > 2 && (str_has_suffix(name, "Id") || str_has_suffix(name, "ID")))
+        return n - 2;
+    return 0;
+}
+
+static bool
+in_array(json_t *array, const char *s)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach(array, i, v)
+    {
+        if (str_eq(json_string_value(v), s))
+            return true;
+    }
+    return false;
+}
+
+/* Whether an optional property can be given a value the server will accept: an example, a
+ * default, an enum or a format says what is valid; a free string or a reference to another
+ * object ("client_id") would most likely be refused. */
+static bool
+optional_is_safe(json_t *schema, const char *name)
+{
+    const char *format = json_string_value(json_object_get(schema, "format"));
+    const char *type = json_string_value(json_object_get(schema, "type"));
+
+    if (fk_base(name))
+        return false;
+    if (json_object_get(schema, "example") || json_object_get(schema, "examples") ||
+        json_object_get(schema, "default") || json_object_get(schema, "enum") ||
+        json_object_get(schema, "const"))
+        return true;
+    if (format)
+        return !str_eq(format, "uuid");
+    if (json_is_array(json_object_get(schema, "type")))
+        type = NULL; /* ["string", "null"]: treated as a free string */
+    return type && !str_eq(type, "string");
+}
+
 static json_t *
 gen_object(struct scan *scan, json_t *schema, int depth)
 {
     json_t *obj = json_object();
     json_t *props = json_object_get(schema, "properties");
+    json_t *required = json_object_get(schema, "required");
     const char *key;
     json_t *sub;
 
     json_object_foreach(props, key, sub)
     {
         if (json_is_true(json_object_get(sub, "readOnly")))
+            continue;
+        /* With a required list, optional properties go in only when their value is safe. */
+        if (json_is_array(required) && !in_array(required, key) && !optional_is_safe(sub, key))
             continue;
         if (scan->plan_nodes > PLAN_MAX_NODES)
             break;
@@ -556,6 +611,96 @@ param_in(enum spec_param_in in)
     return PROBE_IN_QUERY;
 }
 
+static bool same_resource(const char *a, const char *b, size_t b_len);
+static const char *segment_before(const char *path, const char *name, size_t *len);
+
+/* Whether operation a consumes what creator b makes: a path parameter or a body property of a
+ * names b's resource ("/projects/{id}/findings" or "project_id" and POST /projects). */
+static bool
+depends_on(const struct scan_op_int *a, const struct scan_op_int *b)
+{
+    json_t *props = a->op.spec_op->body_schema
+                        ? json_object_get(a->op.spec_op->body_schema, "properties")
+                        : NULL;
+    const char *key;
+    json_t *sub;
+
+    if (!b->resource || a == b)
+        return false;
+    for (size_t i = 0; i < a->n_params; i++) {
+        const struct scan_param *p = &a->params[i];
+        const char *seg;
+        size_t len = 0;
+
+        if (p->in != PROBE_IN_PATH)
+            continue;
+        seg = segment_before(a->op.path, p->name, &len);
+        if (seg && same_resource(b->resource, seg, len))
+            return true;
+        if ((len = fk_base(p->name)) && same_resource(b->resource, p->name, len))
+            return true;
+    }
+    json_object_foreach(props, key, sub)
+    {
+        size_t len = fk_base(key);
+
+        (void)sub;
+        if (len && same_resource(b->resource, key, len))
+            return true;
+    }
+    return false;
+}
+
+/* Creators run in dependency order (clients, then projects that name a client, then findings
+ * that name a project...), lists with them, everything else after the last creator, and
+ * destructive operations at the very end. */
+static void
+plan_phases(struct scan *scan)
+{
+    int last = 0;
+
+    for (size_t i = 0; i < scan->n_ops; i++) {
+        struct scan_op_int *op = &scan->ops[i];
+
+        op->phase = op->creator && strchr(op->op.path, '{') ? 1 : 0;
+    }
+    for (int round = 0; round < SCAN_PHASE_MAX_CREATORS; round++) {
+        bool changed = false;
+
+        for (size_t i = 0; i < scan->n_ops; i++) {
+            struct scan_op_int *a = &scan->ops[i];
+
+            if (!a->creator)
+                continue;
+            for (size_t j = 0; j < scan->n_ops; j++) {
+                const struct scan_op_int *b = &scan->ops[j];
+
+                if (b->creator && depends_on(a, b) && b->phase + 1 > a->phase &&
+                    b->phase + 1 < SCAN_PHASE_MAX_CREATORS) {
+                    a->phase = b->phase + 1;
+                    changed = true;
+                }
+            }
+        }
+        if (!changed)
+            break;
+    }
+    for (size_t i = 0; i < scan->n_ops; i++) {
+        if (scan->ops[i].creator && scan->ops[i].phase > last)
+            last = scan->ops[i].phase;
+    }
+    for (size_t i = 0; i < scan->n_ops; i++) {
+        struct scan_op_int *op = &scan->ops[i];
+
+        if (op->op.destructive)
+            op->phase = SCAN_PHASE_DESTRUCTIVE;
+        else if (!op->creator)
+            op->phase =
+                !strchr(op->op.path, '{') && str_eq(op->op.spec_op->method, "GET") ? 0 : last + 1;
+    }
+    scan->last_phase = last + 1;
+}
+
 int
 scan_plan_build(struct scan *scan, struct err *err)
 {
@@ -601,16 +746,9 @@ scan_plan_build(struct scan *scan, struct err *err)
             }
         }
         plan_body(scan, op);
-        if (op->op.destructive)
-            op->phase = 3;
-        else if (!strchr(so->path, '{') && (op->creator || str_eq(so->method, "GET")))
-            op->phase = 0;
-        else if (op->creator)
-            op->phase = 1;
-        else
-            op->phase = 2;
     }
     scan->n_ops = n;
+    plan_phases(scan);
     scan->progress.endpoints_discovered = n;
     for (size_t i = 0; i < n; i++)
         scan_plan_resolve(scan, &scan->ops[i]);
@@ -749,6 +887,38 @@ link_find(struct scan *scan, const struct scan_op_int *op, const char *name)
     return NULL;
 }
 
+/* Body properties naming another resource ("client_id") take the id of one the scan made or
+ * saw, typed as the schema says. */
+static void
+fill_body_references(struct scan *scan, struct scan_op_int *op)
+{
+    json_t *schema = op->op.spec_op->body_schema;
+    json_t *props = schema ? json_object_get(schema, "properties") : NULL;
+    const char *key;
+    json_t *sub;
+
+    if (!json_is_object(op->body))
+        return;
+    json_object_foreach(props, key, sub)
+    {
+        size_t len = fk_base(key);
+        const struct scan_harvest *h;
+        const char *type = json_string_value(json_object_get(sub, "type"));
+        long long n;
+
+        if (!len || json_is_true(json_object_get(sub, "readOnly")))
+            continue;
+        h = harvest_find(scan, key, len, "id", false);
+        if (!h)
+            continue;
+        if ((str_eq(type, "integer") || str_eq(type, "number")) &&
+            str_to_ll(h->value, LLONG_MIN, LLONG_MAX, &n) == 0)
+            json_object_set_new(op->body, key, json_integer(n));
+        else
+            json_object_set_new(op->body, key, json_string(h->value));
+    }
+}
+
 void
 scan_plan_resolve(struct scan *scan, struct scan_op_int *op)
 {
@@ -783,6 +953,7 @@ scan_plan_resolve(struct scan *scan, struct scan_op_int *op)
         }
     }
     op->op.created_resource = any_path && all_created;
+    fill_body_references(scan, op);
     scan_plan_probe(scan, op, SCAN_ID_A, PROBE_IN_QUERY, NULL, NULL, &op->op.baseline);
 }
 

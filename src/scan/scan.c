@@ -288,13 +288,14 @@ run_destructive(struct scan *scan)
         struct scan_op_int *op = &scan->ops[i];
         struct scan_op_int *creator = NULL;
 
-        if (op->phase != 3 || op->skipped)
+        if (op->phase != SCAN_PHASE_DESTRUCTIVE || op->skipped)
             continue;
         /* Let everything else finish first: the resource must not vanish under a probe. */
         scan_engine_run(scan, NULL);
         for (size_t j = 0; j < scan->n_ops; j++) {
             if (scan->ops[j].creator && scan->ops[j].resource && op->resource &&
-                str_eq(scan->ops[j].resource, op->resource) && scan->ops[j].phase < 3)
+                str_eq(scan->ops[j].resource, op->resource) &&
+                scan->ops[j].phase < SCAN_PHASE_DESTRUCTIVE)
                 creator = &scan->ops[j];
         }
         if (creator && creator->op.baseline_status >= 200 && creator->op.baseline_status < 300) {
@@ -426,7 +427,7 @@ scan_run_checks(const struct scan_options *opts, const struct scan_check *const 
 
     if (scan->n_ops == 0 && ping_target(scan, err))
         goto out;
-    for (int phase = 0; phase <= 2 && !scan->stopping; phase++) {
+    for (int phase = 0; phase <= scan->last_phase && !scan->stopping; phase++) {
         if (run_round(scan, phase, &first_round, err))
             goto out;
     }

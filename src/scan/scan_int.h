@@ -14,6 +14,9 @@
 #include "scan/check.h"
 #include "scan/scan.h"
 
+#define SCAN_PHASE_MAX_CREATORS 6 /* creator dependency depths planned */
+#define SCAN_PHASE_DESTRUCTIVE  100
+
 struct scan_xfer; /* one request, queued or in flight (engine.c) */
 struct scan_oob;  /* the out-of-band listener (oob.c) */
 
@@ -34,7 +37,7 @@ struct scan_op_int {
     json_t *body;             /* baseline JSON body (object or other value), or NULL */
     const char *content_type; /* of the body, NULL when none */
     const char *resource;     /* "users" for POST /users, GET /users/{id} */
-    int phase;    /* 0 creators and lists, 1 nested creators, 2 the rest, 3 destructive */
+    int phase;    /* creators by dependency depth (lists in 0), then the rest, destructive last */
     bool creator; /* POST to a collection: its answer feeds later operations */
     bool skipped; /* destructive without a resource of our own: no baseline, no checks */
     bool tested;  /* on_operation ran */
@@ -77,6 +80,7 @@ struct scan {
 
     struct scan_op_int *ops;
     size_t n_ops;
+    int last_phase; /* the last round before the destructive one */
     struct scan_harvest *harvest;
     size_t n_harvest, cap_harvest;
     size_t plan_nodes; /* schema nodes expanded for the value being generated */

@@ -154,6 +154,20 @@ ts_handle(void *cls, struct MHD_Connection *c, const char *url, const char *meth
                           "{\"access_token\":\"basic-token-0123456789abcdef\"}");
         else
             ret = TS_TEXT(c, 401, "application/json", "{\"error\":\"invalid_client\"}");
+    } else if (strcmp(url, "/projects") == 0 && strcmp(method, "POST") == 0) {
+        /* Needs an existing user_id (an integer) and nothing it does not know. */
+        const char *ref = strstr(conn->body, "\"user_id\":");
+        int owner = ref ? (int)strtol(ref + 10, NULL, 10) : 0;
+        bool ok;
+
+        pthread_mutex_lock(&s->lock);
+        ok = ts_user_exists(s, owner) && !strstr(conn->body, "\"status\"") &&
+             !strstr(conn->body, "\"owner_id\"");
+        pthread_mutex_unlock(&s->lock);
+        if (ok)
+            ret = TS_TEXT(c, 201, "application/json", "{\"data\":{\"id\":7}}");
+        else
+            ret = TS_TEXT(c, 400, "application/json", "{\"error\":\"bad project\"}");
     } else if (strcmp(url, "/users") == 0 && strcmp(method, "POST") == 0) {
         int id = atomic_fetch_add(&s->next_id, 1);
 

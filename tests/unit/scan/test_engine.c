@@ -1002,6 +1002,68 @@ planner_follows_links_names_and_parameter_kinds(void **state)
     spec_cleanup(&t);
 }
 
+/* ---- creators in dependency order ---------------------------------------------------------- */
+
+static struct {
+    long status;
+    char body[512];
+} project_seen;
+
+static void
+project_record(struct scan *scan, const struct scan_check *check, const struct scan_op *op)
+{
+    (void)scan;
+    (void)check;
+    if (str_eq(op->endpoint, "POST /projects")) {
+        project_seen.status = op->baseline_status;
+        str_copy(project_seen.body, op->baseline.body, sizeof(project_seen.body));
+    }
+}
+
+static const struct scan_check project_recorder = {
+    .id = "projects", .title = "Projects", .on_operation = project_record};
+
+static void
+creators_run_in_dependency_order_and_fill_references(void **state)
+{
+    struct test_spec t;
+    struct scan_options o;
+    struct scan_result res;
+    struct err err = {0};
+    struct spec_operation *op;
+    json_t *body;
+
+    (void)state;
+    memset(&project_seen, 0, sizeof(project_seen));
+    memset(&t, 0, sizeof(t));
+    t.spec.base_path = "";
+    /* Listed first, but it needs a user: it must run after POST /users. */
+    op = add_op(&t, "POST", "/projects");
+    op->body_content_type = "application/json";
+    op->body_schema = own(&t, json_loads("{\"type\":\"object\",\"required\":[\"name\",\"user_id\"],"
+                                         "\"properties\":{\"name\":{\"type\":\"string\"},"
+                                         "\"user_id\":{\"type\":\"integer\"},"
+                                         "\"owner_id\":{\"type\":\"string\"},"
+                                         "\"status\":{\"type\":\"string\"},"
+                                         "\"priority\":{\"type\":\"integer\",\"minimum\":3}}}",
+                                         0, NULL));
+    op = add_op(&t, "POST", "/users");
+    op->body_content_type = "application/json";
+    op->body_schema = own(&t, json_loads("{\"type\":\"object\"}", 0, NULL));
+    o = options(&t.spec);
+    assert_int_equal(run_with(&o, &project_recorder, &res, &err), 0);
+    assert_int_equal(project_seen.status, 201);
+    body = json_loads(project_seen.body, 0, NULL);
+    assert_non_null(body);
+    assert_true(json_integer_value(json_object_get(body, "user_id")) >= 100);
+    assert_int_equal(json_integer_value(json_object_get(body, "priority")), 3);
+    assert_null(json_object_get(body, "status"));   /* optional free string: left out */
+    assert_null(json_object_get(body, "owner_id")); /* optional reference: left out */
+    json_decref(body);
+    scan_result_cleanup(&res);
+    spec_cleanup(&t);
+}
+
 /* ---- many queued probes ------------------------------------------------------------------ */
 
 static size_t most_handles;
@@ -1128,6 +1190,7 @@ main(void)
         cmocka_unit_test_setup(planner_follows_links_names_and_parameter_kinds, setup),
         cmocka_unit_test_setup(cancel_stops_soon_and_answers_every_probe, setup),
         cmocka_unit_test_setup(queued_probes_do_not_hold_easy_handles, setup),
+        cmocka_unit_test_setup(creators_run_in_dependency_order_and_fill_references, setup),
     };
     int rc;
 
