@@ -161,5 +161,7 @@ api_token_to_json(struct jsonw *w, const struct api_token *t)
     model_kts(w, "last_used_at", t->last_used_at);
     model_kts(w, "revoked_at", t->revoked_at);
     jsonw_kstr(w, "created_by", t->created_by);
+    jsonw_kstr(w, "user_id", t->user_id);
+    jsonw_kstr(w, "service_account_id", t->service_account_id);
     jsonw_obj_close(w);
 }

@@ -30,6 +30,10 @@ struct api_token {
     int64_t last_used_at;   /* 0 = never used */
     int64_t revoked_at;     /* 0 = active */
     const char *created_by; /* actor that created it ("tok_...", "usr_...", "cli"), or NULL */
+    /* The owner: a personal token has user_id, a service token service_account_id; neither is
+     * an operator token (first start, `vigil org create`), which acts as an organization admin. */
+    const char *user_id;            /* "usr_..." or NULL */
+    const char *service_account_id; /* "svc_..." or NULL */
 };
 
 /* Decodes a token creation body: {"name" (required), "scopes" (required, non-empty array of
@@ -41,7 +45,8 @@ int api_token_from_json(struct api_token *out /* out */, json_t *body, int64_t n
                         struct err *err);
 
 /* {"id", "name", "scopes": [...], "token_prefix", "created_at", "expires_at" (or null),
- * "last_used_at" (or null), "revoked_at" (or null), "created_by"}. Never the digest. */
+ * "last_used_at" (or null), "revoked_at" (or null), "created_by", "user_id" (or null),
+ * "service_account_id" (or null)}. Never the digest. */
 void api_token_to_json(struct jsonw *w, const struct api_token *t);
 
 /* True if the token is neither revoked nor expired at `now`. */

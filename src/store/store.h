@@ -37,6 +37,7 @@
 #include "model/org.h"
 #include "model/project.h"
 #include "model/token.h"
+#include "model/user.h"
 
 struct arena;
 struct store;
@@ -171,6 +172,9 @@ struct store_page {
         struct asset *assets;
         struct finding *findings;
         struct api_token *tokens;
+        struct user *users;
+        struct service_account *service_accounts;
+        struct audit_event *audit_events;
     };
 };
 
@@ -339,6 +343,128 @@ int store_token_revoke(struct store *store, const char *org_id, const char *id, 
  * minute per token rather than one per request. A missing token is not an error. */
 int store_token_touch(struct store *store, const char *id, int64_t now, struct err *err);
 #define STORE_TOKEN_TOUCH_INTERVAL 60
+
+/* The tokens of one owner (user_id or service_account_id, exactly one non-NULL) in org_id,
+ * newest first; only page and per_page of q are used. */
+int store_token_list_owned(struct store *store, const char *org_id, const char *user_id,
+                           const char *service_account_id, const struct store_list *q,
+                           struct arena *arena, struct store_page *page /* out, .tokens */,
+                           struct err *err);
+
+/* ---- Users (unbound; identity.c) --------------------------------------------------------- *
+ * Unbound because login and authentication need them before any organization is known; every
+ * function that takes org_id treats another organization's user as NOT_FOUND. */
+
+/* Inserts a user (in->org_id, username, role, disabled, password_hash may be NULL); sets id,
+ * created_at, updated_at in *out. CONFLICT if the username is taken in the organization
+ * (case-insensitively); NOT_FOUND if the organization does not exist. */
+int store_user_create(struct store *store, const struct user *in, struct arena *arena,
+                      struct user *out /* out */, struct err *err);
+/* NOT_FOUND */
+int store_user_get(struct store *store, const char *org_id, const char *id, struct arena *arena,
+                   struct user *out /* out */, struct err *err);
+/* The user a login names: username (case-insensitive) within org_id, or across every
+ * organization when org_id is NULL (then a name held in two organizations is NOT_FOUND:
+ * the client must name its organization). NOT_FOUND. */
+int store_user_find_login(struct store *store, const char *org_id, const char *username,
+                          struct arena *arena, struct user *out /* out */, struct err *err);
+/* The organization's users, oldest first; page and per_page of q are used. */
+int store_user_list(struct store *store, const char *org_id, const struct store_list *q,
+                    struct arena *arena, struct store_page *page /* out, .users */,
+                    struct err *err);
+/* Applies role and/or disabled (w->present) and returns the row after the change in *out and
+ * the role before it in *old_role. Disabling also revokes every refresh family of the user.
+ * NOT_FOUND. */
+int store_user_update(struct store *store, const char *org_id, const char *id,
+                      const struct user_write *w, struct arena *arena, struct user *out /* out */,
+                      enum user_role *old_role /* out */, struct err *err);
+/* Stores a new password hash and revokes the user's refresh families. NOT_FOUND. */
+int store_user_set_password(struct store *store, const char *org_id, const char *id,
+                            const char *password_hash, struct err *err);
+/* Deletes the user, revokes its personal tokens and refresh families and forgets its
+ * password-set tokens. NOT_FOUND. */
+int store_user_delete(struct store *store, const char *org_id, const char *id, struct err *err);
+
+/* ---- Service accounts (unbound; identity.c) ----------------------------------------------- */
+
+/* Inserts (in->org_id, name, role, created_by); sets id and times in *out. */
+int store_service_account_create(struct store *store, const struct service_account *in,
+                                 struct arena *arena, struct service_account *out /* out */,
+                                 struct err *err);
+int store_service_account_get(struct store *store, const char *org_id, const char *id,
+                              struct arena *arena, struct service_account *out /* out */,
+                              struct err *err);
+int store_service_account_list(struct store *store, const char *org_id, const struct store_list *q,
+                               struct arena *arena,
+                               struct store_page *page /* out, .service_accounts */,
+                               struct err *err);
+/* Deletes it and revokes its tokens. NOT_FOUND. */
+int store_service_account_delete(struct store *store, const char *org_id, const char *id,
+                                 struct err *err);
+
+/* ---- Refresh tokens and password-set tokens (unbound; identity.c) ------------------------- */
+
+#define STORE_SECRET_DIGEST_LEN 32
+
+/* A new login: family `family_id` of user_id ending at family_expires_at, and its first token
+ * (digest, expires_at). */
+int store_refresh_family_create(struct store *store, const char *org_id, const char *user_id,
+                                const char *family_id, int64_t family_expires_at,
+                                const unsigned char digest[STORE_SECRET_DIGEST_LEN],
+                                int64_t expires_at, int64_t now, struct err *err);
+
+/* A stored refresh token with its family (the fields of auth/refresh.h's refresh_record). */
+struct store_refresh_row {
+    const char *family_id;
+    const char *org_id;
+    const char *user_id;
+    int64_t expires_at;
+    int64_t used_at;
+    int64_t family_expires_at;
+    int64_t family_revoked_at;
+};
+
+/* The token whose digest is `digest`, whatever its state. NOT_FOUND. */
+int store_refresh_find(struct store *store, const unsigned char digest[STORE_SECRET_DIGEST_LEN],
+                       struct arena *arena, struct store_refresh_row *out /* out */,
+                       struct err *err);
+/* Exchanges a token the caller judged REFRESH_OK: marks it used and inserts its successor
+ * (next_digest, next_expires_at) in one transaction. CONFLICT if it was used meanwhile or its
+ * family revoked (a concurrent exchange won: the caller treats it as reuse). */
+int store_refresh_rotate(struct store *store, const unsigned char digest[STORE_SECRET_DIGEST_LEN],
+                         const unsigned char next_digest[STORE_SECRET_DIGEST_LEN],
+                         int64_t next_expires_at, int64_t now, struct err *err);
+/* Revokes a family (logout, reuse); revoking twice keeps the first time. Missing: no error. */
+int store_refresh_family_revoke(struct store *store, const char *family_id, int64_t now,
+                                struct err *err);
+
+/* Records a one-time password-set token of a user. NOT_FOUND if the user is not in org_id. */
+int store_password_token_create(struct store *store, const char *org_id, const char *user_id,
+                                const unsigned char digest[STORE_SECRET_DIGEST_LEN],
+                                int64_t expires_at, int64_t now, struct err *err);
+/* Consumes the token: if it is unused and unexpired at `now` and its user still exists, stores
+ * password_hash for the user, marks the token used and revokes the user's refresh families.
+ * *user gets the user. UNAUTHORIZED for an unknown, used or expired token. */
+int store_password_token_consume(struct store *store,
+                                 const unsigned char digest[STORE_SECRET_DIGEST_LEN],
+                                 const char *password_hash, int64_t now, struct arena *arena,
+                                 struct user *user /* out */, struct err *err);
+
+/* ---- Audit log (unbound; audit.c) ---------------------------------------------------------- */
+
+/* Appends an event (id and created_at are set here when NULL/0). */
+int store_audit_record(struct store *store, const struct audit_event *e, struct err *err);
+
+struct store_audit_filter {
+    const char *actor, *action, *target; /* exact match each, NULL = any */
+    bool has_created_after, has_created_before;
+    int64_t created_after, created_before;
+};
+
+/* The organization's events matching f, newest first; page and per_page of q are used. */
+int store_audit_list(struct store *store, const char *org_id, const struct store_audit_filter *f,
+                     const struct store_list *q, struct arena *arena,
+                     struct store_page *page /* out, .audit_events */, struct err *err);
 
 /* ---- Fault injection (tests) ------------------------------------------------------------ */
 

@@ -160,7 +160,10 @@ int row_exists(struct conn *c, const char *sql, const char *a, const char *b, bo
     "updated_at"
 #define TOKEN_COLUMNS                                                                              \
     "id, org_id, name, scopes, token_prefix, digest, created_at, expires_at, last_used_at, "       \
-    "revoked_at, created_by"
+    "revoked_at, created_by, user_id, service_account_id"
+
+/* Reads a TOKEN_COLUMNS row (tokens.c). */
+void read_token(sqlite3_stmt *st, void *item, struct arena *a);
 
 /* ---- Fault injection (fault.c) --------------------------------------------------------- */
 

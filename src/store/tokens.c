@@ -119,7 +119,7 @@ done:
 
 /* ---- Tokens --------------------------------------------------------------------------------- */
 
-static void
+void
 read_token(sqlite3_stmt *st, void *item, struct arena *a)
 {
     struct api_token *t = item;
@@ -141,6 +141,8 @@ read_token(sqlite3_stmt *st, void *item, struct arena *a)
     t->last_used_at = col_int(st, 8);
     t->revoked_at = col_int(st, 9);
     t->created_by = col_text(st, 10, a);
+    t->user_id = col_text(st, 11, a);
+    t->service_account_id = col_text(st, 12, a);
 }
 
 int
@@ -167,8 +169,9 @@ store_token_insert(struct store *store, const struct api_token *t, struct err *e
     }
     st = stmt_get(c,
                   "INSERT INTO api_tokens (id, org_id, name, scopes, token_prefix, digest,"
-                  " created_at, expires_at, last_used_at, revoked_at, created_by)"
-                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  " created_at, expires_at, last_used_at, revoked_at, created_by, user_id,"
+                  " service_account_id)"
+                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                   err);
     if (!st)
         goto done;
@@ -183,6 +186,8 @@ store_token_insert(struct store *store, const struct api_token *t, struct err *e
     bind_int(st, 9, t->last_used_at);
     bind_int(st, 10, t->revoked_at);
     bind_text(st, 11, t->created_by);
+    bind_text(st, 12, t->user_id);
+    bind_text(st, 13, t->service_account_id);
     if (stmt_exec(c, st, err) || tx_commit(c, err))
         goto done;
     rc = 0;

@@ -1,0 +1,721 @@
+/* SPDX-License-Identifier: MIT */
+/* Unbound functions for identities: users, service accounts, refresh-token families and
+ * one-time password-set tokens, plus the owner-filtered token list. The auth layer reads a user
+ * or service account on every request that carries one of their credentials, by primary key;
+ * everything that must take a user's credentials away at once (disable, delete, new password)
+ * changes the row and revokes the dependent rows in the same transaction. */
+#include "store/store_int.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/clock.h"
+#include "core/id.h"
+
+#define WITH_CONN(store, c, err)                                                                   \
+    struct conn *c = conn_acquire((store), (err));                                                 \
+    if (!c)                                                                                        \
+        return -1;
+
+#define USER_COLUMNS "id, org_id, username, password_hash, role, disabled, created_at, updated_at"
+#define SVC_COLUMNS  "id, org_id, name, role, created_by, created_at, updated_at"
+
+/* ---- Helpers ------------------------------------------------------------------------------ */
+
+/* Binds the variadic values described by `types` from position 1: 't' text (const char *),
+ * 'i' integer (int64_t), 'b' a STORE_SECRET_DIGEST_LEN-byte blob. */
+static void
+bind_va(sqlite3_stmt *st, const char *types, va_list ap)
+{
+    for (int i = 0; types[i]; i++) {
+        if (types[i] == 't') {
+            bind_text(st, i + 1, va_arg(ap, const char *));
+        } else if (types[i] == 'i') {
+            bind_int(st, i + 1, va_arg(ap, int64_t));
+        } else {
+            const unsigned char *blob = va_arg(ap, const unsigned char *);
+
+            sqlite3_bind_blob(st, i + 1, blob, STORE_SECRET_DIGEST_LEN, SQLITE_TRANSIENT);
+        }
+    }
+}
+
+/* Runs a statement that returns no row; *changes (may be NULL) gets the rows it changed. */
+static int
+exec_sql(struct conn *c, int *changes, struct err *err, const char *sql, const char *types, ...)
+{
+    sqlite3_stmt *st = stmt_get(c, sql, err);
+    va_list ap;
+
+    if (!st)
+        return -1;
+    va_start(ap, types);
+    bind_va(st, types, ap);
+    va_end(ap);
+    if (stmt_exec(c, st, err))
+        return -1;
+    if (changes)
+        *changes = sqlite3_changes(c->sqlite);
+    return 0;
+}
+
+/* Reads the first row of a query with `read`. NOT_FOUND "The <what> was not found.". */
+static int
+load_one(struct conn *c, row_read_fn read, void *out, struct arena *a, const char *what,
+         struct err *err, const char *sql, const char *types, ...)
+{
+    sqlite3_stmt *st = stmt_get(c, sql, err);
+    va_list ap;
+    int step;
+
+    if (!st)
+        return -1;
+    va_start(ap, types);
+    bind_va(st, types, ap);
+    va_end(ap);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        read(st, out, a);
+    sqlite3_reset(st);
+    if (step == SQLITE_DONE)
+        return err_set(err, NOT_FOUND, "The %s was not found.", what);
+    if (step != SQLITE_ROW)
+        return sql_fail(c, step, what, err);
+    return 0;
+}
+
+/* One page of an organization's rows: `from_where` is "FROM t WHERE org_id = ?1 ..." with the
+ * values of `types` bound from ?1; `order` the ORDER BY list. */
+static int
+page_load(struct conn *c, const char *columns, const char *from_where, const char *order,
+          const struct store_list *q, size_t item_size, row_read_fn read, struct arena *a,
+          void **items, size_t *n, int64_t *total, struct err *err, const char *types, ...)
+{
+    int64_t page = q && q->page ? q->page : 1;
+    int64_t per_page = q && q->per_page ? q->per_page : STORE_PER_PAGE_DEFAULT;
+    size_t nt = strlen(types), cap = (size_t)per_page, count = 0;
+    char *sql;
+    sqlite3_stmt *st;
+    va_list ap;
+    int step;
+    char *rows;
+
+    sql = arena_printf(a, "SELECT count(*) %s", from_where);
+    st = stmt_get(c, sql, err);
+    if (!st)
+        return -1;
+    va_start(ap, types);
+    bind_va(st, types, ap);
+    va_end(ap);
+    step = sqlite3_step(st);
+    *total = step == SQLITE_ROW ? col_int(st, 0) : 0;
+    sqlite3_reset(st);
+    if (step != SQLITE_ROW)
+        return sql_fail(c, step, "count", err);
+
+    sql = arena_printf(a, "SELECT %s %s ORDER BY %s LIMIT ?%zu OFFSET ?%zu", columns, from_where,
+                       order, nt + 1, nt + 2);
+    st = stmt_get(c, sql, err);
+    if (!st)
+        return -1;
+    va_start(ap, types);
+    bind_va(st, types, ap);
+    va_end(ap);
+    bind_int(st, (int)nt + 1, per_page);
+    bind_int(st, (int)nt + 2, (page - 1) * per_page);
+    rows = arena_calloc(a, cap ? cap : 1, item_size);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW && count < cap)
+        read(st, rows + count++ * item_size, a);
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE && step != SQLITE_ROW)
+        return sql_fail(c, step, "list", err);
+    *items = rows;
+    *n = count;
+    return 0;
+}
+
+/* ---- Users -------------------------------------------------------------------------------- */
+
+static void
+read_user(sqlite3_stmt *st, void *item, struct arena *a)
+{
+    struct user *u = item;
+
+    u->id = col_text(st, 0, a);
+    u->org_id = col_text(st, 1, a);
+    u->username = col_text(st, 2, a);
+    u->password_hash = col_text(st, 3, a);
+    if (user_role_parse((const char *)sqlite3_column_text(st, 4), &u->role))
+        u->role = USER_ROLE_VIEWER;
+    u->disabled = col_int(st, 5) != 0;
+    u->created_at = col_int(st, 6);
+    u->updated_at = col_int(st, 7);
+}
+
+int
+store_user_create(struct store *store, const struct user *in, struct arena *arena, struct user *out,
+                  struct err *err)
+{
+    struct user row = *in;
+    bool found;
+    int rc = -1;
+
+    WITH_CONN(store, c, err)
+    if (tx_begin(c, true, err))
+        goto done;
+    if (row_exists(c, "SELECT 1 FROM orgs WHERE id = ?1 AND id = ?2", in->org_id, in->org_id,
+                   &found, err))
+        goto done;
+    if (!found) {
+        err_set(err, NOT_FOUND, "The organization was not found.");
+        goto done;
+    }
+    if (row_exists(c, "SELECT 1 FROM users WHERE org_id = ?1 AND username = ?2 COLLATE NOCASE",
+                   in->org_id, in->username, &found, err))
+        goto done;
+    if (found) {
+        err_set(err, CONFLICT, "A user with this username already exists.");
+        goto done;
+    }
+    row.id = id_new(arena, "usr_");
+    row.created_at = row.updated_at = clock_now();
+    if (exec_sql(c, NULL, err,
+                 "INSERT INTO users (id, org_id, username, password_hash, role, disabled,"
+                 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 "tttttiii", row.id, row.org_id, row.username, row.password_hash,
+                 user_role_name(row.role), (int64_t)row.disabled, row.created_at, row.updated_at) ||
+        tx_commit(c, err))
+        goto done;
+    row.username = arena_strdup(arena, in->username);
+    row.password_hash = NULL;
+    *out = row;
+    rc = 0;
+done:
+    tx_rollback(c);
+    conn_release(store, c);
+    return rc;
+}
+
+int
+store_user_get(struct store *store, const char *org_id, const char *id, struct arena *arena,
+               struct user *out, struct err *err)
+{
+    int rc;
+
+    WITH_CONN(store, c, err)
+    memset(out, 0, sizeof(*out));
+    rc = store_fault_check(err);
+    if (rc == 0)
+        rc = load_one(c, read_user, out, arena, "user", err,
+                      "SELECT " USER_COLUMNS " FROM users WHERE org_id = ?1 AND id = ?2", "tt",
+                      org_id, id);
+    conn_release(store, c);
+    return rc;
+}
+
+int
+store_user_find_login(struct store *store, const char *org_id, const char *username,
+                      struct arena *arena, struct user *out, struct err *err)
+{
+    sqlite3_stmt *st;
+    int rc = -1, step, rows = 0;
+
+    WITH_CONN(store, c, err)
+    memset(out, 0, sizeof(*out));
+    if (store_fault_check(err))
+        goto done;
+    st = stmt_get(c,
+                  "SELECT " USER_COLUMNS " FROM users WHERE username = ?1 COLLATE NOCASE"
+                  " AND (?2 IS NULL OR org_id = ?2) LIMIT 2",
+                  err);
+    if (!st)
+        goto done;
+    bind_text(st, 1, username);
+    bind_text(st, 2, org_id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (rows++ == 0)
+            read_user(st, out, arena);
+    }
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE) {
+        sql_fail(c, step, "user lookup", err);
+        goto done;
+    }
+    if (rows != 1) {
+        memset(out, 0, sizeof(*out));
+        err_set(err, NOT_FOUND, "The user was not found.");
+        goto done;
+    }
+    rc = 0;
+done:
+    conn_release(store, c);
+    return rc;
+}
+
+int
+store_user_list(struct store *store, const char *org_id, const struct store_list *q,
+                struct arena *arena, struct store_page *page, struct err *err)
+{
+    void *items = NULL;
+    int rc = -1;
+
+    memset(page, 0, sizeof(*page));
+    WITH_CONN(store, c, err)
+    if (tx_begin(c, false, err))
+        goto done;
+    if (page_load(c, USER_COLUMNS, "FROM users WHERE org_id = ?1", "created_at, id", q,
+                  sizeof(struct user), read_user, arena, &items, &page->n, &page->total, err, "t",
+                  org_id) ||
+        tx_commit(c, err))
+        goto done;
+    page->users = items;
+    rc = 0;
+done:
+    tx_rollback(c);
+    conn_release(store, c);
+    return rc;
+}
+
+/* Revokes every refresh family of a user (inside the caller's transaction). */
+static int
+revoke_user_families(struct conn *c, const char *user_id, int64_t now, struct err *err)
+{
+    return exec_sql(c, NULL, err,
+                    "UPDATE refresh_families SET revoked_at = ?2 WHERE user_id = ?1"
+                    " AND revoked_at = 0",
+                    "ti", user_id, now);
+}
+
+int
+store_user_update(struct store *store, const char *org_id, const char *id,
+                  const struct user_write *w, struct arena *arena, struct user *out,
+                  enum user_role *old_role, struct err *err)
+{
+    struct user before;
+    int64_t now = clock_now();
+    int rc = -1;
+
+    WITH_CONN(store, c, err)
+    if (tx_begin(c, true, err))
+        goto done;
+    if (load_one(c, read_user, &before, arena, "user", err,
+                 "SELECT " USER_COLUMNS " FROM users WHERE org_id = ?1 AND id = ?2", "tt", org_id,
+                 id))
+        goto done;
+    *old_role = before.role;
+    *out = before;
+    if (w->present & USER_SET_ROLE)
+        out->role = w->role;
+    if (w->present & USER_SET_DISABLED)
+        out->disabled = w->disabled;
+    out->updated_at = now;
+    if (exec_sql(c, NULL, err,
+                 "UPDATE users SET role = ?3, disabled = ?4, updated_at = ?5"
+                 " WHERE org_id = ?1 AND id = ?2",
+                 "tttii", org_id, id, user_role_name(out->role), (int64_t)out->disabled, now))
+        goto done;
+    if (out->disabled && revoke_user_families(c, id, now, err))
+        goto done;
+    if (tx_commit(c, err))
+        goto done;
+    out->password_hash = NULL;
+    rc = 0;
+done:
+    tx_rollback(c);
+    conn_release(store, c);
+    return rc;
+}
+
+int
+store_user_set_password(struct store *store, const char *org_id, const char *id,
+                        const char *password_hash, struct err *err)
+{
+    int64_t now = clock_now();
+    int rc = -1, changed = 0;
+
+    WITH_CONN(store, c, err)
+    if (tx_begin(c, true, err))
+        goto done;
+    if (exec_sql(c, &changed, err,
+                 "UPDATE users SET password_hash = ?3, updated_at = ?4"
+                 " WHERE org_id = ?1 AND id = ?2",
+                 "ttti", org_id, id, password_hash, now))
+        goto done;
+    if (!changed) {
+        err_set(err, NOT_FOUND, "The user was not found.");
+        goto done;
+    }
+    if (revoke_user_families(c, id, now, err) || tx_commit(c, err))
+        goto done;
+    rc = 0;
+done:
+    tx_rollback(c);
+    conn_release(store, c);
+    return rc;
+}
+
+int
+store_user_delete(struct store *store, const char *org_id, const char *id, struct err *err)
+{
+    int64_t now = clock_now();
+    int rc = -1, changed = 0;
+
+    WITH_CONN(store, c, err)
+    if (tx_begin(c, true, err))
+        goto done;
+    if (exec_sql(c, &changed, err, "DELETE FROM users WHERE org_id = ?1 AND id = ?2", "tt", org_id,
+                 id))
+        goto done;
+    if (!changed) {
+        err_set(err, NOT_FOUND, "The user was not found.");
+        goto done;
+    }
+    if (exec_sql(c, NULL, err,
+                 "UPDATE api_tokens SET revoked_at = ?3 WHERE org_id = ?1 AND user_id = ?2"
+                 " AND revoked_at = 0",
+                 "tti", org_id, id, now) ||
+        revoke_user_families(c, id, now, err) ||
+        exec_sql(c, NULL, err, "DELETE FROM password_tokens WHERE user_id = ?1", "t", id) ||
+        tx_commit(c, err))
+        goto done;
+    rc = 0;
+done:
+    tx_rollback(c);
+    conn_release(store, c);
+    return rc;
+}
+
+/* ---- Service accounts ---------------------------------------------------------------------- */
+
+static void
+read_svc(sqlite3_stmt *st, void *item, struct arena *a)
+{
+    struct service_account *s = item;
+
+    s->id = col_text(st, 0, a);
+    s->org_id = col_text(st, 1, a);
+    s->name = col_text(st, 2, a);
+    if (user_role_parse((const char *)sqlite3_column_text(st, 3), &s->role))
+        s->role = USER_ROLE_VIEWER;
+    s->created_by = col_text(st, 4, a);
+    s->created_at = col_int(st, 5);
+    s->updated_at = col_int(st, 6);
+}
+
+int
+store_service_account_create(struct store *store, const struct service_account *in,
+                             struct arena *arena, struct service_account *out, struct err *err)
+{
+    struct service_account row = *in;
+    int rc = -1;
+
+    WITH_CONN(store, c, err)
+    if (tx_begin(c, true, err))
+        goto done;
+    row.id = id_new(arena, "svc_");
+    row.created_at = row.updated_at = clock_now();
+    if (exec_sql(c, NULL, err,
+                 "INSERT INTO service_accounts (id, org_id, name, role, created_by, created_at,"
+                 " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 "tttttii", row.id, row.org_id, row.name, user_role_name(row.role), row.created_by,
+                 row.created_at, row.updated_at) ||
+        tx_commit(c, err))
+        goto done;
+    row.name = arena_strdup(arena, in->name);
+    row.created_by = in->created_by ? arena_strdup(arena, in->created_by) : NULL;
+    *out = row;
+    rc = 0;
+done:
+    tx_rollback(c);
+    conn_release(store, c);
+    return rc;
+}
+
+int
+store_service_account_get(struct store *store, const char *org_id, const char *id,
+                          struct arena *arena, struct service_account *out, struct err *err)
+{
+    int rc;
+
+    WITH_CONN(store, c, err)
+    memset(out, 0, sizeof(*out));
+    rc = store_fault_check(err);
+    if (rc == 0)
+        rc = load_one(c, read_svc, out, arena, "service account", err,
+                      "SELECT " SVC_COLUMNS " FROM service_accounts WHERE org_id = ?1 AND id = ?2",
+                      "tt", org_id, id);
+    conn_release(store, c);
+    return rc;
+}
+
+int
+store_service_account_list(struct store *store, const char *org_id, const struct store_list *q,
+                           struct arena *arena, struct store_page *page, struct err *err)
+{
+    void *items = NULL;
+    int rc = -1;
+
+    memset(page, 0, sizeof(*page));
+    WITH_CONN(store, c, err)
+    if (tx_begin(c, false, err))
+        goto done;
+    if (page_load(c, SVC_COLUMNS, "FROM service_accounts WHERE org_id = ?1", "created_at, id", q,
+                  sizeof(struct service_account), read_svc, arena, &items, &page->n, &page->total,
+                  err, "t", org_id) ||
+        tx_commit(c, err))
+        goto done;
+    page->service_accounts = items;
+    rc = 0;
+done:
+    tx_rollback(c);
+    conn_release(store, c);
+    return rc;
+}
+
+int
+store_service_account_delete(struct store *store, const char *org_id, const char *id,
+                             struct err *err)
+{
+    int rc = -1, changed = 0;
+
+    WITH_CONN(store, c, err)
+    if (tx_begin(c, true, err))
+        goto done;
+    if (exec_sql(c, &changed, err, "DELETE FROM service_accounts WHERE org_id = ?1 AND id = ?2",
+                 "tt", org_id, id))
+        goto done;
+    if (!changed) {
+        err_set(err, NOT_FOUND, "The service account was not found.");
+        goto done;
+    }
+    if (exec_sql(c, NULL, err,
+                 "UPDATE api_tokens SET revoked_at = ?3 WHERE org_id = ?1"
+                 " AND service_account_id = ?2 AND revoked_at = 0",
+                 "tti", org_id, id, clock_now()) ||
+        tx_commit(c, err))
+        goto done;
+    rc = 0;
+done:
+    tx_rollback(c);
+    conn_release(store, c);
+    return rc;
+}
+
+/* ---- Owned tokens ---------------------------------------------------------------------------- */
+
+int
+store_token_list_owned(struct store *store, const char *org_id, const char *user_id,
+                       const char *service_account_id, const struct store_list *q,
+                       struct arena *arena, struct store_page *page, struct err *err)
+{
+    void *items = NULL;
+    int rc = -1;
+
+    memset(page, 0, sizeof(*page));
+    WITH_CONN(store, c, err)
+    if (tx_begin(c, false, err))
+        goto done;
+    if (page_load(c, TOKEN_COLUMNS,
+                  "FROM api_tokens WHERE org_id = ?1 AND (user_id = ?2 OR service_account_id = ?3)",
+                  "created_at DESC, id DESC", q, sizeof(struct api_token), read_token, arena,
+                  &items, &page->n, &page->total, err, "ttt", org_id, user_id,
+                  service_account_id) ||
+        tx_commit(c, err))
+        goto done;
+    page->tokens = items;
+    rc = 0;
+done:
+    tx_rollback(c);
+    conn_release(store, c);
+    return rc;
+}
+
+/* ---- Refresh tokens ---------------------------------------------------------------------- */
+
+int
+store_refresh_family_create(struct store *store, const char *org_id, const char *user_id,
+                            const char *family_id, int64_t family_expires_at,
+                            const unsigned char digest[STORE_SECRET_DIGEST_LEN], int64_t expires_at,
+                            int64_t now, struct err *err)
+{
+    int rc = -1;
+
+    WITH_CONN(store, c, err)
+    if (tx_begin(c, true, err))
+        goto done;
+    if (exec_sql(c, NULL, err,
+                 "INSERT INTO refresh_families (id, org_id, user_id, created_at, expires_at)"
+                 " VALUES (?, ?, ?, ?, ?)",
+                 "tttii", family_id, org_id, user_id, now, family_expires_at) ||
+        exec_sql(c, NULL, err,
+                 "INSERT INTO refresh_tokens (digest, family_id, created_at, expires_at)"
+                 " VALUES (?, ?, ?, ?)",
+                 "btii", digest, family_id, now, expires_at) ||
+        tx_commit(c, err))
+        goto done;
+    rc = 0;
+done:
+    tx_rollback(c);
+    conn_release(store, c);
+    return rc;
+}
+
+static void
+read_refresh(sqlite3_stmt *st, void *item, struct arena *a)
+{
+    struct store_refresh_row *r = item;
+
+    r->family_id = col_text(st, 0, a);
+    r->org_id = col_text(st, 1, a);
+    r->user_id = col_text(st, 2, a);
+    r->expires_at = col_int(st, 3);
+    r->used_at = col_int(st, 4);
+    r->family_expires_at = col_int(st, 5);
+    r->family_revoked_at = col_int(st, 6);
+}
+
+int
+store_refresh_find(struct store *store, const unsigned char digest[STORE_SECRET_DIGEST_LEN],
+                   struct arena *arena, struct store_refresh_row *out, struct err *err)
+{
+    int rc;
+
+    WITH_CONN(store, c, err)
+    memset(out, 0, sizeof(*out));
+    rc = store_fault_check(err);
+    if (rc == 0)
+        rc = load_one(c, read_refresh, out, arena, "refresh token", err,
+                      "SELECT f.id, f.org_id, f.user_id, t.expires_at, t.used_at, f.expires_at,"
+                      " f.revoked_at FROM refresh_tokens t JOIN refresh_families f"
+                      " ON f.id = t.family_id WHERE t.digest = ?1",
+                      "b", digest);
+    conn_release(store, c);
+    return rc;
+}
+
+int
+store_refresh_rotate(struct store *store, const unsigned char digest[STORE_SECRET_DIGEST_LEN],
+                     const unsigned char next_digest[STORE_SECRET_DIGEST_LEN],
+                     int64_t next_expires_at, int64_t now, struct err *err)
+{
+    int rc = -1, changed = 0;
+
+    WITH_CONN(store, c, err)
+    if (tx_begin(c, true, err))
+        goto done;
+    /* The conditions make a concurrent exchange of the same token change nothing here. */
+    if (exec_sql(c, &changed, err,
+                 "UPDATE refresh_tokens SET used_at = ?2 WHERE digest = ?1 AND used_at = 0"
+                 " AND family_id IN (SELECT id FROM refresh_families WHERE revoked_at = 0)",
+                 "bi", digest, now))
+        goto done;
+    if (!changed) {
+        err_set(err, CONFLICT, "The refresh token was already used.");
+        goto done;
+    }
+    if (exec_sql(c, NULL, err,
+                 "INSERT INTO refresh_tokens (digest, family_id, created_at, expires_at)"
+                 " SELECT ?2, family_id, ?3, ?4 FROM refresh_tokens WHERE digest = ?1",
+                 "bbii", digest, next_digest, now, next_expires_at) ||
+        tx_commit(c, err))
+        goto done;
+    rc = 0;
+done:
+    tx_rollback(c);
+    conn_release(store, c);
+    return rc;
+}
+
+int
+store_refresh_family_revoke(struct store *store, const char *family_id, int64_t now,
+                            struct err *err)
+{
+    int rc = -1;
+
+    WITH_CONN(store, c, err)
+    if (tx_begin(c, true, err))
+        goto done;
+    if (exec_sql(c, NULL, err,
+                 "UPDATE refresh_families SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = 0",
+                 "ti", family_id, now) ||
+        tx_commit(c, err))
+        goto done;
+    rc = 0;
+done:
+    tx_rollback(c);
+    conn_release(store, c);
+    return rc;
+}
+
+/* ---- Password-set tokens ----------------------------------------------------------------- */
+
+int
+store_password_token_create(struct store *store, const char *org_id, const char *user_id,
+                            const unsigned char digest[STORE_SECRET_DIGEST_LEN], int64_t expires_at,
+                            int64_t now, struct err *err)
+{
+    bool found;
+    int rc = -1;
+
+    WITH_CONN(store, c, err)
+    if (tx_begin(c, true, err))
+        goto done;
+    if (row_exists(c, "SELECT 1 FROM users WHERE org_id = ?1 AND id = ?2", org_id, user_id, &found,
+                   err))
+        goto done;
+    if (!found) {
+        err_set(err, NOT_FOUND, "The user was not found.");
+        goto done;
+    }
+    if (exec_sql(c, NULL, err,
+                 "INSERT INTO password_tokens (digest, org_id, user_id, created_at, expires_at)"
+                 " VALUES (?, ?, ?, ?, ?)",
+                 "bttii", digest, org_id, user_id, now, expires_at) ||
+        tx_commit(c, err))
+        goto done;
+    rc = 0;
+done:
+    tx_rollback(c);
+    conn_release(store, c);
+    return rc;
+}
+
+int
+store_password_token_consume(struct store *store,
+                             const unsigned char digest[STORE_SECRET_DIGEST_LEN],
+                             const char *password_hash, int64_t now, struct arena *arena,
+                             struct user *user, struct err *err)
+{
+    struct err lookup = {0};
+    int rc = -1, changed = 0;
+
+    WITH_CONN(store, c, err)
+    if (tx_begin(c, true, err))
+        goto done;
+    if (load_one(c, read_user, user, arena, "user", &lookup,
+                 "SELECT u.id, u.org_id, u.username, u.password_hash, u.role, u.disabled,"
+                 " u.created_at, u.updated_at FROM password_tokens p JOIN users u"
+                 " ON u.id = p.user_id AND u.org_id = p.org_id"
+                 " WHERE p.digest = ?1 AND p.used_at = 0 AND p.expires_at > ?2",
+                 "bi", digest, now)) {
+        if (lookup.code == ERR_NOT_FOUND)
+            err_set(err, UNAUTHORIZED, "The password token is not valid, used or expired.");
+        else
+            *err = lookup;
+        goto done;
+    }
+    if (exec_sql(c, &changed, err,
+                 "UPDATE password_tokens SET used_at = ?2 WHERE digest = ?1 AND used_at = 0", "bi",
+                 digest, now) ||
+        exec_sql(c, NULL, err, "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
+                 "tti", user->id, password_hash, now) ||
+        revoke_user_families(c, user->id, now, err) || tx_commit(c, err))
+        goto done;
+    user->password_hash = NULL;
+    rc = 0;
+done:
+    tx_rollback(c);
+    conn_release(store, c);
+    return rc;
+}
