@@ -340,6 +340,17 @@ swagger_param_schema(struct spec_impl *impl, json_t *p)
     return schema;
 }
 
+/* Callers walk schemas as objects: a 3.1 boolean schema, or a malformed one, becomes {}. */
+static json_t *
+object_schema(struct op_ctx *oc, json_t *schema)
+{
+    if (json_is_object(schema))
+        return schema;
+    if (schema && !json_is_boolean(schema))
+        spec_warn(oc->ctx, "%s %.80s: a schema is not an object: {} used", oc->method, oc->path);
+    return oc->impl->empty;
+}
+
 static void
 fill_param(struct op_ctx *oc, struct spec_param *out, json_t *p, enum spec_param_in in)
 {
@@ -361,7 +372,7 @@ fill_param(struct op_ctx *oc, struct spec_param *out, json_t *p, enum spec_param
         if (!out->example)
             out->example = first_example(json_object_get(p, "examples"));
     }
-    out->schema = schema ? schema : oc->impl->empty;
+    out->schema = object_schema(oc, schema);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -406,6 +417,8 @@ body_v3(struct op_ctx *oc, struct spec_operation *op, json_t *operation)
     media = json_object_get(content, chosen);
     op->body_content_type = chosen;
     op->body_schema = json_object_get(media, "schema");
+    if (op->body_schema)
+        op->body_schema = object_schema(oc, op->body_schema);
     op->body_example = json_object_get(media, "example");
     if (!op->body_example)
         op->body_example = first_example(json_object_get(media, "examples"));
@@ -458,7 +471,7 @@ body_v2(struct op_ctx *oc, struct spec_operation *op, json_t *operation, json_t 
             spec_warn(oc->ctx, "%s %.80s: both body and formData parameters: formData ignored",
                       oc->method, oc->path);
         op->body_content_type = swagger_content_type(oc, operation, false, false);
-        op->body_schema = schema ? schema : oc->impl->empty;
+        op->body_schema = object_schema(oc, schema);
         op->body_example = json_object_get(body, "x-example");
         op->body_required = json_is_true(json_object_get(body, "required"));
         return;

@@ -428,13 +428,17 @@ malformed_shapes_are_skipped_with_warnings(void **state)
                        "      responses: [1]\n"
                        "  /t/{a}/{b}/{a}:\n"
                        "    get: {parameters: [{name: b, in: path, schema: {type: integer}}]}\n"
+                       "    put:\n"
+                       "      parameters: [{name: b, in: path, schema: 7}, {name: c, in: query, "
+                       "schema: true}]\n"
+                       "      requestBody: {content: {text/plain: {schema: false}}}\n"
                        "security: [{k: []}]\n"
                        "servers: [{description: no url}]\n";
     struct spec *spec = spec_load_buffer(text, strlen(text), "shapes.yaml", &err);
 
     (void)state;
     assert_non_null(spec);
-    assert_int_equal(spec->n_ops, 2);
+    assert_int_equal(spec->n_ops, 3);
     assert_string_equal(spec->ops[0].method, "POST");
     assert_int_equal(spec->ops[0].n_params, 0);
     assert_null(spec->ops[0].body_schema);
@@ -449,6 +453,11 @@ malformed_shapes_are_skipped_with_warnings(void **state)
     assert_null(a->object);
     assert_string_equal(str_at(a->schema, "type"), "string");
     assert_true(has_warning(spec, "path parameter 'a' is not declared"));
+    op = find_op(spec, "PUT", "/t/{a}/{b}/{a}");
+    assert_true(json_is_object(find_param(op, "b", SPEC_IN_PATH)->schema));
+    assert_true(json_is_object(find_param(op, "c", SPEC_IN_QUERY)->schema));
+    assert_true(json_is_object(op->body_schema));
+    assert_true(has_warning(spec, "PUT /t/{a}/{b}/{a}: a schema is not an object"));
     assert_true(has_warning(spec, "path 'nopath' does not start with '/'"));
     assert_true(has_warning(spec, "path '/str' is not an object"));
     assert_true(has_warning(spec, "GET /ok: the operation is not an object"));
