@@ -294,6 +294,14 @@ summary(const struct scan_result *r, double seconds, const char *output)
     }
     fprintf(stderr, "%s in %.1f s%s%s\n", first ? "" : ")", seconds,
             output ? "; report written to " : "", output ? output : "");
+    if (r->n_created_resources) {
+        /* The target now holds data the scan made: say what, so it can be cleaned up. */
+        fprintf(stderr, "vigil scan: created %zu resource%s on the target:", r->n_created_resources,
+                r->n_created_resources == 1 ? "" : "s");
+        for (size_t i = 0; i < r->n_created_resources && i < 5; i++)
+            fprintf(stderr, "%s %s", i ? "," : "", r->created_resources[i]);
+        fprintf(stderr, "%s\n", r->n_created_resources > 5 ? ", ..." : "");
+    }
     if (r->incomplete)
         fprintf(stderr, "vigil scan: warning: the scan is incomplete (%s)\n",
                 r->stop_reason ? r->stop_reason : "stopped early");

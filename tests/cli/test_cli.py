@@ -217,6 +217,14 @@ def test_format_defaults_to_the_output_extension(tiny, tiny_spec, tmp_path, name
     _parses(fmt, out.read_text())
 
 
+def test_summary_lists_what_the_scan_created(tiny, tiny_spec, tmp_path):
+    r = run_scan(tiny.url, "--spec", tiny_spec, "--fail-on", "none", "-o",
+                 str(tmp_path / "r.json"))
+    assert r.returncode == 0, r.stderr
+    assert "created" in r.stderr and "POST /items -> " in r.stderr
+    assert len(tiny.items) >= 2
+
+
 def test_report_goes_to_stdout_as_json_when_piped(tiny, tiny_spec):
     r = run_scan(tiny.url, "--spec", tiny_spec, "--fail-on", "none", "-q")
     assert r.returncode == 0, r.stderr
