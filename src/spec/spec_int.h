@@ -17,7 +17,7 @@ struct arena;
 /* YAML: nodes added by alias expansion, summed over every alias (billion laughs guard). */
 #define SPEC_YAML_MAX_ALIAS_NODES 1000000u
 /* Resolver: recursion depth (document nesting plus expanded $refs) that is an error. */
-#define SPEC_MAX_DEPTH 1000
+#define SPEC_MAX_DEPTH 512
 /* Resolver: a $ref met deeper than this is cut and marked "x-vigil-depth-cut" (not followed). */
 #define SPEC_REF_DEPTH_CUT 200
 /* Resolver: containers built for `root`; more is an error (work cap). Targets are shared, so
