@@ -50,6 +50,7 @@ FLAWS = [
     "bfla",            # any user reaches the admin user list
     "ssrf",            # POST /api/fetch fetches the URL it is given (loopback only)
     "sqli",            # search concatenates its query into SQL
+    "sqli_blind",      # page-view events are inserted by concatenated SQL, errors swallowed
     "nosqli",          # login accepts {"$ne": null} style operators
     "cmdi",            # ping passes the host to a (simulated) shell
     "cmdi_blind",      # resolve does the same but shows no output (timing only)
@@ -95,6 +96,8 @@ NEXT = {"user": 4, "order": 3}
 FAILED_LOGINS = {}  # client ip -> [timestamps]
 JWT_SECRET = b""
 DB = None
+EVENTS_DB = None
+EVENTS_LOCK = threading.Lock()
 ROOT = None  # temp directory: a small fake file system for the files endpoint
 FILES_DIR = "/srv/app/files"
 
@@ -120,7 +123,7 @@ def add_user(username, email, password, role="user"):
 
 
 def seed():
-    global DB, ROOT, JWT_SECRET
+    global DB, EVENTS_DB, ROOT, JWT_SECRET
     USERS[1] = {"id": 1, "username": "alice", "email": "alice@example.com",
                 "password": "alice-pass-1", "role": "user"}
     USERS[2] = {"id": 2, "username": "bob", "email": "bob@example.com",
@@ -141,6 +144,20 @@ def seed():
     rows = [(i, "%s %d" % (names[i % len(names)], i), 5.0 + i) for i in range(1, 301)]
     DB.executemany("INSERT INTO products VALUES (?, ?, ?)", rows)
     DB.commit()
+
+    # Its own connection and lock, so a planted delay there never holds up the shop's queries.
+    EVENTS_DB = sqlite3.connect(":memory:", check_same_thread=False)
+    EVENTS_DB.execute("CREATE TABLE events (page TEXT, at REAL)")
+
+    def db_sleep(seconds):  # what MySQL's SLEEP() and PostgreSQL's pg_sleep() do
+        try:
+            time.sleep(max(0.0, min(float(seconds), 3.0)))
+        except (TypeError, ValueError):
+            pass
+        return 0
+
+    EVENTS_DB.create_function("SLEEP", 1, db_sleep)
+    EVENTS_DB.create_function("pg_sleep", 1, db_sleep)
 
     ROOT = tempfile.mkdtemp(prefix="vigil-fixture-")
     os.makedirs(ROOT + FILES_DIR)
@@ -484,6 +501,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.files(query)
         if path == "/api/tools/ping" and m == "GET":
             return self.ping(query)
+        if path == "/api/events" and m == "POST":
+            return self.record_event()
         if path == "/api/tools/resolve" and m == "POST":
             return self.resolve()
         if path == "/api/validate/email" and m == "POST":
@@ -655,6 +674,19 @@ class Handler(BaseHTTPRequestHandler):
                 rows = DB.execute("SELECT id, name, price FROM products WHERE name LIKE ? "
                                   "ORDER BY id LIMIT 20", ("%" + q + "%",)).fetchall()
         self.send(200, {"results": [{"id": r[0], "name": r[1], "price": r[2]} for r in rows]})
+
+    def record_event(self):
+        body = self.json_body()
+        page = self.field(body, "page", str)
+        with EVENTS_LOCK:
+            if vuln("sqli_blind"):
+                try:
+                    EVENTS_DB.execute("INSERT INTO events VALUES ('" + page + "', %f)" % time.time())
+                except sqlite3.Error:
+                    pass  # analytics must never fail a page: errors are swallowed
+            else:
+                EVENTS_DB.execute("INSERT INTO events VALUES (?, ?)", (page, time.time()))
+        self.send(202, {"accepted": True})
 
     def admin_users(self):
         me = self.require_user()

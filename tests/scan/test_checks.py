@@ -23,6 +23,7 @@ PLANTED = {
     "bfla": ("bfla", "GET /api/admin/users", "Administrative operation"),
     "ssrf": ("ssrf", "POST /api/fetch", "request forgery"),
     "sqli": ("injection", "GET /api/products/search", "SQL injection"),
+    "sqli_blind": ("injection", "POST /api/events", "SQL injection"),
     "nosqli": ("injection", "POST /api/login", "NoSQL"),
     "cmdi": ("injection", "GET /api/tools/ping", "command injection"),
     "cmdi_blind": ("injection", "POST /api/tools/resolve", "command injection"),

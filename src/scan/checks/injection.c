@@ -5,7 +5,8 @@
  * that an operator object ({"$ne": null}) passes while the control fails. Phase 2 tries two
  * true/false SQL condition pairs: the finding needs each pair to answer alike (stable, with the
  * payload echo removed) and the true answers to differ from the false ones. Phase 3 times a
- * `sleep` and confirms it by repetition, with a `sleep 0` in between that must be fast. */
+ * delay (a shell `sleep`, SQL SLEEP() or pg_sleep()) and confirms it by repetition, with a zero
+ * delay in between that must be fast. */
 #include "scan/checks/checks_int.h"
 
 #include <string.h>
@@ -46,6 +47,7 @@ struct task {
     struct probe_response *resps[S_COUNT];
     int pending;
     int phase;
+    size_t family; /* phase 3: index into families */
     bool sql_found, cmd_found;
 };
 
@@ -237,30 +239,86 @@ slow(const struct task *t, enum slot s)
            elapsed(t, s) >= SLEEP_S * 1000 * 0.9 + elapsed(t, S_CONTROL);
 }
 
+/* Delays that only run if the value reaches a shell or an SQL expression. */
+struct timing_family {
+    const char *before, *after; /* around the number of seconds */
+    bool sql;
+    const char *what;
+};
+
+static const struct timing_family families[] = {
+    {";sleep ", "", false, "An appended `sleep` command"},
+    {"'||SLEEP(", ")||'", true, "A concatenated SLEEP() call"},
+    {"'||pg_sleep(", ")||'", true, "A concatenated pg_sleep() call"},
+};
+
+#define N_FAMILIES (sizeof(families) / sizeof(families[0]))
+
+static const char *
+delay_value(struct scan *scan, const struct task *t, int seconds)
+{
+    const struct timing_family *f = &families[t->family];
+
+    return arena_printf(scan_arena(scan), "%s%s%d%s", t->base, f->before, seconds, f->after);
+}
+
+/* Starts the next timing family that can still tell something. */
+static void
+next_family(struct scan *scan, struct task *t)
+{
+    for (; t->family < N_FAMILIES; t->family++) {
+        const struct timing_family *f = &families[t->family];
+
+        if ((f->sql && t->sql_found) || (!f->sql && t->cmd_found))
+            continue;
+        send_slot(scan, t, S_SLEEP, delay_value(scan, t, SLEEP_S), false, (SLEEP_S + 8) * 1000);
+        if (t->pending)
+            return;
+    }
+}
+
 static void
 evaluate_sleep(struct scan *scan, struct task *t, enum slot s)
 {
-    char value[512];
+    const struct timing_family *f = &families[t->family];
 
     if (s == S_SLEEP && slow(t, S_SLEEP)) {
-        snprintf(value, sizeof(value), "%s;sleep 0", t->base);
-        send_slot(scan, t, S_SLEEP0, arena_strdup(scan_arena(scan), value), false, 0);
+        send_slot(scan, t, S_SLEEP0, delay_value(scan, t, 0), false, 0);
+        if (t->pending)
+            return;
     } else if (s == S_SLEEP0 && elapsed(t, S_SLEEP0) < 1000 + elapsed(t, S_CONTROL) &&
                t->resps[S_SLEEP0]->status != 0) {
-        snprintf(value, sizeof(value), "%s;sleep %d", t->base, SLEEP_S);
-        send_slot(scan, t, S_SLEEP_AGAIN, arena_strdup(scan_arena(scan), value), false,
+        send_slot(scan, t, S_SLEEP_AGAIN, delay_value(scan, t, SLEEP_S), false,
                   (SLEEP_S + 8) * 1000);
+        if (t->pending)
+            return;
     } else if (s == S_SLEEP_AGAIN && slow(t, S_SLEEP_AGAIN)) {
-        report(scan, t, S_SLEEP_AGAIN, "OS command injection", "CWE-78",
-               "An appended `sleep` command delayed the answer by its duration, twice, while "
-               "`sleep 0` did not: the value reaches a shell.",
-               CONFIDENCE_MEDIUM,
-               arena_printf(scan_arena(scan),
-                            "sleep %d took %.0f ms and %.0f ms, sleep 0 took %.0f ms, the "
-                            "control %.0f ms.",
-                            SLEEP_S, elapsed(t, S_SLEEP), elapsed(t, S_SLEEP_AGAIN),
-                            elapsed(t, S_SLEEP0), elapsed(t, S_CONTROL)));
+        const char *notes = arena_printf(
+            scan_arena(scan),
+            "a delay of %d s took %.0f ms and %.0f ms, a delay of 0 s %.0f ms, the control "
+            "%.0f ms.",
+            SLEEP_S, elapsed(t, S_SLEEP), elapsed(t, S_SLEEP_AGAIN), elapsed(t, S_SLEEP0),
+            elapsed(t, S_CONTROL));
+
+        if (f->sql) {
+            t->sql_found = true;
+            report(scan, t, S_SLEEP_AGAIN, "SQL injection", "CWE-89",
+                   arena_printf(scan_arena(scan),
+                                "%s in the parameter delayed the answer by its duration, twice, "
+                                "while a zero delay did not: the value is evaluated by the "
+                                "database.",
+                                f->what),
+                   CONFIDENCE_MEDIUM, notes);
+        } else {
+            t->cmd_found = true;
+            report(scan, t, S_SLEEP_AGAIN, "OS command injection", "CWE-78",
+                   "An appended `sleep` command delayed the answer by its duration, twice, "
+                   "while `sleep 0` did not: the value reaches a shell.",
+                   CONFIDENCE_MEDIUM, notes);
+        }
     }
+    t->family++;
+    next_family(scan, t);
 }
 
 static void
@@ -307,10 +365,10 @@ static void
 start_phase3(struct scan *scan, struct task *t)
 {
     t->phase = 3;
-    if (t->cmd_found || t->numeric || t->param.in == PROBE_IN_PATH)
+    t->family = 0;
+    if (t->numeric || t->param.in == PROBE_IN_PATH)
         return;
-    send_slot(scan, t, S_SLEEP, arena_printf(scan_arena(scan), "%s;sleep %d", t->base, SLEEP_S),
-              false, (SLEEP_S + 8) * 1000);
+    next_family(scan, t);
 }
 
 static void
