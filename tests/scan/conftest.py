@@ -19,6 +19,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURE = os.path.join(HERE, "fixture.py")
 SPEC = os.path.join(HERE, "openapi.yaml")
 
+# Loopback only: no proxy may sit between the tests, the scanner and the fixture.
+NO_PROXY_ENV = {k: v for k, v in os.environ.items()
+                if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
 ALICE = 'login:/api/login:{"username":"alice","password":"alice-pass-1"}:/access_token'
 BOB = 'login:/api/login:{"username":"bob","password":"bob-pass-2"}:/access_token'
 
@@ -49,11 +54,12 @@ class Fixture:
             args += ["--vulnerable", vulnerable]
         if fixed:
             args += ["--fixed", fixed]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     env=NO_PROXY_ENV)
         deadline = time.time() + 10
         while True:
             try:
-                with urllib.request.urlopen(self.url + "/api/health", timeout=1) as r:
+                with OPENER.open(self.url + "/api/health", timeout=1) as r:
                     if r.status == 200:
                         return
             except OSError:
@@ -93,7 +99,8 @@ class Scanner:
         if checks:
             args += ["--checks", checks]
         args += list(extra)
-        proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                              env=NO_PROXY_ENV)
         assert proc.returncode in (0, 1), "vigil scan failed (%d): %s" % (proc.returncode,
                                                                         proc.stderr)
         with open(out) as f:

@@ -85,8 +85,9 @@ def test_fixed_variant_has_zero_findings(start_fixture, scanner):
 
 def test_vulnerable_variant_has_every_flaw(start_fixture, scanner):
     fx = start_fixture(vulnerable="all")
-    _, report, _ = scanner.scan(fx.url, extra=["--fail-on", "high"])
+    code, report, _ = scanner.scan(fx.url, extra=["--fail-on", "high"])
     findings = report["findings"]
+    assert code == 1  # findings at or above --fail-on
     missing = [flaw for flaw, expected in PLANTED.items()
                if not any(matches(f, expected) for f in findings)]
     assert not missing, "flaws not found: %s; got:\n%s" % (missing, describe(findings))

@@ -6,6 +6,8 @@ import json
 import urllib.error
 import urllib.request
 
+from conftest import OPENER
+
 
 def call(url, method="GET", body=None, token=None, headers=None):
     data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
@@ -17,7 +19,7 @@ def call(url, method="GET", body=None, token=None, headers=None):
     for k, v in (headers or {}).items():
         req.add_header(k, v)
     try:
-        with urllib.request.urlopen(req, timeout=10) as r:
+        with OPENER.open(req, timeout=10) as r:
             return r.status, r.read().decode(), dict(r.headers)
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode(), dict(e.headers)
