@@ -409,6 +409,11 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(400, "%s must be an integer" % name)
 
     def current_user(self):
+        # Scripts may use their API key instead of a token (an opaque credential).
+        key = self.headers.get("X-API-Key")
+        if key:
+            return next((u for u in USERS.values()
+                         if hmac.compare_digest(u["api_key"].encode(), key.encode())), None)
         auth = self.headers.get("Authorization", "")
         if not auth.startswith("Bearer "):
             return None

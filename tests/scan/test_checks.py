@@ -4,6 +4,8 @@ reports it at the expected endpoint; with everything on except that flaw, the sa
 absent. A full scan of the fixed variant reports nothing at all, and a full scan of the
 vulnerable variant reports every planted flaw."""
 
+import hashlib
+
 import pytest
 
 from conftest import describe
@@ -96,3 +98,19 @@ def test_vulnerable_variant_has_every_flaw(start_fixture, scanner):
     # Credentials never appear in the evidence.
     text = str(report)
     assert "alice-pass-1" not in text and "bob-pass-2" not in text
+
+
+def api_key(username):
+    """The fixture's deterministic API key of a seeded user."""
+    return "sk_live_" + hashlib.sha256(("key" + username).encode()).hexdigest()[:32]
+
+
+@pytest.mark.parametrize("vulnerable", [True, False])
+def test_bola_with_opaque_credentials(vulnerable, start_fixture, scanner):
+    """With API keys instead of JWTs, BOLA learns who A is from the "who am I" operation."""
+    fx = start_fixture(vulnerable="bola" if vulnerable else "", fixed="" if vulnerable else "all")
+    _, report, _ = scanner.scan(fx.url, checks="bola",
+                                auth="header:X-API-Key:" + api_key("alice"),
+                                auth2="header:X-API-Key:" + api_key("bob"))
+    hit = [f for f in report["findings"] if matches(f, PLANTED["bola"])]
+    assert bool(hit) == vulnerable, describe(report["findings"])
