@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "auth/jwt.h"
+#include "auth/ratelimit.h"
 #include "core/err.h"
 #include "http/http.h"
 
@@ -21,6 +23,16 @@ struct app {
      * from it, so a client revalidating an unchanged list gets its 304 without a query.
      * Starts at a random value so tags from an earlier process never match. */
     _Atomic unsigned long long data_version;
+
+    /* Identity (set by the serve command after api_app_init; all borrowed). Without a key ring
+     * JWTs are refused and logins answer 503; without a limiter requests are not limited. */
+    const struct jwt_keyring *keys;
+    struct jwt_config jwt;
+    struct ratelimit *limiter;
+    struct throttle *throttle;
+    struct ratelimit_tier tier_standard; /* members and viewers */
+    struct ratelimit_tier tier_admin;    /* admins and operator tokens */
+    struct ratelimit_tier tier_service;  /* service tokens */
 };
 
 /* Loads the embedded OpenAPI document. INTERNAL if it does not parse. */

@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "auth/authn.h"
+#include "auth/ratelimit.h"
 #include "core/jsonw.h"
 #include "http/http.h"
 #include "store/store.h"
@@ -20,6 +21,14 @@
 struct api_state {
     struct principal who;
     const char *idem_key; /* set while an Idempotency-Key is in flight for this request */
+    bool limited;         /* rate was taken: `rate` holds the X-RateLimit-* values */
+    struct ratelimit_result rate;
+    /* The audit entry the after hook writes for a successful write; a handler may name the
+     * action and target more precisely than the route does ("token.revoke"), or set
+     * audit_done when it recorded its events itself. */
+    const char *audit_action;
+    const char *audit_target;
+    bool audit_done;
 };
 
 static inline struct api_state *
@@ -72,6 +81,32 @@ int api_not_found(struct err *err, const char *what, const char *id);
 const char *api_path_id(struct req *req, const char *prefix, const char *what, struct err *err);
 /* Turns a store NOT_FOUND about `id` into api_not_found; other errors pass. Returns -1. */
 int api_store_failed(struct err *err, const char *what, const char *id);
+
+/* ---- audit.c ---- */
+
+/* Appends an audit event for this request (request id and client address from req; actor and
+ * credential from the authenticated caller unless given). Failures are logged, never
+ * answered: the action already happened. org_id NULL = the caller's organization. */
+void api_audit(struct req *req, const char *org_id, const char *actor, const char *credential_id,
+               const char *action, const char *target);
+/* The after hook's entry for a successful write: the handler's audit_action, else one named
+ * after the route ("clients.create", "users.update", "users.invite"); the target is the
+ * handler's audit_target, else the path's {id}, else the id a Location header names. */
+void api_audit_write(struct req *req);
+/* Reads page and per_page (limit) and the extra parameter names (NULL-terminated; each value,
+ * or NULL, lands in values[k]) of a simple list; any other parameter is a VALIDATION_ERROR. */
+int api_paging_query(struct req *req, const char *const *extra, struct store_list *q /* out */,
+                     const char **values /* out */, struct err *err);
+/* The caller as an audit actor: user id, service account id or token id. */
+const char *api_actor(struct req *req);
+
+/* ---- tokens.c ---- */
+
+/* Decodes a token creation body and issues the token to the given owner (both NULL: an
+ * operator token). FORBIDDEN for a scope the caller lacks (unless it is an admin) or one
+ * outside `cap`, the scopes of the owner's role. Answers 201 with the secret once. */
+int api_token_mint(struct req *req, const char *user_id, const char *service_account_id,
+                   uint32_t cap, struct err *err);
 
 /* ---- handlers (routes.def names them) ---- */
 #define ROUTE(method, pattern, handler, scope, body, flags)                                        \

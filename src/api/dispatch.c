@@ -7,6 +7,7 @@
 
 #include <openssl/evp.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,11 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/str.h"
+#include "auth/apikey.h"
+#include "auth/jwt.h"
+#include "auth/refresh.h"
 #include "model/scope.h"
+#include "model/user.h"
 
 /* Query parameters that look like credentials. A secret in a URL ends up in proxy logs and
  * browser history, so such a request is refused outright rather than ignored. */
@@ -39,11 +44,133 @@ refuse_query_credentials(struct req *req, struct err *err)
     return 0;
 }
 
+/* A personal token's user or a service token's account must still exist (and the user be
+ * enabled): removing an owner takes its tokens away at once. The owner's role caps the
+ * token's scopes, so a demoted user's tokens lose what the new role does not allow. */
+static int
+resolve_token_owner(struct req *req, struct principal *who, struct err *err)
+{
+    struct store *store = api_app(req)->store;
+    struct err lookup = {0};
+
+    if (who->user_id) {
+        struct user u;
+
+        if (store_user_get(store, who->org_id, who->user_id, req->arena, &u, &lookup)) {
+            if (lookup.code != ERR_NOT_FOUND) {
+                *err = lookup;
+                return -1;
+            }
+            return err_set(err, UNAUTHORIZED, "The token's user no longer exists.");
+        }
+        if (u.disabled)
+            return err_set(err, UNAUTHORIZED, "The token's user is disabled.");
+        who->role = (int)u.role;
+        who->scopes &= user_role_scopes(u.role);
+    } else if (who->service_account_id) {
+        struct service_account s;
+
+        if (store_service_account_get(store, who->org_id, who->service_account_id, req->arena, &s,
+                                      &lookup)) {
+            if (lookup.code != ERR_NOT_FOUND) {
+                *err = lookup;
+                return -1;
+            }
+            return err_set(err, UNAUTHORIZED, "The token's service account no longer exists.");
+        }
+        who->role = (int)s.role;
+        who->scopes &= user_role_scopes(s.role);
+    }
+    return 0;
+}
+
+/* An access token (JWT): verified by auth/jwt.c, then its user is read again, so a disabled
+ * or deleted user's tokens stop at once and a role change applies at once. */
+static int
+authenticate_jwt(struct req *req, const char *token, struct principal *who, struct err *err)
+{
+    struct app *app = api_app(req);
+    struct jwt_claims claims;
+    struct err lookup = {0};
+    struct user u;
+    uint32_t claimed = 0;
+
+    if (!app->keys)
+        return err_set(err, UNAUTHORIZED, "The token is malformed.");
+    if (jwt_access_verify(app->keys, &app->jwt, token, clock_now(), &claims, err))
+        return -1;
+    if (store_user_get(app->store, claims.org, claims.sub, req->arena, &u, &lookup)) {
+        if (lookup.code != ERR_NOT_FOUND) {
+            *err = lookup;
+            return -1;
+        }
+        return err_set(err, UNAUTHORIZED, "The access token's user no longer exists.");
+    }
+    if (u.disabled)
+        return err_set(err, UNAUTHORIZED, "The access token's user is disabled.");
+    if (scope_parse_list(claims.scope, &claimed))
+        claimed = 0;
+    who->org_id = u.org_id;
+    who->token_id = arena_strdup(req->arena, claims.jti);
+    who->name = u.username;
+    who->user_id = u.id;
+    who->service_account_id = NULL;
+    who->role = (int)u.role;
+    who->jwt = true;
+    who->scopes = claimed & user_role_scopes(u.role);
+    return 0;
+}
+
+static int
+authenticate(struct req *req, const char *secret, struct principal *who, struct err *err)
+{
+    struct app *app = api_app(req);
+
+    if (str_has_prefix(secret, REFRESH_PREFIX))
+        return err_set(err, UNAUTHORIZED,
+                       "A refresh token is not an access token: exchange it at POST "
+                       "/api/v1/auth/refresh.");
+    if (str_has_prefix(secret, APIKEY_PREFIX))
+        return authn_verify(app->store, secret, clock_now(), req->arena, who, err) ||
+               resolve_token_owner(req, who, err);
+    if (strchr(secret, '.'))
+        return authenticate_jwt(req, secret, who, err);
+    return err_set(err, UNAUTHORIZED, "The token is malformed.");
+}
+
+/* One bucket per credential: a user's JWTs share one, each API token has its own. */
+static int
+take_rate(struct req *req, struct api_state *state, struct err *err)
+{
+    struct app *app = api_app(req);
+    const struct principal *who = &state->who;
+    struct ratelimit_tier tier = app->tier_standard;
+    char key[RATELIMIT_KEY_MAX];
+
+    if (!app->limiter)
+        return 0;
+    if (who->service_account_id)
+        tier = app->tier_service;
+    else if (who->role < 0 || who->role == (int)USER_ROLE_ADMIN)
+        tier = app->tier_admin;
+    snprintf(key, sizeof(key), "%s", who->jwt ? who->user_id : who->token_id);
+    ratelimit_take(app->limiter, key, tier, clock_now_ms(), &state->rate);
+    state->limited = true;
+    if (!state->rate.allowed) {
+        err_set(err, RATE_LIMIT_EXCEEDED,
+                "Rate limit of %u requests a minute (burst %u) exceeded for this credential.",
+                state->rate.per_minute, state->rate.limit);
+        err->retry_after = (int)state->rate.retry_after;
+        return -1;
+    }
+    return 0;
+}
+
 static int
 api_before(struct req *req, struct err *err)
 {
     struct app *app = api_app(req);
-    struct api_state *state = arena_alloc(req->arena, sizeof(*state));
+    struct api_state *state = arena_calloc(req->arena, 1, sizeof(*state));
     const char *secret;
     struct db *db;
 
@@ -53,21 +180,23 @@ api_before(struct req *req, struct err *err)
     if (refuse_query_credentials(req, err) ||
         authn_credential(req_header(req, "Authorization"), req_header(req, "X-API-Key"), &secret,
                          err) ||
-        authn_verify(app->store, secret, clock_now(), req->arena, &state->who, err))
+        authenticate(req, secret, &state->who, err))
         return -1;
-    req->log_actor = state->who.token_id;
+    req->log_actor = api_actor(req);
+    if (take_rate(req, state, err))
+        return -1;
     if (!scope_allows(state->who.scopes, req->route->scope)) {
         struct buf need;
 
         buf_init(&need, 512);
         scope_format(req->route->scope, ' ', &need);
-        err_set(err, FORBIDDEN, "This token lacks the scope this operation needs: %s.",
+        err_set(err, FORBIDDEN, "This credential lacks the scope this operation needs: %s.",
                 buf_str(&need));
         buf_cleanup(&need);
         return -1;
     }
     db = store_bind(app->store, state->who.org_id, req->arena);
-    store_db_set_actor(db, state->who.token_id);
+    store_db_set_actor(db, api_actor(req));
     req->db = db;
     return 0;
 }
@@ -148,6 +277,20 @@ api_after(struct req *req)
     if (req->method != HTTP_GET && req->method != HTTP_HEAD && req->method != HTTP_OPTIONS &&
         req_handler_ran(req))
         atomic_fetch_add(&api_app(req)->data_version, 1);
+
+    if (state && state->limited) {
+        char v[32];
+
+        snprintf(v, sizeof(v), "%u", state->rate.limit);
+        resp_header(req, "X-RateLimit-Limit", v);
+        snprintf(v, sizeof(v), "%u", state->rate.remaining);
+        resp_header(req, "X-RateLimit-Remaining", v);
+        snprintf(v, sizeof(v), "%lld", (long long)state->rate.reset);
+        resp_header(req, "X-RateLimit-Reset", v);
+    }
+    if (state && req->db && req_handler_ran(req) && status < 400 && !state->audit_done &&
+        req->method != HTTP_GET && req->method != HTTP_HEAD && req->method != HTTP_OPTIONS)
+        api_audit_write(req);
 
     if (!state || !state->idem_key)
         return;

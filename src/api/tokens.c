@@ -14,9 +14,24 @@
 #include "core/str.h"
 #include "model/scope.h"
 #include "model/token.h"
+#include "model/user.h"
+
+/* Scopes in `excess` as a FORBIDDEN problem with `why`. Returns -1. */
+static int
+forbid_scopes(uint32_t excess, const char *why, struct err *err)
+{
+    struct buf names;
+
+    buf_init(&names, 512);
+    scope_format(excess, ' ', &names);
+    err_set(err, FORBIDDEN, "%s: %s.", why, buf_str(&names));
+    buf_cleanup(&names);
+    return -1;
+}
 
 int
-api_tokens_create(struct req *req, struct err *err)
+api_token_mint(struct req *req, const char *user_id, const char *service_account_id, uint32_t cap,
+               struct err *err)
 {
     struct api_state *state = api_state(req);
     struct api_token t;
@@ -30,19 +45,17 @@ api_tokens_create(struct req *req, struct err *err)
     if (!body || api_token_from_json(&t, body, clock_now(), req->arena, err))
         return -1;
     excess = t.scopes & ~state->who.scopes;
-    if (excess && !(state->who.scopes & SCOPE(ADMIN))) {
-        struct buf names;
-
-        buf_init(&names, 512);
-        scope_format(excess, ' ', &names);
-        err_set(err, FORBIDDEN, "A token cannot grant scopes its creator lacks: %s.",
-                buf_str(&names));
-        buf_cleanup(&names);
-        return -1;
-    }
+    if (excess && !(state->who.scopes & SCOPE(ADMIN)))
+        return forbid_scopes(excess, "A token cannot grant scopes its creator lacks", err);
+    /* admin implies every scope, so a cap without admin refuses it and nothing else. */
+    excess = (cap & SCOPE(ADMIN)) ? 0 : t.scopes & ~cap;
+    if (excess)
+        return forbid_scopes(excess, "The owner's role does not allow these scopes", err);
 
     t.org_id = state->who.org_id;
-    t.created_by = state->who.token_id;
+    t.created_by = api_actor(req);
+    t.user_id = user_id;
+    t.service_account_id = service_account_id;
     if (auth_token_issue(api_app(req)->store, &t, req->arena, secret, err))
         return -1;
 
@@ -59,8 +72,32 @@ api_tokens_create(struct req *req, struct err *err)
     buf_cleanup(&one);
     str_wipe(secret, sizeof(secret));
 
+    state->audit_action = "token.create";
+    state->audit_target = t.id;
     resp_location(req, "/api/v1/tokens/%s", t.id);
     return resp_json(req, 201);
+}
+
+/* POST /tokens: a personal token for a user, a service token for a service account's own
+ * token, an operator token (no owner) for an operator token. */
+int
+api_tokens_create(struct req *req, struct err *err)
+{
+    const struct principal *who = &api_state(req)->who;
+    uint32_t cap = who->role >= 0 ? user_role_scopes((enum user_role)who->role) : SCOPE_ALL;
+
+    return api_token_mint(req, who->user_id, who->service_account_id, cap, err);
+}
+
+/* Non-admins see and revoke only their own tokens; an operator token without admin owns
+ * none. */
+static bool
+caller_owns(const struct principal *who, const struct api_token *t)
+{
+    if (who->scopes & SCOPE(ADMIN))
+        return true;
+    return (who->user_id && str_eq(who->user_id, t->user_id)) ||
+           (who->service_account_id && str_eq(who->service_account_id, t->service_account_id));
 }
 
 int
@@ -70,11 +107,21 @@ api_tokens_list(struct req *req, struct err *err)
     struct store_page page;
     struct jsonw w;
 
+    const struct principal *who = &api_state(req)->who;
+
     if (api_list_query(req, STORE_TOKENS, 0, NULL, &q, err))
         return -1;
-    if (store_token_list(api_app(req)->store, api_state(req)->who.org_id, &q, req->arena, &page,
-                         err))
-        return -1;
+    if (who->scopes & SCOPE(ADMIN)) {
+        if (store_token_list(api_app(req)->store, who->org_id, &q, req->arena, &page, err))
+            return -1;
+    } else if (who->user_id || who->service_account_id) {
+        if (store_token_list_owned(api_app(req)->store, who->org_id, who->user_id,
+                                   who->service_account_id, &q, req->arena, &page, err))
+            return -1;
+    } else {
+        return err_set(err, FORBIDDEN,
+                       "This credential lacks the scope this operation needs: admin.");
+    }
     jsonw_init(&w, resp_body(req));
     jsonw_obj_open(&w);
     jsonw_key(&w, "data");
@@ -98,6 +145,8 @@ api_tokens_get(struct req *req, struct err *err)
         return -1;
     if (store_token_get(api_app(req)->store, api_state(req)->who.org_id, id, req->arena, &t, err))
         return api_store_failed(err, "token", id);
+    if (!caller_owns(&api_state(req)->who, &t))
+        return api_not_found(err, "token", id);
     jsonw_init(&w, resp_body(req));
     jsonw_obj_open(&w);
     jsonw_key(&w, "data");
@@ -110,9 +159,15 @@ int
 api_tokens_revoke(struct req *req, struct err *err)
 {
     const char *id = api_path_id(req, "tok_", "token", err);
+    struct api_token t;
 
     if (!id)
         return -1;
+    if (store_token_get(api_app(req)->store, api_state(req)->who.org_id, id, req->arena, &t, err))
+        return api_store_failed(err, "token", id);
+    if (!caller_owns(&api_state(req)->who, &t))
+        return api_not_found(err, "token", id);
+    api_state(req)->audit_action = "token.revoke";
     if (store_token_revoke(api_app(req)->store, api_state(req)->who.org_id, id, clock_now(), err))
         return api_store_failed(err, "token", id);
     return resp_empty(req, 204);

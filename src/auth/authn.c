@@ -66,6 +66,10 @@ authn_verify(struct store *store, const char *secret, int64_t now, struct arena 
     who->token_id = token.id;
     who->name = token.name;
     who->scopes = token.scopes;
+    who->user_id = token.user_id;
+    who->service_account_id = token.service_account_id;
+    who->role = -1;
+    who->jwt = false;
 
     /* last_used_at is kept to the minute: only a stale value costs a write. */
     if (now - token.last_used_at >= STORE_TOKEN_TOUCH_INTERVAL) {

@@ -6,6 +6,7 @@
 #ifndef VIGIL_AUTH_AUTHN_H
 #define VIGIL_AUTH_AUTHN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -20,6 +21,12 @@ struct principal {
     const char *token_id; /* "tok_..." */
     const char *name;     /* the token's name, for logs */
     uint32_t scopes;      /* model/scope.h mask */
+    /* Added for users and service accounts (filled by the api's dispatch, which resolves the
+     * owner of a token or the user of a JWT). */
+    const char *user_id;            /* the user: a JWT's subject or a personal token's owner */
+    const char *service_account_id; /* a service token's owner */
+    int role;                       /* enum user_role of the owner; -1 for an operator token */
+    bool jwt;                       /* authenticated by an access token (token_id is its jti) */
 };
 
 /* Extracts the credential from the two header values (either may be NULL). A Bearer scheme is

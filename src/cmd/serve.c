@@ -12,10 +12,16 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "auth/issue.h"
+#include "auth/jwt.h"
+#include "auth/password.h"
+#include "auth/ratelimit.h"
 #include "cmd/options.h"
+#include "core/arena.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "http/http.h"
+#include "model/scope.h"
 #include "store/store.h"
 
 #define SERVE_DRAIN_TIMEOUT_MS 15000
@@ -23,14 +29,21 @@
 static void
 serve_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: vigil serve [--listen HOST:PORT] [--database URL] [--threads N]\n"
-            "                   [--body-max BYTES]\n\n"
-            "  --listen     address to listen on (VIGIL_LISTEN, default 127.0.0.1:8080)\n"
-            "  --database   sqlite:PATH (VIGIL_DATABASE_URL, default %s)\n"
-            "  --threads    server threads (VIGIL_THREADS, default: 4 per core, at most 32)\n"
-            "  --body-max   request body cap in bytes (VIGIL_BODY_MAX, default 1048576)\n",
-            CMD_DEFAULT_DATABASE);
+    fprintf(
+        out,
+        "usage: vigil serve [--listen HOST:PORT] [--database URL] [--threads N]\n"
+        "                   [--body-max BYTES]\n\n"
+        "  --listen     address to listen on (VIGIL_LISTEN, default 127.0.0.1:8080)\n"
+        "  --database   sqlite:PATH (VIGIL_DATABASE_URL, default %s)\n"
+        "  --threads    server threads (VIGIL_THREADS, default: 4 per core, at most 32)\n"
+        "  --body-max   request body cap in bytes (VIGIL_BODY_MAX, default 1048576)\n"
+        "  --jwt-key-file  access-token signing keys (VIGIL_JWT_KEY_FILE, default jwt.keys\n"
+        "               next to the database; created on first start)\n\n"
+        "Environment only: VIGIL_JWT_SECRET (a signing secret of 32+ bytes instead of the key\n"
+        "file), VIGIL_RATE_STANDARD, VIGIL_RATE_ADMIN, VIGIL_RATE_SERVICE (rate-limit tiers\n"
+        "as PER_MINUTE/BURST; defaults 1000/100, 2000/200, 5000/500), VIGIL_ADMIN_USERNAME and\n"
+        "VIGIL_ADMIN_PASSWORD (first start: also create this admin user).\n",
+        CMD_DEFAULT_DATABASE);
 }
 
 /* "127.0.0.1:8080", "[::1]:8080", "localhost:0" -> host + port. */
@@ -65,25 +78,125 @@ parse_listen(const char *listen, char *host, size_t host_size, uint16_t *port)
     return 0;
 }
 
-/* First start: an organization and an admin token, whose secret goes to stdout once. */
+/* First start: an organization and an admin token, whose secret goes to stdout once. With
+ * VIGIL_ADMIN_PASSWORD set, also an admin user (VIGIL_ADMIN_USERNAME, default "admin") who can
+ * log in; otherwise users are created through the API with that token. */
 static int
 bootstrap(struct store *store, struct err *err)
 {
+    const char *password = getenv("VIGIL_ADMIN_PASSWORD");
+    const char *username = cmd_setting(NULL, "VIGIL_ADMIN_USERNAME", "admin");
+    char secret[APIKEY_LEN + 1], hash[PASSWORD_ENCODED_MAX];
+    struct api_token t = {0};
+    struct user in = {0}, user;
+    struct arena *a;
+    struct org org;
     int64_t count;
+    int rc = -1;
 
     if (store_org_count(store, &count, err))
         return -1;
     if (count > 0)
         return 0;
+    if (!str_empty(password) &&
+        (password_check_policy(password, username, err) || password_hash(password, hash, err))) {
+        err_cause(err, "VIGIL_ADMIN_PASSWORD: %s", err->n_fields ? err->fields[0].message : "");
+        return -1;
+    }
     log_msg(LOG_INFO, "first start: creating the first organization and an admin token "
                       "(printed once on stdout)");
-    return cmd_org_create_with_admin(store, "default", err);
+    a = arena_new();
+    if (store_org_create(store, "default", a, &org, err))
+        goto out;
+    t.org_id = org.id;
+    t.name = "admin";
+    t.scopes = SCOPE_ALL;
+    t.created_by = "cli";
+    if (auth_token_issue(store, &t, a, secret, err))
+        goto out;
+    if (!str_empty(password)) {
+        in.org_id = org.id;
+        in.username = username;
+        in.password_hash = hash;
+        in.role = USER_ROLE_ADMIN;
+        if (store_user_create(store, &in, a, &user, err))
+            goto out;
+        log_msg(LOG_INFO, "created admin user %s (%s)", user.id, username);
+    }
+    log_msg(LOG_INFO, "created organization %s and its admin token %s", org.id, t.id);
+    printf("%s\n", secret);
+    fflush(stdout);
+    rc = 0;
+out:
+    str_wipe(secret, sizeof(secret));
+    str_wipe(hash, sizeof(hash));
+    arena_free(a);
+    return rc;
+}
+
+/* "1000/100" (or "1000:100") -> a tier; NULL keeps the default. */
+static int
+parse_tier(const char *env, struct ratelimit_tier *tier)
+{
+    const char *v = getenv(env);
+    const char *sep;
+    char per[32];
+    long long p, b;
+
+    if (str_empty(v))
+        return 0;
+    sep = strpbrk(v, "/:");
+    if (!sep || (size_t)(sep - v) >= sizeof(per))
+        goto bad;
+    memcpy(per, v, (size_t)(sep - v));
+    per[sep - v] = '\0';
+    if (str_to_ll(per, 1, 100000000, &p) || str_to_ll(sep + 1, 1, 100000000, &b))
+        goto bad;
+    tier->per_minute = (uint32_t)p;
+    tier->burst = (uint32_t)b;
+    return 0;
+bad:
+    fprintf(stderr, "vigil serve: %s wants PER_MINUTE/BURST (e.g. 1000/100), got '%s'\n", env, v);
+    return -1;
+}
+
+/* The signing keys: VIGIL_JWT_SECRET, else the key file (created with a fresh key when
+ * missing), by default "jwt.keys" in the directory of the SQLite file. */
+static int
+load_keys(struct jwt_keyring *ring, const char *key_file, const char *database, struct err *err)
+{
+    const char *secret = getenv("VIGIL_JWT_SECRET");
+    const char *file = database, *slash;
+    char path[4096];
+
+    if (!str_empty(secret))
+        return jwt_keyring_from_secret(ring, secret, err);
+    if (!key_file) {
+        if (strncmp(database, "sqlite://", 9) == 0)
+            file = database + 9;
+        else if (strncmp(database, "sqlite:", 7) == 0)
+            file = database + 7;
+        slash = strrchr(file, '/');
+        if (slash)
+            snprintf(path, sizeof(path), "%.*s/jwt.keys", (int)(slash - file), file);
+        else
+            snprintf(path, sizeof(path), "jwt.keys");
+        key_file = path;
+    }
+    return jwt_keyring_load_or_create(ring, key_file, err);
 }
 
 int
 cmd_serve(int argc, char **argv)
 {
-    const char *listen = NULL, *database = NULL, *threads_s = NULL, *body_max_s = NULL;
+    const char *listen = NULL, *database = NULL, *threads_s = NULL, *body_max_s = NULL,
+               *key_file = NULL;
+    struct jwt_keyring keys;
+    struct jwt_config jwt = JWT_CONFIG_DEFAULT;
+    struct ratelimit_tier standard = RATELIMIT_TIER_STANDARD, admin = RATELIMIT_TIER_ADMIN,
+                          service = RATELIMIT_TIER_SERVICE;
+    struct ratelimit *limiter = NULL;
+    struct throttle *throttle = NULL;
     char host[256];
     long long threads = 0, body_max = HTTP_BODY_MAX_DEFAULT;
     struct http_server_config cfg = {0};
@@ -110,6 +223,8 @@ cmd_serve(int argc, char **argv)
             threads_s = v;
         } else if ((v = cmd_flag(argc, argv, &i, "--body-max", &bad))) {
             body_max_s = v;
+        } else if ((v = cmd_flag(argc, argv, &i, "--jwt-key-file", &bad))) {
+            key_file = v;
         } else if (!bad) {
             fprintf(stderr, "vigil serve: unknown argument '%s'\n", argv[i]);
             bad = true;
@@ -123,6 +238,10 @@ cmd_serve(int argc, char **argv)
     database = cmd_setting(database, "VIGIL_DATABASE_URL", CMD_DEFAULT_DATABASE);
     threads_s = cmd_setting(threads_s, "VIGIL_THREADS", NULL);
     body_max_s = cmd_setting(body_max_s, "VIGIL_BODY_MAX", NULL);
+    key_file = cmd_setting(key_file, "VIGIL_JWT_KEY_FILE", NULL);
+    if (parse_tier("VIGIL_RATE_STANDARD", &standard) || parse_tier("VIGIL_RATE_ADMIN", &admin) ||
+        parse_tier("VIGIL_RATE_SERVICE", &service))
+        return 2;
     if (parse_listen(listen, host, sizeof(host), &cfg.port)) {
         fprintf(stderr, "vigil serve: --listen wants HOST:PORT, got '%s'\n", listen);
         return 2;
@@ -146,11 +265,23 @@ cmd_serve(int argc, char **argv)
 
     if (cmd_prepare_database_dir(database))
         return 1;
+    jwt_keyring_init(&keys);
+    if (load_keys(&keys, key_file, database, &err))
+        goto fail;
     store = store_open(database, &err);
     if (!store)
         goto fail;
     if (bootstrap(store, &err) || api_app_init(&app, store, &err))
         goto fail;
+    limiter = ratelimit_new(0);
+    throttle = throttle_new(NULL, 0);
+    app.keys = &keys;
+    app.jwt = jwt;
+    app.limiter = limiter;
+    app.throttle = throttle;
+    app.tier_standard = standard;
+    app.tier_admin = admin;
+    app.tier_service = service;
 
     cfg.host = host;
     /* Requests block while their write batch is committed and synced (see store/sqlite.c),
@@ -180,6 +311,9 @@ cmd_serve(int argc, char **argv)
     http_server_stop(server);
     api_app_cleanup(&app);
     store_close(store);
+    ratelimit_free(limiter);
+    throttle_free(throttle);
+    jwt_keyring_cleanup(&keys);
     log_msg(LOG_INFO, "stopped cleanly");
     return 0;
 
@@ -189,5 +323,8 @@ fail:
     http_server_stop(server);
     api_app_cleanup(&app);
     store_close(store);
+    ratelimit_free(limiter);
+    throttle_free(throttle);
+    jwt_keyring_cleanup(&keys);
     return status;
 }

@@ -681,6 +681,34 @@ done:
     return rc;
 }
 
+#define PASSWORD_TOKEN_USER_SQL                                                                    \
+    "SELECT u.id, u.org_id, u.username, u.password_hash, u.role, u.disabled, u.created_at,"        \
+    " u.updated_at FROM password_tokens p JOIN users u ON u.id = p.user_id AND u.org_id ="         \
+    " p.org_id WHERE p.digest = ?1 AND p.used_at = 0 AND p.expires_at > ?2"
+
+int
+store_password_token_user(struct store *store, const unsigned char digest[STORE_SECRET_DIGEST_LEN],
+                          int64_t now, struct arena *arena, struct user *user, struct err *err)
+{
+    struct err lookup = {0};
+    int rc = 0;
+
+    WITH_CONN(store, c, err)
+    memset(user, 0, sizeof(*user));
+    if (store_fault_check(err)) {
+        rc = -1;
+    } else if (load_one(c, read_user, user, arena, "user", &lookup, PASSWORD_TOKEN_USER_SQL, "bi",
+                        digest, now)) {
+        if (lookup.code == ERR_NOT_FOUND)
+            err_set(err, UNAUTHORIZED, "The password token is not valid, used or expired.");
+        else
+            *err = lookup;
+        rc = -1;
+    }
+    conn_release(store, c);
+    return rc;
+}
+
 int
 store_password_token_consume(struct store *store,
                              const unsigned char digest[STORE_SECRET_DIGEST_LEN],
@@ -693,12 +721,8 @@ store_password_token_consume(struct store *store,
     WITH_CONN(store, c, err)
     if (tx_begin(c, true, err))
         goto done;
-    if (load_one(c, read_user, user, arena, "user", &lookup,
-                 "SELECT u.id, u.org_id, u.username, u.password_hash, u.role, u.disabled,"
-                 " u.created_at, u.updated_at FROM password_tokens p JOIN users u"
-                 " ON u.id = p.user_id AND u.org_id = p.org_id"
-                 " WHERE p.digest = ?1 AND p.used_at = 0 AND p.expires_at > ?2",
-                 "bi", digest, now)) {
+    if (load_one(c, read_user, user, arena, "user", &lookup, PASSWORD_TOKEN_USER_SQL, "bi", digest,
+                 now)) {
         if (lookup.code == ERR_NOT_FOUND)
             err_set(err, UNAUTHORIZED, "The password token is not valid, used or expired.");
         else

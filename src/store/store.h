@@ -442,6 +442,11 @@ int store_refresh_family_revoke(struct store *store, const char *family_id, int6
 int store_password_token_create(struct store *store, const char *org_id, const char *user_id,
                                 const unsigned char digest[STORE_SECRET_DIGEST_LEN],
                                 int64_t expires_at, int64_t now, struct err *err);
+/* The user a live (unused, unexpired at now) password-set token belongs to. UNAUTHORIZED
+ * otherwise. */
+int store_password_token_user(struct store *store,
+                              const unsigned char digest[STORE_SECRET_DIGEST_LEN], int64_t now,
+                              struct arena *arena, struct user *user /* out */, struct err *err);
 /* Consumes the token: if it is unused and unexpired at `now` and its user still exists, stores
  * password_hash for the user, marks the token used and revokes the user's refresh families.
  * *user gets the user. UNAUTHORIZED for an unknown, used or expired token. */

@@ -98,6 +98,11 @@ class Server:
         self.db = os.path.join(tmpdir, "vigil.db")
         self.log_path = os.path.join(tmpdir, "server.log")
         full_env = dict(os.environ)
+        # The suite sends hundreds of requests quickly from one admin token: start with generous
+        # rate limits unless a test asks for small ones (tests/api/test_ratelimit.py).
+        full_env.update({"VIGIL_RATE_STANDARD": "1000000/100000",
+                         "VIGIL_RATE_ADMIN": "1000000/100000",
+                         "VIGIL_RATE_SERVICE": "1000000/100000"})
         full_env.update(env or {})
         self.log = open(self.log_path, "w", encoding="utf-8")
         self.proc = subprocess.Popen(
