@@ -1083,7 +1083,8 @@ scan_plan_harvest(struct scan *scan, struct scan_op_int *op, const struct probe_
         }
     }
     harvest_links(scan, op, r, json, created);
-    if (created) {
+    /* An action answering 200 without an id (a login, a validation) made nothing to record. */
+    if (created && (id || location || r->status == 201)) {
         const char *line = arena_printf(scan->arena, "%s -> %s", op->op.endpoint,
                                         id ? id : (location ? location : "(no id)"));
 
