@@ -104,8 +104,8 @@ parse_date_part(const char *p, int64_t *days)
 {
     int year, month, day;
 
-    if (!read_digits(&p, 4, &year) || *p++ != '-' || !read_digits(&p, 2, &month) ||
-        *p++ != '-' || !read_digits(&p, 2, &day))
+    if (!read_digits(&p, 4, &year) || *p++ != '-' || !read_digits(&p, 2, &month) || *p++ != '-' ||
+        !read_digits(&p, 2, &day))
         return NULL;
     if (!days_valid(year, month, day))
         return NULL;
@@ -136,8 +136,8 @@ clock_parse_rfc3339(const char *s, int64_t *out)
     if (!p || (*p != 'T' && *p != 't'))
         return -1;
     p++;
-    if (!read_digits(&p, 2, &hour) || *p++ != ':' || !read_digits(&p, 2, &minute) ||
-        *p++ != ':' || !read_digits(&p, 2, &second))
+    if (!read_digits(&p, 2, &hour) || *p++ != ':' || !read_digits(&p, 2, &minute) || *p++ != ':' ||
+        !read_digits(&p, 2, &second))
         return -1;
     if (hour > 23 || minute > 59 || second > 60)
         return -1;

@@ -20,7 +20,7 @@
     X(CONFLICT, 409, "Conflict")                                                                   \
     X(PAYLOAD_TOO_LARGE, 413, "Payload too large")                                                 \
     X(UNSUPPORTED_MEDIA_TYPE, 415, "Unsupported media type")                                       \
-    X(IDEMPOTENCY_KEY_REUSED, 422, "Idempotency key reused with another request")                 \
+    X(IDEMPOTENCY_KEY_REUSED, 422, "Idempotency key reused with another request")                  \
     X(RATE_LIMIT_EXCEEDED, 429, "Too many requests")                                               \
     X(INTERNAL, 500, "Internal server error")                                                      \
     X(SERVICE_UNAVAILABLE, 503, "Service unavailable")
@@ -32,8 +32,8 @@ enum err_code {
         ERR_CODE_COUNT
 };
 
-#define ERR_FIELDS_MAX 16
-#define ERR_TEXT_MAX 256
+#define ERR_FIELDS_MAX     16
+#define ERR_TEXT_MAX       256
 #define ERR_FIELD_NAME_MAX 64
 
 struct err_field {

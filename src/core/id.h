@@ -11,7 +11,7 @@
 struct arena;
 
 #define ID_RANDOM_CHARS 20
-#define ID_MAX 48 /* longest id including prefix and NUL */
+#define ID_MAX          48 /* longest id including prefix and NUL */
 
 /* Fills buf with len bytes from getrandom(2); aborts if the kernel cannot supply them. */
 void random_bytes(void *buf, size_t len);

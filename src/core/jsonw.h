@@ -15,10 +15,10 @@
 #define JSONW_MAX_DEPTH 64
 
 struct jsonw {
-    struct buf *out;       /* not owned */
-    int depth;             /* open containers */
-    uint64_t has_items;    /* bit d: container at depth d already has a member */
-    bool after_key;        /* a key was written, its value comes next */
+    struct buf *out;    /* not owned */
+    int depth;          /* open containers */
+    uint64_t has_items; /* bit d: container at depth d already has a member */
+    bool after_key;     /* a key was written, its value comes next */
 };
 
 void jsonw_init(struct jsonw *w, struct buf *out);

@@ -38,8 +38,8 @@ enum scope_bit {
 };
 
 #define SCOPE(name) ((uint32_t)1 << SCOPE_BIT_##name)
-#define SCOPE_NONE ((uint32_t)0)
-#define SCOPE_ALL (((uint32_t)1 << SCOPE_BIT_COUNT) - 1)
+#define SCOPE_NONE  ((uint32_t)0)
+#define SCOPE_ALL   (((uint32_t)1 << SCOPE_BIT_COUNT) - 1)
 
 /* "findings:read" -> bit mask, 0 if unknown. */
 uint32_t scope_parse_one(const char *name);
