@@ -847,6 +847,31 @@ schema_values_survive_hostile_schemas(void **state)
     arena_free(scan.arena);
 }
 
+static void
+masking_hides_secrets_and_jwt_signatures(void **state)
+{
+    struct scan scan = {0};
+    char *out;
+
+    (void)state;
+    scan.arena = arena_new();
+    scan_add_secret(&scan, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXNlY3JldC14eXo");
+    scan_add_secret(&scan, "pw1234");
+    scan_add_secret(&scan, "abc"); /* too short to matter: ignored */
+    out =
+        scan_mask(&scan, "Authorization: Bearer "
+                         "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXNlY3JldC14eXo\r\n"
+                         "forged: eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXNlY3JldC14eXo "
+                         "password=pw1234&x=abc");
+    assert_null(strstr(out, "c2lnbmF0dXJlLXNlY3JldC14eXo"));
+    assert_null(strstr(out, "pw1234"));
+    assert_non_null(strstr(out, "Bearer eyJh****"));
+    assert_non_null(strstr(out, "forged: eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.c2ln****"));
+    assert_non_null(strstr(out, "password=****&x=abc"));
+    free(scan.secrets);
+    arena_free(scan.arena);
+}
+
 /* ---- out of band ----------------------------------------------------------------------------- */
 
 static void
@@ -1186,6 +1211,7 @@ main(void)
         cmocka_unit_test_setup(header_lookup_is_case_insensitive, setup),
         cmocka_unit_test_setup(schema_values_respect_formats_and_bounds, setup),
         cmocka_unit_test_setup(schema_values_survive_hostile_schemas, setup),
+        cmocka_unit_test_setup(masking_hides_secrets_and_jwt_signatures, setup),
         cmocka_unit_test_setup(oob_listener_records_hits_per_tag, setup),
         cmocka_unit_test_setup(planner_follows_links_names_and_parameter_kinds, setup),
         cmocka_unit_test_setup(cancel_stops_soon_and_answers_every_probe, setup),
