@@ -22,6 +22,11 @@ for set in "$@"; do
   esac
 done
 
+# The OpenAPI lint and the SARIF validator run through npx: Debian's Node.js if none is there.
+if [[ " $* " == *" lint "* || " $* " == *" test "* ]] && ! command -v npx >/dev/null 2>&1; then
+  want+=(nodejs npm)
+fi
+
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
