@@ -73,7 +73,8 @@ usage(FILE *out)
             "  --list-checks          print the checks and exit\n"
             "  -h, --help             this text\n"
             "(VIGIL_SCAN_CONCURRENCY, _TIMEOUT, _RATE_LIMIT, _MAX_REQUESTS, _BUDGET, _FAIL_ON,\n"
-            " _FORMAT, _CHECKS and _SKIP_CHECKS work the same way; a flag wins.)\n"
+            " _FORMAT, _CHECKS, _SKIP_CHECKS and _EXCLUDE (comma-separated globs) work the same\n"
+            " way; a flag wins.)\n"
             "\n"
             "AUTH is one of:\n"
             "  none\n"
@@ -495,6 +496,8 @@ build_options(struct arena *a, const struct scan_flags *f, struct scan_options *
     }
     o->exclude = f->exclude;
     o->n_exclude = f->n_exclude;
+    if (!f->n_exclude && (v = env_or(NULL, "VIGIL_SCAN_EXCLUDE")))
+        o->exclude = split_list(a, v, &o->n_exclude);
     if ((v = env_or(f->checks, "VIGIL_SCAN_CHECKS")))
         o->checks = split_list(a, v, &o->n_checks);
     if ((v = env_or(f->skip_checks, "VIGIL_SCAN_SKIP_CHECKS")))

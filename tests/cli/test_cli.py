@@ -123,6 +123,14 @@ def test_excluded_paths_are_not_requested(tiny, tiny_spec, tmp_path):
     assert [p for p in tiny.paths if p.startswith("/items")] == []
 
 
+def test_exclusions_from_the_environment(tiny, tiny_spec, tmp_path):
+    r = run_scan(tiny.url, "--spec", tiny_spec, "--fail-on", "none", "-o",
+                 str(tmp_path / "r.json"), env={"VIGIL_SCAN_EXCLUDE": "/nothing,/items*"})
+    assert r.returncode == 0, r.stderr
+    assert tiny.paths
+    assert [p for p in tiny.paths if p.startswith("/items")] == []
+
+
 def test_bearer_token_is_sent_but_never_reported(tiny, tiny_spec, tmp_path):
     token = "tok-very-secret-0123456789"
     for fmt in ["json", "markdown"]:
