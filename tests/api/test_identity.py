@@ -492,3 +492,38 @@ def test_a_hundred_failed_logins_are_throttled(tmp_path):
         assert 5 <= events["meta"]["total"] <= 40
     finally:
         srv.stop()
+
+
+def test_operator_creates_a_user_from_the_command_line(admin, idsrv):
+    org = admin.get("/api/v1/organization").json()["data"]["id"]
+    name = uname("cli")
+    env = dict(os.environ, VIGIL_USER_PASSWORD=PASSWORD)
+    out = subprocess.run([VIGIL_BIN, "user", "create", name, "--org", org, "--role", "viewer",
+                          "--database", f"sqlite:{idsrv.db}"],
+                         capture_output=True, text=True, timeout=60, env=env)
+    assert out.returncode == 0, out.stderr
+    user_id = out.stdout.strip()
+    r = login(idsrv, name)
+    assert r.status_code == 200 and parts(r.json()["access_token"])[1]["sub"] == user_id
+    assert parts(r.json()["access_token"])[1]["role"] == "viewer"
+    # A weak password is refused, and nothing is created.
+    env["VIGIL_USER_PASSWORD"] = "password"
+    out = subprocess.run([VIGIL_BIN, "user", "create", uname("weak"), "--org", org,
+                          "--database", f"sqlite:{idsrv.db}"],
+                         capture_output=True, text=True, timeout=60, env=env)
+    assert out.returncode == 1 and "password" in out.stderr
+
+
+def test_first_start_with_admin_password_creates_an_admin_user(tmp_path):
+    srv = Server(str(tmp_path), env={"VIGIL_ADMIN_PASSWORD": PASSWORD})
+    try:
+        r = Api(srv, token="").post("/api/v1/auth/login", {"username": "admin", "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        me = Api(srv, token=r.json()["access_token"])
+        users = me.get("/api/v1/users").json()["data"]
+        assert [(u["username"], u["role"]) for u in users] == [("admin", "admin")]
+        # The key file was generated next to the database, private to its owner.
+        mode = os.stat(os.path.join(str(tmp_path), "jwt.keys")).st_mode & 0o777
+        assert mode == 0o600
+    finally:
+        srv.stop()
