@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <strings.h>
 
@@ -481,6 +482,57 @@ build_order(struct buf *order, const struct list_kind *k, const struct store_lis
     return 0;
 }
 
+/* The count query and its values as one cache key: the SQL text (which names the filtered
+ * fields) followed by each bound value, typed and NUL-separated. */
+static void
+count_key(struct buf *key, const struct buf *sql, const struct query *q)
+{
+    buf_append(key, sql->data, sql->len + 1);
+    for (int i = 0; i < q->n_binds; i++) {
+        if (q->binds[i].type == B_TEXT) {
+            buf_putc(key, 't');
+            buf_append(key, q->binds[i].text, strlen(q->binds[i].text) + 1);
+        } else {
+            buf_printf(key, "i%lld", (long long)q->binds[i].i);
+            buf_putc(key, '\0');
+        }
+    }
+}
+
+/* The count query runs only if this generation has not counted it yet. The generation is read
+ * BEFORE counting (see count_remember), so a write racing with a count only ever makes the
+ * entry look older than it is. */
+static bool
+count_cached(struct conn *c, struct buf *sql, const struct query *q, int64_t *total)
+{
+    struct buf key;
+    bool hit = false;
+
+    if (!c->store || !c->store->counts)
+        return false;
+    c->count_generation = atomic_load(&c->store->generation);
+    buf_init(&key, 128 * 1024);
+    count_key(&key, sql, q);
+    if (!key.overflow)
+        hit = count_cache_get(c->store->counts, key.data, key.len, c->count_generation, total);
+    buf_cleanup(&key);
+    return hit;
+}
+
+static void
+count_remember(struct conn *c, struct buf *sql, const struct query *q, int64_t total)
+{
+    struct buf key;
+
+    if (!c->store || !c->store->counts)
+        return;
+    buf_init(&key, 128 * 1024);
+    count_key(&key, sql, q);
+    if (!key.overflow)
+        count_cache_put(c->store->counts, key.data, key.len, c->count_generation, total);
+    buf_cleanup(&key);
+}
+
 int
 list_run(struct conn *c, const struct list_kind *k, const char *org_id, const struct store_list *q,
          size_t item_size, list_row_fn read, struct arena *a, void **items, size_t *n,
@@ -566,6 +618,12 @@ list_run(struct conn *c, const struct list_kind *k, const char *org_id, const st
         *total = 0;
     } else {
         buf_printf(&sql, "SELECT count(*) FROM %s WHERE %s", k->table, buf_str(&query->where));
+        if (count_cached(c, &sql, query, total)) {
+            *items = out;
+            *n = count;
+            rc = 0;
+            goto done;
+        }
         st = stmt_get(c, buf_str(&sql), err);
         if (!st)
             goto done;
@@ -580,6 +638,8 @@ list_run(struct conn *c, const struct list_kind *k, const char *org_id, const st
         sql_fail(c, step, "count", err);
         goto done;
     }
+    if (sql.len)
+        count_remember(c, &sql, query, *total);
     *items = out;
     *n = count;
     rc = 0;

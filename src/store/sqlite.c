@@ -223,6 +223,7 @@ batch_commit(struct conn *c)
         pthread_mutex_lock(&store->sync_lock);
         seq = ++store->commits;
         pthread_mutex_unlock(&store->sync_lock);
+        atomic_fetch_add(&store->generation, 1);
     }
     batch_finish(store, store->batch_id, rc, seq);
 }
@@ -354,6 +355,8 @@ tx_commit(struct conn *c, struct err *err)
             tx_rollback(c);
             return -1;
         }
+        if (c->write_tx && store)
+            atomic_fetch_add(&store->generation, 1);
         c->write_tx = false;
         return 0;
     }
@@ -713,6 +716,7 @@ store_open(const char *url, struct err *err)
     pthread_mutex_init(&store->sync_lock, NULL);
     pthread_mutex_init(&store->write_lock, NULL);
     pthread_cond_init(&store->batch_done, NULL);
+    store->counts = count_cache_new();
     pthread_cond_init(&store->synced, NULL);
     c = conn_acquire(store, err);
     if (!c) {
@@ -753,6 +757,7 @@ store_close(struct store *store)
     pthread_mutex_destroy(&store->sync_lock);
     pthread_mutex_destroy(&store->write_lock);
     pthread_cond_destroy(&store->batch_done);
+    count_cache_free(store->counts);
     free(store->wal_path);
     free(store->path);
     free(store);

@@ -49,12 +49,24 @@ struct conn {
     struct stmt_entry cache[STMT_CACHE_MAX];
     size_t n_cache;
     /* ---- fields below stay with the lent connection ---- */
-    struct store *store;   /* the pool it belongs to */
-    bool write_tx;         /* the open transaction was begun for writing */
-    bool holds_write_lock; /* this connection holds store->write_lock and the writer's handle */
-    uint64_t batch;        /* the write batch its transaction joined */
+    struct store *store;       /* the pool it belongs to */
+    bool write_tx;             /* the open transaction was begun for writing */
+    bool holds_write_lock;     /* this connection holds store->write_lock and the writer's handle */
+    uint64_t batch;            /* the write batch its transaction joined */
+    uint64_t count_generation; /* store generation when the current count began */
     struct conn *next_idle;
 };
+
+/* ---- Count cache (count_cache.c): list totals valid until the next write ----------------- */
+
+struct count_cache;
+struct count_cache *count_cache_new(void);
+void count_cache_free(struct count_cache *cache); /* accepts NULL */
+/* True and *total set if `key` was counted at this generation. */
+bool count_cache_get(struct count_cache *cache, const char *key, size_t len, uint64_t generation,
+                     int64_t *total /* out */);
+void count_cache_put(struct count_cache *cache, const char *key, size_t len, uint64_t generation,
+                     int64_t total);
 
 /* How many finished batches are remembered for members that have not woken up yet: a
  * member's batch is at most a few batches old when it wakes. */
@@ -73,6 +85,9 @@ struct store {
      * and polls (up to 100 ms a nap) while the write lock is held. Everything in this block
      * is guarded by write_lock (see "Write transactions" in sqlite.c). */
     pthread_mutex_t write_lock;
+    /* Bumped after every committed write transaction: what count_cache entries are valid for. */
+    _Atomic uint64_t generation;
+    struct count_cache *counts;
     struct conn *writer; /* the write connection's handle while no transaction borrows it */
     _Atomic int writers_waiting;
     bool batch_open; /* a batch transaction is open on the writer */

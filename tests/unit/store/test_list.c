@@ -437,6 +437,43 @@ totals_stay_right_after_deletes(void **state)
     assert_int_equal(page.total, 1);
 }
 
+/* Filtered totals are cached, and every kind of write invalidates them: a create, a status
+ * change that moves a row out of the filter, a delete. */
+static void
+cached_totals_follow_every_write(void **state)
+{
+    struct fixture *fx = *state;
+    struct project p = mk_project(fx->a, "P");
+    const char *open_status[] = {"open"};
+    struct store_list q = {0};
+    struct store_page page;
+    struct finding f, patch = {.status = FINDING_REMEDIATED, .present = FINDING_F_STATUS}, out;
+    uint64_t generation;
+
+    q.filters[0] = (struct store_filter){.field = "status", .values = open_status, .n_values = 1};
+    q.n_filters = 1;
+    f = mk_finding(fx->a, p.id, "a", SEVERITY_LOW, FINDING_OPEN, NULL, NULL);
+    OK(store_finding_list(fx->a, &q, &page, err));
+    assert_int_equal(page.total, 1);
+    generation = fx->store->generation;
+    OK(store_finding_list(fx->a, &q, &page, err)); /* served from the cache */
+    assert_int_equal(page.total, 1);
+    assert_int_equal(fx->store->generation, generation);
+
+    mk_finding(fx->a, p.id, "b", SEVERITY_LOW, FINDING_OPEN, NULL, NULL);
+    OK(store_finding_list(fx->a, &q, &page, err));
+    assert_int_equal(page.total, 2);
+    OK(store_finding_update(fx->a, f.id, &patch, &out, err));
+    OK(store_finding_list(fx->a, &q, &page, err));
+    assert_int_equal(page.total, 1);
+    OK(store_finding_delete(fx->a, f.id, err));
+    OK(store_finding_list(fx->a, &q, &page, err));
+    assert_int_equal(page.total, 1);
+    /* The other organization's identical filter is a different key. */
+    OK(store_finding_list(fx->b, &q, &page, err));
+    assert_int_equal(page.total, 0);
+}
+
 int
 main(void)
 {
@@ -452,6 +489,7 @@ main(void)
         T(field_table_is_exposed_and_matches_the_model),
         T(every_listed_field_filters_and_sorts),
         T(totals_stay_right_after_deletes),
+        T(cached_totals_follow_every_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
