@@ -304,6 +304,7 @@ UNDOCUMENTED = {
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
     server_version = "shop/1.0"
     sys_version = ""
 
