@@ -97,11 +97,13 @@ static() { printf 'request = function() return wrk.format("GET", "/%s") end\n' "
 n_id=$(static id.json); n_list=$(static list.json); n_rep=$(static empty.json); n_post=$(static post.json)
 kill "$nginx_pid"; nginx_pid=
 
-printf '\n%-10s %8s %12s %9s %9s %12s %8s %s\n' scenario bytes vigil_rps p50_ms p99_ms nginx_rps ratio target
+printf '\n%-10s %8s %12s %9s %9s %9s %12s %8s %s\n' scenario bytes vigil_rps p50_ms p99_ms bad nginx_rps ratio target
 row() { # name bytes vigil nginx target
   v=$(echo "$3" | field rps); n=$(echo "$4" | field rps)
-  printf '%-10s %8s %12s %9s %9s %12s %8s %s\n' "$1" "$2" "$v" "$(echo "$3" | field p50_ms)" \
-    "$(echo "$3" | field p99_ms)" "$n" "$(python3 -c "print(f'{$v/$n:.2f}x')")" "$5"
+  bad=$(( $(echo "$3" | field errors) + $(echo "$3" | field non2xx) ))
+  printf '%-10s %8s %12s %9s %9s %9s %12s %8s %s\n' "$1" "$2" "$v" "$(echo "$3" | field p50_ms)" \
+    "$(echo "$3" | field p99_ms)" "$bad" "$n" "$(python3 -c "print(f'{$v/$n:.2f}x')")" "$5"
+  [ "$bad" -eq 0 ] || echo "  ! $1: $bad requests failed or were not 2xx/304: that figure is not valid"
 }
 row by-id "$size_id" "$byid" "$n_id" ">=0.25x"
 row list "$size_list" "$list" "$n_list" ">=0.1x"
