@@ -53,6 +53,10 @@ replay_done(struct scan *scan, const struct probe *probe, const struct probe_res
         struct check_finding cf = {
             .severity = SEVERITY_HIGH,
             .confidence = r->op->baseline_json ? CONFIDENCE_HIGH : CONFIDENCE_MEDIUM,
+            .notes = r->op->baseline_json
+                         ? "The answer has the JSON shape of the authenticated baseline."
+                         : "The answer is a success with a body, like the authenticated "
+                           "baseline.",
         };
 
         if (r->step == 0) {

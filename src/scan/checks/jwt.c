@@ -209,6 +209,10 @@ forged_done(struct scan *scan, const struct probe *probe, const struct probe_res
         .severity = SEVERITY_CRITICAL,
         .confidence = CONFIDENCE_HIGH,
         .cwe = "CWE-347",
+        .notes = none ? "The first identity's claims were sent with {\"alg\":\"none\"} and an "
+                        "empty signature; the same request without credentials was refused."
+                      : "The first identity's token was sent with its signature replaced by "
+                        "random bytes; the same request without credentials was refused.",
     };
     check_emit(scan, st->check, st->op, &cf, probe, resp);
 }
