@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Broken function level authorization: operations that look administrative (path, operation
- * id, tags or summary mention admin) are called as the second, ordinary identity (or the first
- * when there is no second). A success there means the function is reachable by a user who
- * should not have it. Only safe methods are called unless destructive tests are allowed. */
+ * id, tags or summary mention admin) are called as the second identity, which the scan takes
+ * to be an ordinary user (without one the check does not run). A success there, where an
+ * anonymous call is refused, means the function is reachable by a user who should not have it.
+ * Only safe methods are called unless destructive tests are allowed. */
 #include "scan/checks/checks_int.h"
 
 #include <string.h>
@@ -37,7 +38,6 @@ looks_admin(const struct scan_op *op)
 struct call {
     const struct scan_check *check;
     const struct scan_op *op;
-    enum scan_identity who;
 };
 
 static void
@@ -54,16 +54,11 @@ user_done(struct scan *scan, const struct probe *probe, const struct probe_respo
         return; /* an error document served with 200 */
     struct check_finding cf = {
         .title = "Administrative operation reachable by an ordinary user",
-        .description = c->who == SCAN_ID_B
-                           ? "The second (non-privileged) identity called an administrative "
-                             "operation and got a successful answer, although the operation "
-                             "refuses anonymous callers."
-                           : "The scan identity called an administrative operation and got a "
-                             "successful answer, although the operation refuses anonymous "
-                             "callers; check that this identity is not meant to be an "
-                             "administrator.",
+        .description = "The second (non-privileged) identity called an administrative "
+                       "operation and got a successful answer, although the operation refuses "
+                       "anonymous callers.",
         .severity = SEVERITY_HIGH,
-        .confidence = c->who == SCAN_ID_B ? CONFIDENCE_HIGH : CONFIDENCE_MEDIUM,
+        .confidence = CONFIDENCE_HIGH,
     };
     check_emit(scan, c->check, c->op, &cf, probe, resp);
 }
@@ -80,7 +75,7 @@ anonymous_done(struct scan *scan, const struct probe *probe, const struct probe_
     (void)probe;
     if (resp->status != 401 && resp->status != 403)
         return;
-    scan_probe_as(scan, c->op, c->who, &p);
+    scan_probe_as(scan, c->op, SCAN_ID_B, &p);
     p.label = "bfla: ordinary identity";
     scan_send(scan, &p, user_done, c);
 }
@@ -92,16 +87,15 @@ on_operation(struct scan *scan, const struct scan_check *check, const struct sca
     struct probe p;
     bool safe = check_method_is(op, "GET") || check_method_is(op, "HEAD");
 
-    if (!looks_admin(op) || op->baseline_status == 0)
+    /* The first identity may well be an administrator: only the second, ordinary one tells. */
+    if (!scan_has_identity_b(scan) || !looks_admin(op) || op->baseline_status == 0)
         return;
-    if (!safe && !scan_options_of(scan)->allow_destructive)
+    if ((!safe && !scan_options_of(scan)->allow_destructive) ||
+        !scan_identity_token(scan, SCAN_ID_B))
         return;
     c = arena_alloc(scan_arena(scan), sizeof(*c));
     c->check = check;
     c->op = op;
-    c->who = scan_has_identity_b(scan) ? SCAN_ID_B : SCAN_ID_A;
-    if (!scan_identity_token(scan, c->who))
-        return;
     scan_probe_as(scan, op, SCAN_ID_NONE, &p);
     p.label = "bfla: anonymous (control)";
     scan_send(scan, &p, anonymous_done, c);
