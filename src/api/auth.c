@@ -122,11 +122,11 @@ login_check(struct req *req, const char *organization, const char *username, con
     struct err lookup = {0}, verify = {0};
     bool known, ok = false;
 
+    /* A refused attempt is not audited: it costs nothing, so a client hammering a locked
+     * account cannot turn its requests into database writes. */
     if (app->throttle &&
-        throttle_check(app->throttle, username, req->client_addr, clock_now(), err)) {
-        api_audit(req, NULL, NULL, NULL, "login.throttled", username);
+        throttle_check(app->throttle, username, req->client_addr, clock_now(), err))
         return -1;
-    }
     known = store_user_find_login(app->store, organization, username, req->arena, u, &lookup) == 0;
     if (!known && lookup.code != ERR_NOT_FOUND) {
         *err = lookup;
