@@ -11,14 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/apikey.h"
+#include "auth/jwt.h"
+#include "auth/refresh.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/str.h"
-#include "auth/apikey.h"
-#include "auth/jwt.h"
-#include "auth/refresh.h"
 #include "model/scope.h"
 #include "model/user.h"
 

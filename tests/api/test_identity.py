@@ -20,6 +20,8 @@ SECRET = "identity-test-signing-secret-0123456789abcdef"
 PASSWORD = "violet-otter-harbour-42"
 
 
+# Failed logins on this module's server stay well under the per-address throttle (20): each
+# test fails at most a few; the throttling tests start servers of their own.
 @pytest.fixture(scope="module")
 def idsrv(tmp_path_factory):
     srv = Server(str(tmp_path_factory.mktemp("identity")), env={"VIGIL_JWT_SECRET": SECRET})
