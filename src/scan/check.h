@@ -61,13 +61,13 @@ typedef void (*probe_done_fn)(struct scan *scan, const struct probe *probe,
 /* A discovered operation, as the planner prepared it. */
 struct scan_op {
     const struct spec_operation *spec_op;
-    const char *endpoint;   /* "GET /users/{id}" */
-    const char *path;       /* the template, "/users/{id}" */
-    struct probe baseline;  /* a valid request for identity A, parameters filled */
-    bool destructive;       /* DELETE or reset-like: only on resources the scan created */
-    bool created_resource;  /* the baseline targets a resource this scan created */
-    json_t *baseline_json;  /* the baseline answer's JSON (borrowed), or NULL */
-    long baseline_status;   /* 0 if the baseline was not sent or failed */
+    const char *endpoint;  /* "GET /users/{id}" */
+    const char *path;      /* the template, "/users/{id}" */
+    struct probe baseline; /* a valid request for identity A, parameters filled */
+    bool destructive;      /* DELETE or reset-like: only on resources the scan created */
+    bool created_resource; /* the baseline targets a resource this scan created */
+    json_t *baseline_json; /* the baseline answer's JSON (borrowed), or NULL */
+    long baseline_status;  /* 0 if the baseline was not sent or failed */
 };
 
 struct scan_check {

@@ -53,15 +53,15 @@ struct scan_progress {
 typedef void (*scan_progress_fn)(const struct scan_progress *progress, void *userdata);
 
 struct scan_options {
-    const char *target;        /* base URL; overrides the spec's servers */
-    const struct spec *spec;   /* borrowed */
-    struct scan_auth auth;     /* identity A */
-    struct scan_auth auth2;    /* identity B (authorization checks); type NONE = absent */
-    unsigned concurrency;      /* requests in flight; default 5 */
-    unsigned timeout_ms;       /* per request; default 30000 */
-    double rate_limit;         /* requests per second over the whole scan; 0 = none */
-    size_t max_requests;       /* 0 = default cap (SCAN_DEFAULT_MAX_REQUESTS) */
-    unsigned budget_seconds;   /* total time budget; 0 = none */
+    const char *target;         /* base URL; overrides the spec's servers */
+    const struct spec *spec;    /* borrowed */
+    struct scan_auth auth;      /* identity A */
+    struct scan_auth auth2;     /* identity B (authorization checks); type NONE = absent */
+    unsigned concurrency;       /* requests in flight; default 5 */
+    unsigned timeout_ms;        /* per request; default 30000 */
+    double rate_limit;          /* requests per second over the whole scan; 0 = none */
+    size_t max_requests;        /* 0 = default cap (SCAN_DEFAULT_MAX_REQUESTS) */
+    unsigned budget_seconds;    /* total time budget; 0 = none */
     const char *const *exclude; /* fnmatch(3) path globs, n_exclude of them */
     size_t n_exclude;
     const char *const *checks; /* check ids to run (NULL = all) */
@@ -72,13 +72,13 @@ struct scan_options {
     size_t max_response_bytes; /* body read cap per response; default SCAN_DEFAULT_MAX_BODY */
     scan_progress_fn progress; /* may be NULL; called from the scanning thread */
     void *progress_userdata;
-    volatile int *cancel;      /* if non-NULL and set non-zero, the scan stops soon */
+    volatile int *cancel; /* if non-NULL and set non-zero, the scan stops soon */
 };
 
-#define SCAN_DEFAULT_CONCURRENCY 5
-#define SCAN_DEFAULT_TIMEOUT_MS 30000
+#define SCAN_DEFAULT_CONCURRENCY  5
+#define SCAN_DEFAULT_TIMEOUT_MS   30000
 #define SCAN_DEFAULT_MAX_REQUESTS 100000
-#define SCAN_DEFAULT_MAX_BODY (1024 * 1024)
+#define SCAN_DEFAULT_MAX_BODY     (1024 * 1024)
 
 struct scan_result {
     struct arena *arena;      /* owns everything below */
@@ -89,9 +89,9 @@ struct scan_result {
     size_t n_checks_run;
     int64_t started_at; /* unix seconds */
     int64_t finished_at;
-    bool incomplete;         /* stopped by budget, max_requests or cancel */
-    const char *stop_reason; /* why, when incomplete */
-    const char *target;      /* the base URL actually scanned (target + spec base path) */
+    bool incomplete;                /* stopped by budget, max_requests or cancel */
+    const char *stop_reason;        /* why, when incomplete */
+    const char *target;             /* the base URL actually scanned (target + spec base path) */
     const char **created_resources; /* "POST /users -> 42": what the scan created */
     size_t n_created_resources;
 };
