@@ -16,6 +16,7 @@ static const struct command commands[] = {
     {"serve", cmd_serve, "run the API server"},
     {"org", cmd_org, "create an organization and its admin token"},
     {"user", cmd_user, "create a user who can log in"},
+    {"token", cmd_token, "create an API token offline"},
     {"migrate", cmd_migrate, "apply database migrations"},
     {"version", cmd_version, "print the version"},
     {"scan", cmd_scan, "scan an API described by an OpenAPI document"},

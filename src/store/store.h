@@ -313,6 +313,9 @@ int store_org_create(struct store *store, const char *name, struct arena *arena,
 int store_org_get(struct store *store, const char *id, struct arena *arena,
                   struct org *out /* out */, struct err *err);
 int store_org_count(struct store *store, int64_t *count /* out */, struct err *err);
+/* The first `max` organizations, oldest first (for operator commands). */
+int store_org_list(struct store *store, struct arena *arena, size_t max,
+                   struct org **items /* out */, size_t *n /* out */, struct err *err);
 
 /* ---- API tokens (unbound) --------------------------------------------------------------- */
 

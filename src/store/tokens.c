@@ -117,6 +117,37 @@ done:
     return rc;
 }
 
+int
+store_org_list(struct store *store, struct arena *arena, size_t max, struct org **items, size_t *n,
+               struct err *err)
+{
+    sqlite3_stmt *st;
+    int rc = -1, step;
+    struct org *out = arena_calloc(arena, max ? max : 1, sizeof(*out));
+    size_t count = 0;
+
+    WITH_CONN(store, c, err)
+    if (store_fault_check(err))
+        goto done;
+    st = stmt_get(c, "SELECT id, name, created_at FROM orgs ORDER BY created_at, id LIMIT ?", err);
+    if (!st)
+        goto done;
+    bind_int(st, 1, (int64_t)max);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        read_org(st, &out[count++], arena);
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE) {
+        sql_fail(c, step, "organizations", err);
+        goto done;
+    }
+    *items = out;
+    *n = count;
+    rc = 0;
+done:
+    conn_release(store, c);
+    return rc;
+}
+
 /* ---- Tokens --------------------------------------------------------------------------------- */
 
 void
