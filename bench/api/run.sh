@@ -28,6 +28,9 @@ wrk_run() { # url script -> RESULT line
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 
 port=$(free_port)
+# The benchmark measures serving, not the rate limiter: lift the per-token limits.
+export VIGIL_RATE_STANDARD=100000000/10000000 VIGIL_RATE_ADMIN=100000000/10000000 \
+  VIGIL_RATE_SERVICE=100000000/10000000
 taskset -c 0 "$vigil" serve --listen "127.0.0.1:$port" --database "sqlite:$work/vigil.db" \
   > "$work/token" 2> "$work/server.log" &
 vigil_pid=$!
