@@ -17,6 +17,7 @@ is simulated (no shell is ever run); path traversal stays inside a temporary dir
 
 import argparse
 import base64
+import concurrent.futures
 import hashlib
 import hmac
 import json
@@ -286,6 +287,13 @@ def simulated_ping(host):
 # Request handling
 
 EMAIL_REDOS = re.compile(r"^([a-zA-Z0-9]+)*@example\.com$")
+# The vulnerable match runs in a worker process: Python's re holds the GIL while it backtracks,
+# which would stall every other request of this fixture (and the scanner's timing checks).
+REGEX_POOL = None
+
+
+def redos_match(email):
+    return EMAIL_REDOS.match(email) is not None
 EMAIL_SAFE = re.compile(r"^[a-zA-Z0-9._%+-]{1,64}@[a-zA-Z0-9-]{1,63}(\.[a-zA-Z0-9-]{1,63}){1,8}$")
 
 UNDOCUMENTED = {
@@ -764,8 +772,11 @@ class Handler(BaseHTTPRequestHandler):
     def validate_email(self):
         body = self.json_body()
         email = self.field(body, "email", str)
-        pattern = EMAIL_REDOS if vuln("redos") else EMAIL_SAFE
-        self.send(200, {"email": email, "valid": pattern.match(email) is not None})
+        if vuln("redos"):
+            valid = REGEX_POOL.submit(redos_match, email).result()
+        else:
+            valid = EMAIL_SAFE.match(email) is not None
+        self.send(200, {"email": email, "valid": valid})
 
 
 def parse_flaws(text):
@@ -801,6 +812,10 @@ def main():
     VULN.update(parse_flaws(args.vulnerable))
     VULN.difference_update(parse_flaws(args.fixed))
     seed()
+    global REGEX_POOL
+    if vuln("redos"):
+        REGEX_POOL = concurrent.futures.ProcessPoolExecutor(max_workers=1)
+        REGEX_POOL.submit(redos_match, "warm-up@example.com").result()
     server = Server(("127.0.0.1", args.port), Handler)
 
     def on_term(signum, frame):
@@ -815,6 +830,8 @@ def main():
         pass
     finally:
         server.server_close()
+        if REGEX_POOL:
+            REGEX_POOL.shutdown(wait=False, cancel_futures=True)
         shutil.rmtree(ROOT, ignore_errors=True)
 
 
