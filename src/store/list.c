@@ -16,6 +16,7 @@
 #include "core/arena.h"
 #include "core/clock.h"
 #include "core/str.h"
+#include "core/xalloc.h"
 
 /* ---- The field tables --------------------------------------------------------------------- */
 
@@ -533,6 +534,133 @@ count_remember(struct conn *c, struct buf *sql, const struct query *q, int64_t t
     buf_cleanup(&key);
 }
 
+/* Remembers that this query (whatever the page) is worth an ordered id list. */
+static void
+mark_expensive(struct conn *c, const struct list_kind *k, const struct query *query,
+               const struct buf *order)
+{
+    struct buf sql, key;
+
+    buf_init(&sql, 80 * 1024);
+    buf_init(&key, 128 * 1024);
+    buf_printf(&sql, "SELECT rowid FROM %s WHERE %s%s", k->table, buf_str(&query->where),
+               buf_str(order));
+    count_key(&key, &sql, query);
+    if (!sql.overflow && !key.overflow)
+        id_cache_mark(c->store->id_lists, key.data, key.len);
+    buf_cleanup(&sql);
+    buf_cleanup(&key);
+}
+
+/* A page query is expensive when it sorted, or stepped through many rows (a deep OFFSET, a
+ * filter the index does not cover). The statement's counters are reset on each read. */
+static bool
+page_was_expensive(sqlite3_stmt *st)
+{
+    int sorts = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_SORT, 1);
+    int scans = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
+    int steps = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 1);
+
+    return sorts > 0 || scans > 1000 || steps > 50000;
+}
+
+/* Serves the page from the ordered id list of an expensive query (see count_cache.c),
+ * building the list if the query is known to be expensive. Returns 0 when it served the page,
+ * 1 when the caller should run the query directly, -1 on error. */
+static int
+list_from_ids(struct conn *c, const struct list_kind *k, const char *org_id,
+              const struct query *query, const struct buf *order, int64_t page, int64_t per_page,
+              size_t item_size, list_row_fn read, struct arena *a, void **items, size_t *n,
+              int64_t *total, struct err *err)
+{
+    struct store *store = c->store;
+    uint64_t generation = atomic_load(&store->generation);
+    size_t offset = (size_t)((page - 1) * per_page), got = 0, all = 0, count = 0;
+    int64_t *page_ids = arena_calloc(a, (size_t)per_page, sizeof(*page_ids));
+    struct buf sql, key;
+    enum id_lookup found;
+    sqlite3_stmt *st;
+    char *out;
+    int rc = -1, step;
+
+    buf_init(&sql, 80 * 1024);
+    buf_init(&key, 128 * 1024);
+    buf_printf(&sql, "SELECT rowid FROM %s WHERE %s%s", k->table, buf_str(&query->where),
+               buf_str(order));
+    count_key(&key, &sql, query);
+    if (sql.overflow || key.overflow) {
+        rc = 1;
+        goto done;
+    }
+    found = id_cache_get(store->id_lists, key.data, key.len, generation, offset, (size_t)per_page,
+                         page_ids, &got, &all);
+    if (found == ID_UNKNOWN) {
+        rc = 1;
+        goto done;
+    }
+    if (found == ID_EXPENSIVE) {
+        size_t cap = 4096;
+        int64_t *ids = xmalloc(cap * sizeof(*ids));
+
+        st = stmt_get(c, buf_str(&sql), err);
+        if (!st) {
+            free(ids);
+            goto done;
+        }
+        bind_all(st, query, query->n_binds);
+        while ((step = sqlite3_step(st)) == SQLITE_ROW && all < ID_LIST_MAX) {
+            if (all == cap) {
+                cap *= 2;
+                ids = xrealloc(ids, cap * sizeof(*ids));
+            }
+            ids[all++] = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_reset(st);
+        if (step == SQLITE_ROW) { /* too long to keep: page it directly */
+            free(ids);
+            rc = 1;
+            goto done;
+        }
+        if (step != SQLITE_DONE) {
+            free(ids);
+            sql_fail(c, step, "list ids", err);
+            goto done;
+        }
+        for (size_t i = offset; i < all && got < (size_t)per_page; i++)
+            page_ids[got++] = ids[i];
+        id_cache_put(store->id_lists, key.data, key.len, generation, ids, all);
+    }
+
+    /* The rows, in list order. org_id again: the list was built for this organization, and
+     * the lookup says so once more. */
+    buf_reset(&sql);
+    buf_printf(&sql, "SELECT %s FROM %s WHERE rowid = ? AND org_id = ?", k->columns, k->table);
+    st = stmt_get(c, buf_str(&sql), err);
+    if (!st)
+        goto done;
+    out = arena_calloc(a, (size_t)per_page, item_size);
+    for (size_t i = 0; i < got; i++) {
+        bind_int(st, 1, page_ids[i]);
+        bind_text(st, 2, org_id);
+        step = sqlite3_step(st);
+        if (step == SQLITE_ROW)
+            read(st, out + count++ * item_size, a);
+        sqlite3_reset(st);
+        if (step != SQLITE_ROW && step != SQLITE_DONE) {
+            sql_fail(c, step, "list row", err);
+            goto done;
+        }
+    }
+    *items = out;
+    *n = count;
+    *total = (int64_t)all;
+    rc = 0;
+done:
+    buf_cleanup(&sql);
+    buf_cleanup(&key);
+    return rc;
+}
+
 int
 list_run(struct conn *c, const struct list_kind *k, const char *org_id, const struct store_list *q,
          size_t item_size, list_row_fn read, struct arena *a, void **items, size_t *n,
@@ -585,6 +713,17 @@ list_run(struct conn *c, const struct list_kind *k, const char *org_id, const st
         goto done;
     filtered = query->n_binds > 1 || strcmp(buf_str(&query->where), "org_id = ?") != 0;
 
+    /* A query known to be expensive pages from its cached ordered id list. */
+    if (c->store && c->store->id_lists) {
+        int served = list_from_ids(c, k, org_id, query, &order, page, per_page, item_size, read, a,
+                                   items, n, total, err);
+
+        if (served <= 0) {
+            rc = served;
+            goto done;
+        }
+    }
+
     /* The page. */
     buf_printf(&sql, "SELECT %s FROM %s WHERE %s%s LIMIT ? OFFSET ?", k->columns, k->table,
                buf_str(&query->where), buf_str(&order));
@@ -606,6 +745,8 @@ list_run(struct conn *c, const struct list_kind *k, const char *org_id, const st
         sql_fail(c, step, "list", err);
         goto done;
     }
+    if (page_was_expensive(st) && c->store && c->store->id_lists)
+        mark_expensive(c, k, query, &order);
 
     /* The total: one counter row when nothing narrows the list. */
     buf_reset(&sql);

@@ -717,6 +717,7 @@ store_open(const char *url, struct err *err)
     pthread_mutex_init(&store->write_lock, NULL);
     pthread_cond_init(&store->batch_done, NULL);
     store->counts = count_cache_new();
+    store->id_lists = id_cache_new();
     pthread_cond_init(&store->synced, NULL);
     c = conn_acquire(store, err);
     if (!c) {
@@ -758,6 +759,7 @@ store_close(struct store *store)
     pthread_mutex_destroy(&store->write_lock);
     pthread_cond_destroy(&store->batch_done);
     count_cache_free(store->counts);
+    id_cache_free(store->id_lists);
     free(store->wal_path);
     free(store->path);
     free(store);

@@ -68,6 +68,25 @@ bool count_cache_get(struct count_cache *cache, const char *key, size_t len, uin
 void count_cache_put(struct count_cache *cache, const char *key, size_t len, uint64_t generation,
                      int64_t total);
 
+/* Ordered rowid lists of expensive list queries (count_cache.c). */
+struct id_cache;
+enum id_lookup {
+    ID_UNKNOWN,   /* never seen as expensive */
+    ID_EXPENSIVE, /* known expensive, no list for this generation */
+    ID_HIT,       /* out[0..*n_out) is the page, *total the whole list's length */
+};
+#define ID_LIST_MAX 200000 /* longer result lists are not cached */
+struct id_cache *id_cache_new(void);
+void id_cache_free(struct id_cache *cache); /* accepts NULL */
+enum id_lookup id_cache_get(struct id_cache *cache, const char *key, size_t len,
+                            uint64_t generation, size_t offset, size_t limit,
+                            int64_t *out /* out */, size_t *n_out /* out */,
+                            size_t *total /* out */);
+void id_cache_mark(struct id_cache *cache, const char *key, size_t len);
+/* Takes ownership of ids (malloc'ed). */
+void id_cache_put(struct id_cache *cache, const char *key, size_t len, uint64_t generation,
+                  int64_t *ids, size_t n);
+
 /* How many finished batches are remembered for members that have not woken up yet: a
  * member's batch is at most a few batches old when it wakes. */
 #define STORE_BATCH_RESULTS 64
@@ -88,6 +107,7 @@ struct store {
     /* Bumped after every committed write transaction: what count_cache entries are valid for. */
     _Atomic uint64_t generation;
     struct count_cache *counts;
+    struct id_cache *id_lists;
     struct conn *writer; /* the write connection's handle while no transaction borrows it */
     _Atomic int writers_waiting;
     bool batch_open; /* a batch transaction is open on the writer */

@@ -474,6 +474,56 @@ cached_totals_follow_every_write(void **state)
     assert_int_equal(page.total, 0);
 }
 
+/* A query that sorts is paged from a cached ordered id list from its second request on: the
+ * pages must be exactly what the direct query gave, and follow writes. */
+static void
+expensive_queries_page_from_cached_id_lists(void **state)
+{
+    struct fixture *fx = *state;
+    struct project p1, p2;
+    const char *sev[] = {"high", "critical"};
+    struct store_list q = {0};
+    struct store_page page;
+    char first[3][4][64];
+    int64_t first_total = 0;
+
+    seed(fx, &p1, &p2);
+    q.filters[0] = (struct store_filter){.field = "severity", .values = sev, .n_values = 2};
+    q.n_filters = 1;
+    q.sort[0] = (struct store_sort){.field = "title", .desc = true};
+    q.n_sort = 1;
+    q.per_page = 4;
+    for (int round = 0; round < 3; round++) { /* direct, then build, then cached */
+        for (int pg = 0; pg < 3; pg++) {
+            q.page = pg + 1;
+            OK(store_finding_list(fx->a, &q, &page, err));
+            assert_int_equal(page.n, pg < 2 ? 4 : 2);
+            if (round == 0)
+                first_total = page.total;
+            assert_int_equal(page.total, first_total);
+            for (size_t i = 0; i < page.n; i++) {
+                if (round == 0)
+                    snprintf(first[pg][i], sizeof(first[pg][i]), "%s", page.findings[i].title);
+                else
+                    assert_string_equal(page.findings[i].title, first[pg][i]);
+                if (i > 0)
+                    assert_true(strcmp(page.findings[i - 1].title, page.findings[i].title) > 0);
+            }
+        }
+    }
+    assert_int_equal(first_total, 10);
+    /* A write: the cached list is for an older generation and is rebuilt. */
+    q.page = 1;
+    OK(store_finding_list(fx->a, &q, &page, err));
+    OK(store_finding_delete(fx->a, page.findings[0].id, err));
+    OK(store_finding_list(fx->a, &q, &page, err));
+    assert_int_equal(page.total, 9);
+    assert_string_equal(page.findings[0].title, first[0][1]);
+    /* Another organization's identical query shares nothing. */
+    OK(store_finding_list(fx->b, &q, &page, err));
+    assert_int_equal(page.total, 0);
+}
+
 int
 main(void)
 {
@@ -490,6 +540,7 @@ main(void)
         T(every_listed_field_filters_and_sorts),
         T(totals_stay_right_after_deletes),
         T(cached_totals_follow_every_write),
+        T(expensive_queries_page_from_cached_id_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
