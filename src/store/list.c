@@ -561,7 +561,7 @@ page_was_expensive(sqlite3_stmt *st)
     int scans = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
     int steps = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 1);
 
-    return sorts > 0 || scans > 1000 || steps > 50000;
+    return sorts > 0 || scans > 1000 || steps > 10000;
 }
 
 /* Serves the page from the ordered id list of an expensive query (see count_cache.c),
