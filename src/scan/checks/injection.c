@@ -47,7 +47,8 @@ struct task {
     struct probe_response *resps[S_COUNT];
     int pending;
     int phase;
-    size_t family; /* phase 3: index into families */
+    size_t family;       /* phase 3: index into families */
+    bool family_retried; /* its confirmation was retried once */
     bool sql_found, cmd_found;
 };
 
@@ -316,8 +317,16 @@ evaluate_sleep(struct scan *scan, struct task *t, enum slot s)
                    "while `sleep 0` did not: the value reaches a shell.",
                    CONFIDENCE_MEDIUM, notes);
         }
+    } else if (s != S_SLEEP && !t->family_retried) {
+        /* The first delay was slow but the confirmation failed: one more try from the start
+         * tells a noisy moment from a value that never reached a shell or a database. */
+        t->family_retried = true;
+        send_slot(scan, t, S_SLEEP, delay_value(scan, t, SLEEP_S), false, (SLEEP_S + 8) * 1000);
+        if (t->pending)
+            return;
     }
     t->family++;
+    t->family_retried = false;
     next_family(scan, t);
 }
 

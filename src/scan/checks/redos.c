@@ -33,6 +33,7 @@ struct redos {
     double slow_ms;
     size_t slow_len;
     enum step step;
+    bool retried; /* the final fast confirmation was repeated once */
     struct probe *evidence_probe;
     struct probe_response *evidence_resp;
 };
@@ -129,6 +130,13 @@ probe_done(struct scan *scan, const struct probe *probe, const struct probe_resp
         st->slow_ms = ms < st->slow_ms ? ms : st->slow_ms;
         return;
     case STEP_CONFIRM_FAST:
+        if (!(resp->status != 0 && ms < st->short_ms + SLOW_MS / 2) && !st->retried) {
+            /* The short input was slow this time: the target may have been busy. Once more. */
+            st->retried = true;
+            if (!send_length(scan, st, lengths[0]))
+                finish_job(scan, st);
+            return;
+        }
         if (resp->status != 0 && ms < st->short_ms + SLOW_MS / 2) {
             struct check_finding cf = {
                 .title = "Regular expression denial of service (ReDoS)",
@@ -163,6 +171,7 @@ run_next(struct scan *scan, struct redos *st)
         st->index = 0;
         st->step = STEP_SERIES;
         st->short_ms = st->slow_ms = 0;
+        st->retried = false;
         if (!send_length(scan, st, lengths[0]))
             st->current = NULL;
     }
