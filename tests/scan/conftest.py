@@ -47,6 +47,13 @@ class Fixture:
     """A running fixture API."""
 
     def __init__(self, vulnerable="", fixed=""):
+        # A free port can be taken by someone else before the fixture binds it: try a few.
+        for _ in range(5):
+            if self._start(vulnerable, fixed):
+                return
+        raise RuntimeError("fixture could not bind a port")
+
+    def _start(self, vulnerable, fixed):
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         args = [sys.executable, FIXTURE, "--port", str(self.port)]
@@ -56,16 +63,19 @@ class Fixture:
             args += ["--fixed", fixed]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      env=NO_PROXY_ENV)
-        deadline = time.time() + 10
+        deadline = time.time() + 15
         while True:
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read().decode()
+                if "Address already in use" in err:
+                    return False
+                raise RuntimeError("fixture exited: %s" % err)
             try:
                 with OPENER.open(self.url + "/api/health", timeout=1) as r:
                     if r.status == 200:
-                        return
+                        return True
             except OSError:
                 pass
-            if self.proc.poll() is not None:
-                raise RuntimeError("fixture exited: %s" % self.proc.stderr.read().decode())
             if time.time() > deadline:
                 self.stop()
                 raise RuntimeError("fixture did not start on port %d" % self.port)
