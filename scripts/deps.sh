@@ -7,7 +7,7 @@ build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev li
             libssl-dev libcurl4-openssl-dev libyaml-dev libjwt-dev libargon2-dev zlib1g-dev)
 test_pkgs=(libcmocka-dev python3 python3-pytest python3-jsonschema python3-yaml python3-requests)
 fuzz_pkgs=(clang libclang-rt-14-dev)
-bench_pkgs=(wrk nginx-light)
+bench_pkgs=(wrk nginx-light time util-linux)
 lint_pkgs=(clang-format cppcheck)
 
 want=("${build_pkgs[@]}")
