@@ -52,6 +52,8 @@ FLAWS = [
     "ssrf",            # POST /api/fetch fetches the URL it is given (loopback only)
     "sqli",            # search concatenates its query into SQL
     "sqli_blind",      # page-view events are inserted by concatenated SQL, errors swallowed
+    "sqli_boolean",    # product lookup by name concatenates SQL, errors swallowed: only a
+                       # true/false condition pair tells
     "nosqli",          # login accepts {"$ne": null} style operators
     "cmdi",            # ping passes the host to a (simulated) shell
     "cmdi_blind",      # resolve does the same but shows no output (timing only)
@@ -93,7 +95,8 @@ class HttpError(Exception):
 LOCK = threading.Lock()
 USERS = {}   # id -> dict
 ORDERS = {}  # id -> dict
-NEXT = {"user": 4, "order": 3}
+NOTES = {}   # id -> dict; never vulnerable: PUT echoes the subject and a hash derived from it
+NEXT = {"user": 4, "order": 3, "note": 3}
 FAILED_LOGINS = {}  # client ip -> [timestamps]
 JWT_SECRET = b""
 DB = None
@@ -137,6 +140,8 @@ def seed():
                  "shipping_address": "12 Rose Lane, Springfield", "status": "shipped"}
     ORDERS[2] = {"id": 2, "owner_id": 2, "owner": "bob", "product_id": 5, "quantity": 1,
                  "shipping_address": "7 Oak Street, Shelbyville", "status": "pending"}
+    NOTES[1] = {"id": 1, "owner_id": 1, "subject": "restock", "text": "Order 20 lamps."}
+    NOTES[2] = {"id": 2, "owner_id": 2, "subject": "returns", "text": "Mug 4 came back."}
     JWT_SECRET = WEAK_SECRET.encode() if vuln("jwt_weak") else secrets.token_bytes(32)
 
     DB = sqlite3.connect(":memory:", check_same_thread=False)
@@ -186,6 +191,15 @@ def order_public(o):
 
 # --------------------------------------------------------------------------------------------
 # JWT (HS256)
+
+def note_public(n):
+    # The fingerprint hashes a normalised topic (the subject's first two words, lower case),
+    # the way vigil fingerprints a finding's endpoint: answers to different subjects differ by
+    # more than the echo, yet nothing is evaluated as SQL.
+    topic = " ".join(n["subject"].lower().split()[:2])
+    return {"id": n["id"], "subject": n["subject"], "text": n["text"],
+            "fingerprint": hashlib.sha256(("note\x1f" + topic).encode()).hexdigest()}
+
 
 def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -507,6 +521,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.list_products(query)
         if path == "/api/products/search" and m == "GET":
             return self.search_products(query)
+        if path == "/api/products/lookup" and m == "GET":
+            return self.lookup_product(query)
+        if path == "/api/notes" and m == "POST":
+            return self.create_note()
+        mm = re.fullmatch(r"/api/notes/([^/]+)", path)
+        if mm and m == "PUT":
+            return self.update_note(mm.group(1))
         if path == "/api/admin/users" and m == "GET":
             return self.admin_users()
         if path == "/api/fetch" and m == "POST":
@@ -688,6 +709,51 @@ class Handler(BaseHTTPRequestHandler):
                 rows = DB.execute("SELECT id, name, price FROM products WHERE name LIKE ? "
                                   "ORDER BY id LIMIT 20", ("%" + q + "%",)).fetchall()
         self.send(200, {"results": [{"id": r[0], "name": r[1], "price": r[2]} for r in rows]})
+
+    def lookup_product(self, query):
+        name = (query.get("name") or [""])[0]
+        if len(name) > 200:
+            raise HttpError(400, "name is too long")
+        with LOCK:
+            if vuln("sqli_boolean"):
+                try:
+                    rows = DB.execute("SELECT id, name, price FROM products WHERE name = '" +
+                                      name + "'").fetchall()
+                except sqlite3.Error:
+                    rows = []  # a bad name simply matches nothing
+            else:
+                rows = DB.execute("SELECT id, name, price FROM products WHERE name = ?",
+                                  (name,)).fetchall()
+        self.send(200, {"items": [{"id": r[0], "name": r[1], "price": r[2]} for r in rows]})
+
+    def create_note(self):
+        me = self.require_user()
+        body = self.json_body()
+        subject = self.field(body, "subject", str)
+        note_text = self.field(body, "text", str, required=False)
+        with LOCK:
+            nid = NEXT["note"]
+            NEXT["note"] += 1
+            NOTES[nid] = {"id": nid, "owner_id": me["id"], "subject": subject,
+                          "text": note_text or ""}
+            out = note_public(NOTES[nid])
+        self.send(201, out, headers={"Location": "/api/notes/%d" % nid})
+
+    def update_note(self, text):
+        me = self.require_user()
+        nid = self.parse_id(text)
+        body = self.json_body()
+        subject = self.field(body, "subject", str)
+        note_text = self.field(body, "text", str, required=False)
+        with LOCK:
+            note = NOTES.get(nid)
+            if note is None or note["owner_id"] != me["id"]:
+                raise HttpError(404, "note not found")
+            note["subject"] = subject
+            if note_text is not None:
+                note["text"] = note_text
+            out = note_public(note)
+        self.send(200, out)
 
     def record_event(self):
         body = self.json_body()

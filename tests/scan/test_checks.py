@@ -26,6 +26,7 @@ PLANTED = {
     "ssrf": ("ssrf", "POST /api/fetch", "request forgery"),
     "sqli": ("injection", "GET /api/products/search", "SQL injection"),
     "sqli_blind": ("injection", "POST /api/events", "SQL injection"),
+    "sqli_boolean": ("injection", "GET /api/products/lookup", "SQL injection"),
     "nosqli": ("injection", "POST /api/login", "NoSQL"),
     "cmdi": ("injection", "GET /api/tools/ping", "command injection"),
     "cmdi_blind": ("injection", "POST /api/tools/resolve", "command injection"),
@@ -114,3 +115,27 @@ def test_bola_with_opaque_credentials(vulnerable, start_fixture, scanner):
                                 auth2="header:X-API-Key:" + api_key("bob"))
     hit = [f for f in report["findings"] if matches(f, PLANTED["bola"])]
     assert bool(hit) == vulnerable, describe(report["findings"])
+
+
+def test_boolean_sql_found_by_its_differential(start_fixture, scanner):
+    """The lookup's flaw shows neither an error nor a delay: only the true/false pair finds it."""
+    fx = start_fixture(vulnerable="sqli_boolean")
+    _, report, _ = scanner.scan(fx.url, checks="injection")
+    hit = [f for f in report["findings"] if matches(f, PLANTED["sqli_boolean"])]
+    assert hit, describe(report["findings"])
+    assert "true conditions" in hit[0]["evidence"]["notes"]
+
+
+@pytest.mark.parametrize("variant", ["vulnerable", "fixed"])
+def test_no_injection_on_echoed_write(variant, start_fixture, scanner):
+    """Regression: PUT /api/notes/{id} stores the subject and answers it back with a hash of
+    its first two words, so the answers to `' OR '1'='1' -- ` and `' AND '1'='2' -- ` differ
+    (and each repeats) without any SQL. Reflection must not read as a boolean injection."""
+    fx = start_fixture(vulnerable="all") if variant == "vulnerable" else start_fixture(fixed="all")
+    _, report, _ = scanner.scan(fx.url, checks="injection")
+    hit = [f for f in report["findings"]
+           if f.get("check_id") == "injection" and f.get("endpoint") == "PUT /api/notes/{id}"]
+    assert not hit, describe(hit)
+    if variant == "vulnerable":  # the check was active: it found the planted flaws
+        assert any(matches(f, PLANTED["sqli_boolean"]) for f in report["findings"]), describe(
+            report["findings"])

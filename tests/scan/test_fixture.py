@@ -4,6 +4,7 @@ variant means something), and its safety nets hold."""
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from conftest import OPENER
@@ -75,3 +76,35 @@ def test_ssrf_never_leaves_loopback(start_fixture):
     status, body, _ = call(base + "/api/fetch", "POST", {"url": base + "/api/health"},
                            token=alice)
     assert status == 200 and '"fetched": true' in body
+
+
+def test_boolean_lookup_switch(start_fixture):
+    for flaws, is_vuln in (("sqli_boolean", True), ("", False)):
+        base = start_fixture(vulnerable=flaws, fixed="" if is_vuln else "all").url
+        true_q = urllib.parse.quote("lamp 10' AND 'x'='x' -- ")
+        false_q = urllib.parse.quote("lamp 10' AND 'x'='y' -- ")
+        _, t, _ = call(base + "/api/products/lookup?name=" + true_q)
+        _, f, _ = call(base + "/api/products/lookup?name=" + false_q)
+        _, broken, _ = call(base + "/api/products/lookup?name=%27")
+        assert ('"lamp 10"' in t) == is_vuln
+        assert json.loads(f)["items"] == [] and json.loads(broken)["items"] == []
+
+
+def test_note_answers_reflect_the_subject(start_fixture):
+    """The regression shape of the injection check: SQL-looking subjects answer differently
+    (echo and fingerprint) and repeatably, though the note is never queried with them."""
+    base = start_fixture(vulnerable="all").url
+    alice = login(base, "alice", "alice-pass-1")
+    payloads = ["restock' OR '1'='1' -- ", "restock' AND '1'='2' -- ",
+                "restock' OR 'a'='a' -- ", "restock' AND 'a'='b' -- "]
+    answers = []
+    for p in payloads:
+        status, body, _ = call(base + "/api/notes/1", "PUT", {"subject": p}, token=alice)
+        assert status == 200 and json.loads(body)["subject"] == p
+        for q in payloads:
+            body = body.replace(json.dumps(q)[1:-1], "")
+        answers.append(body)
+    assert answers[0] == answers[2] and answers[1] == answers[3] and answers[0] != answers[1]
+    bob = login(base, "bob", "bob-pass-2")
+    status, _, _ = call(base + "/api/notes/1", "PUT", {"subject": "x"}, token=bob)
+    assert status == 404

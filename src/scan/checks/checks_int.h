@@ -112,6 +112,18 @@ bool check_is_login(struct scan *scan, const struct scan_op *op, const char **us
  * server echoing the payload does not make two answers differ. Arena string. */
 char *check_strip_echo(struct scan *scan, const char *body, const char *const *needles, size_t n);
 
+/* The answer as {"status": N, "body": B} (arena-owned): B is the body parsed as JSON, else the
+ * body as one string, after check_strip_echo of the n needles. */
+json_t *check_answer_json(struct scan *scan, const struct probe_response *r,
+                          const char *const *needles, size_t n);
+
+/* True if a and b differ at some member (an object key or array index, recursively; a leaf or
+ * a whole non-JSON body at worst) where each of the n_pairs (<= 8) control pairs agrees:
+ * controls holds 2 * n_pairs values, the two sides of a pair next to each other (NULL where a
+ * side has no such member). A member that any control pair also changes is noise: timestamps,
+ * new ids, hashes of the input. Pairs to use: two requests that should answer alike. */
+bool check_json_differs_beyond(json_t *a, json_t *b, json_t *const *controls, size_t n_pairs);
+
 /* True if j (any JSON value) holds a string equal to s, or a number whose text is s. */
 bool check_json_has_value(json_t *j, const char *s);
 

@@ -2,11 +2,16 @@
 /* Injection: SQL, NoSQL operators, OS commands and path traversal, parameter by parameter.
  * Phase 1 sends a benign control and one probe per technique at once and looks for evidence the
  * control does not show: database error messages, `id` output, /etc/passwd lines, or a login
- * that an operator object ({"$ne": null}) passes while the control fails. Phase 2 tries two
- * true/false SQL condition pairs: the finding needs each pair to answer alike (stable, with the
- * payload echo removed) and the true answers to differ from the false ones. Phase 3 times a
- * delay (a shell `sleep`, SQL SLEEP() or pg_sleep()) and confirms it by repetition, with a zero
- * delay in between that must be fast. */
+ * that an operator object ({"$ne": null}) passes while the control fails and a plain object,
+ * sent only then, fails too. Phase 2 is a boolean differential: an always-true and an
+ * always-false condition (`' AND 'x'='x' -- `, `' AND 'x'='y' -- `; ` AND 1=1` for numbers) next
+ * to a control pair of the same text made meaningless (`_ AND _x_=_x_ -- `, ` XND 1=1`). The
+ * answers are compared with every payload echo removed, as JSON member by member; a member that
+ * the control pair changes too is noise (an echo, a hash of the input, a new id, a clock). A
+ * finding needs the true answer to carry the baseline's status and to differ from the false one
+ * at a quiet member, then the same on a second round, whose repeats count as control pairs too.
+ * Phase 3 times a delay (a shell `sleep`, SQL SLEEP() or pg_sleep()) and confirms it by
+ * repetition, with a zero delay in between that must be fast. */
 #include "scan/checks/checks_int.h"
 
 #include <string.h>
@@ -24,10 +29,16 @@ enum slot {
     S_TRAVERSAL_ABS,
     S_NOSQL_NE,
     S_NOSQL_GT,
-    S_TRUE1,
-    S_FALSE1,
-    S_TRUE2,
-    S_FALSE2,
+    S_NOSQL_PLAIN,
+    /* Phase 2: four probes, then the same four again when the first round points to SQL. */
+    S_TRUE,
+    S_FALSE,
+    S_CONTROL_TRUE,
+    S_CONTROL_FALSE,
+    S_TRUE_AGAIN,
+    S_FALSE_AGAIN,
+    S_CONTROL_TRUE_AGAIN,
+    S_CONTROL_FALSE_AGAIN,
     S_SLEEP,
     S_SLEEP0,
     S_SLEEP_AGAIN,
@@ -169,16 +180,34 @@ evaluate_phase1(struct scan *scan, struct task *t)
 
         if (control >= 400 && control < 500 && control != 429 &&
             status_of(t, S_NOSQL_NE) == t->op->baseline_status &&
-            status_of(t, S_NOSQL_GT) == t->op->baseline_status)
-            report(scan, t, S_NOSQL_NE, "NoSQL operator injection", "CWE-943",
-                   "An operator object ({\"$ne\": null}, {\"$gt\": \"\"}) in place of the value "
-                   "succeeded where a wrong plain value failed: the object reaches a query "
-                   "unchanged and bypasses the check.",
-                   CONFIDENCE_HIGH,
-                   arena_printf(scan_arena(scan),
-                                "a wrong value got HTTP %ld, {\"$ne\": null} got HTTP %ld.",
-                                control, status_of(t, S_NOSQL_NE)));
+            status_of(t, S_NOSQL_GT) == t->op->baseline_status) {
+            /* Only now, so that on a login its failure cannot lock the operators out. */
+            send_slot(scan, t, S_NOSQL_PLAIN, "{\"vigil_ne\": null}", true, 0);
+            if (t->pending)
+                return;
+        }
     }
+    start_phase2(scan, t);
+}
+
+/* The operators passed where a wrong value failed: an object without operators must fail too,
+ * else the target ignores objects (a dropped optional field) rather than querying with them. A
+ * 429 here (a lockout) keeps the verdict of the operators. */
+static void
+evaluate_nosql_plain(struct scan *scan, struct task *t)
+{
+    if (t->resps[S_NOSQL_PLAIN] && status_of(t, S_NOSQL_PLAIN) != 0 &&
+        status_of(t, S_NOSQL_PLAIN) != t->op->baseline_status)
+        report(scan, t, S_NOSQL_NE, "NoSQL operator injection", "CWE-943",
+               "An operator object ({\"$ne\": null}, {\"$gt\": \"\"}) in place of the value "
+               "succeeded where a wrong plain value and an object without operators failed: "
+               "the object reaches a query unchanged and bypasses the check.",
+               CONFIDENCE_HIGH,
+               arena_printf(scan_arena(scan),
+                            "a wrong value got HTTP %ld, {\"vigil_ne\": null} HTTP %ld, "
+                            "{\"$ne\": null} HTTP %ld.",
+                            status_of(t, S_CONTROL), status_of(t, S_NOSQL_PLAIN),
+                            status_of(t, S_NOSQL_NE)));
     start_phase2(scan, t);
 }
 
@@ -188,39 +217,82 @@ inconclusive(long status)
     return status == 0 || status == 429 || status == 503;
 }
 
-static void
-evaluate_phase2(struct scan *scan, struct task *t)
-{
-    const char *strip[4];
-    const char *body[4];
-    long status[4];
+#define N_BOOLEAN 4 /* probes in a phase 2 round */
 
-    for (int i = 0; i < 4; i++) {
-        strip[i] = t->values[S_TRUE1 + i] ? t->values[S_TRUE1 + i] : "";
-        status[i] = status_of(t, S_TRUE1 + i);
-        if (!t->resps[S_TRUE1 + i] || inconclusive(status[i]))
+/* The phase 2 answers of round `round` (0 or 1) as JSON, echoes of every payload removed. */
+static void
+boolean_answers(struct scan *scan, const struct task *t, int round, json_t *out[N_BOOLEAN])
+{
+    const char *needles[N_BOOLEAN];
+
+    for (int i = 0; i < N_BOOLEAN; i++)
+        needles[i] = t->values[S_TRUE + i] ? t->values[S_TRUE + i] : "";
+    for (int i = 0; i < N_BOOLEAN; i++)
+        out[i] =
+            check_answer_json(scan, t->resps[S_TRUE + round * N_BOOLEAN + i], needles, N_BOOLEAN);
+}
+
+static bool
+round_conclusive(const struct task *t, int round)
+{
+    for (int i = 0; i < N_BOOLEAN; i++) {
+        enum slot s = S_TRUE + round * N_BOOLEAN + i;
+
+        if (!t->resps[s] || inconclusive(status_of(t, s)))
+            return false;
+    }
+    return true;
+}
+
+static void send_boolean_round(struct scan *scan, struct task *t, int round);
+
+/* Round 0: the true and false answers differ where the control pair agrees, and the true one
+ * has the baseline's status (the condition kept the statement's meaning). Round 1 repeats it
+ * and also treats every member that changed between the rounds as noise. */
+static void
+evaluate_phase2(struct scan *scan, struct task *t, int round)
+{
+    json_t *a[N_BOOLEAN], *b[N_BOOLEAN];
+    enum { T, F, CT, CF };
+
+    if (!round_conclusive(t, round))
+        goto next;
+    if (status_of(t, S_TRUE + round * N_BOOLEAN) != t->op->baseline_status ||
+        !check_status_ok(status_of(t, S_TRUE + round * N_BOOLEAN)))
+        goto next;
+    boolean_answers(scan, t, 0, a);
+    if (round == 0) {
+        json_t *controls[] = {a[CT], a[CF]};
+
+        if (check_json_differs_beyond(a[T], a[F], controls, 1)) {
+            send_boolean_round(scan, t, 1);
+            if (t->pending)
+                return;
+        }
+        goto next;
+    }
+    boolean_answers(scan, t, 1, b);
+    {
+        json_t *controls[] = {a[CT], a[CF], b[CT], b[CF], a[T],  b[T],
+                              a[F],  b[F],  a[CT], b[CT], a[CF], b[CF]};
+
+        if (!check_json_differs_beyond(a[T], a[F], controls, 6) ||
+            !check_json_differs_beyond(b[T], b[F], controls, 6))
             goto next;
     }
-    for (int i = 0; i < 4; i++)
-        body[i] = check_strip_echo(scan, body_of(t, S_TRUE1 + i), strip, 4);
-    /* Stable pairs: true1 ~ true2, false1 ~ false2. */
-    if (status[0] != status[2] || strcmp(body[0], body[2]) != 0)
-        goto next;
-    if (status[1] != status[3] || strcmp(body[1], body[3]) != 0)
-        goto next;
-    if (!check_status_ok(status[0]))
-        goto next;
-    if (status[0] == status[1] && strcmp(body[0], body[1]) == 0)
-        goto next;
     t->sql_found = true;
-    report(scan, t, S_TRUE1, "SQL injection", "CWE-89",
+    report(scan, t, S_TRUE_AGAIN, "SQL injection", "CWE-89",
            "Appending an always-true and an always-false SQL condition to the parameter gives "
-           "two different, repeatable answers: the condition is evaluated by the database.",
+           "two different, repeatable answers, while the same text made meaningless (quotes "
+           "or keyword defused) "
+           "does not: the condition is evaluated by the database.",
            CONFIDENCE_HIGH,
            arena_printf(scan_arena(scan),
                         "true conditions answered HTTP %ld (%zu bytes), false conditions HTTP "
-                        "%ld (%zu bytes), each twice alike.",
-                        status[0], strlen(body[0]), status[1], strlen(body[1])));
+                        "%ld (%zu bytes), twice; the defused control pair answered alike "
+                        "(HTTP %ld).",
+                        status_of(t, S_TRUE), strlen(body_of(t, S_TRUE)), status_of(t, S_FALSE),
+                        strlen(body_of(t, S_FALSE)), status_of(t, S_CONTROL_TRUE)));
 next:
     start_phase3(scan, t);
 }
@@ -341,31 +413,42 @@ probe_done(struct scan *scan, const struct probe *probe, const struct probe_resp
     t->resps[ref->slot] = check_response_copy(scan, resp);
     if (--t->pending > 0)
         return;
-    if (t->phase == 1)
+    if (t->phase == 1 && ref->slot == S_NOSQL_PLAIN)
+        evaluate_nosql_plain(scan, t);
+    else if (t->phase == 1)
         evaluate_phase1(scan, t);
     else if (t->phase == 2)
-        evaluate_phase2(scan, t);
+        evaluate_phase2(scan, t, ref->slot >= S_TRUE_AGAIN);
     else
         evaluate_sleep(scan, t, ref->slot);
+}
+
+/* Sends phase 2 round `round`: true, false, then the control pair (quotes defused, so the
+ * text keeps its length, its words and its one differing character, but no SQL meaning). */
+static void
+send_boolean_round(struct scan *scan, struct task *t, int round)
+{
+    static const char *const str_suffix[N_BOOLEAN] = {"' AND 'x'='x' -- ", "' AND 'x'='y' -- ",
+                                                      "_ AND _x_=_x_ -- ", "_ AND _x_=_y_ -- "};
+    static const char *const num_suffix[N_BOOLEAN] = {" AND 1=1", " AND 1=2", " XND 1=1",
+                                                      " XND 1=2"};
+
+    for (int i = 0; i < N_BOOLEAN; i++)
+        send_slot(scan, t, S_TRUE + round * N_BOOLEAN + i,
+                  arena_printf(scan_arena(scan), "%s%s", t->base,
+                               t->numeric ? num_suffix[i] : str_suffix[i]),
+                  false, 0);
 }
 
 static void
 start_phase2(struct scan *scan, struct task *t)
 {
-    static const char *const str_suffix[] = {"' OR '1'='1' -- ", "' AND '1'='2' -- ",
-                                             "' OR 'a'='a' -- ", "' AND 'a'='b' -- "};
-    static const char *const num_suffix[] = {" OR 1=1", " AND 1=2", " OR 2=2", " AND 2=3"};
-
     t->phase = 2;
     if (t->sql_found) {
         start_phase3(scan, t);
         return;
     }
-    for (int i = 0; i < 4; i++)
-        send_slot(scan, t, S_TRUE1 + i,
-                  arena_printf(scan_arena(scan), "%s%s", t->base,
-                               t->numeric ? num_suffix[i] : str_suffix[i]),
-                  false, 0);
+    send_boolean_round(scan, t, 0);
     if (t->pending == 0)
         start_phase3(scan, t);
 }

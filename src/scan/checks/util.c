@@ -5,6 +5,7 @@
  * and is guarded by a mutex, since several scans may run at once on different threads. */
 #include "scan/checks/checks_int.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -517,6 +518,85 @@ check_strip_echo(struct scan *scan, const char *body, const char *const *needles
         strip_all(out, needles[i]);
     }
     return out;
+}
+
+json_t *
+check_answer_json(struct scan *scan, const struct probe_response *r, const char *const *needles,
+                  size_t n)
+{
+    const char *text = check_strip_echo(scan, r && r->body ? r->body : "", needles, n);
+    json_t *body = json_loads(text, JSON_DECODE_ANY, NULL);
+    json_t *j;
+
+    if (!body)
+        body = json_string(text);
+    if (!body)
+        body = json_null(); /* not UTF-8: the answer then compares by status alone */
+    j = json_pack("{s:I, s:o}", "status", (json_int_t)(r ? r->status : 0), "body", body);
+    assert(j);
+    arena_defer(scan_arena(scan), json_release, j);
+    return j;
+}
+
+static bool
+same_value(json_t *x, json_t *y)
+{
+    return (!x && !y) || (x && y && json_equal(x, y));
+}
+
+#define DIFF_PAIRS_MAX 8
+
+static bool
+differs_in_members(json_t *a, json_t *b, json_t *const *controls, size_t n_pairs, bool object)
+{
+    json_t *sub[2 * DIFF_PAIRS_MAX];
+    json_t *sides[2] = {a, b};
+
+    if (object) {
+        for (int side = 0; side < 2; side++) {
+            const char *key;
+            json_t *v;
+
+            json_object_foreach(sides[side], key, v)
+            {
+                if (side == 1 && json_object_get(a, key))
+                    continue; /* seen from a's side */
+                for (size_t i = 0; i < 2 * n_pairs; i++)
+                    sub[i] = json_is_object(controls[i]) ? json_object_get(controls[i], key) : NULL;
+                if (check_json_differs_beyond(json_object_get(a, key), json_object_get(b, key), sub,
+                                              n_pairs))
+                    return true;
+            }
+        }
+        return false;
+    }
+    for (size_t k = 0; k < json_array_size(a); k++) {
+        for (size_t i = 0; i < 2 * n_pairs; i++)
+            sub[i] = json_is_array(controls[i]) ? json_array_get(controls[i], k) : NULL;
+        if (check_json_differs_beyond(json_array_get(a, k), json_array_get(b, k), sub, n_pairs))
+            return true;
+    }
+    return false;
+}
+
+bool
+check_json_differs_beyond(json_t *a, json_t *b, json_t *const *controls, size_t n_pairs)
+{
+    bool noisy = false;
+
+    assert(n_pairs <= DIFF_PAIRS_MAX);
+    if (same_value(a, b))
+        return false;
+    for (size_t i = 0; i < n_pairs; i++)
+        noisy = noisy || !same_value(controls[2 * i], controls[2 * i + 1]);
+    if (!noisy)
+        return true;
+    /* Some control pair differs here too: look for a quiet member below, else it is noise. */
+    if (json_is_object(a) && json_is_object(b))
+        return differs_in_members(a, b, controls, n_pairs, true);
+    if (json_is_array(a) && json_is_array(b) && json_array_size(a) == json_array_size(b))
+        return differs_in_members(a, b, controls, n_pairs, false);
+    return false;
 }
 
 bool
