@@ -60,6 +60,7 @@ struct task {
     int phase;
     size_t family;       /* phase 3: index into families */
     bool family_retried; /* its confirmation was retried once */
+    bool phase1_rest;    /* phase 1's other probes wait for the operators */
     bool sql_found, cmd_found;
 };
 
@@ -141,6 +142,7 @@ send_slot(struct scan *scan, struct task *t, enum slot s, const char *value, boo
 }
 
 static void start_phase2(struct scan *scan, struct task *t);
+static void send_phase1_rest(struct scan *scan, struct task *t);
 static void start_phase3(struct scan *scan, struct task *t);
 
 static void
@@ -413,7 +415,9 @@ probe_done(struct scan *scan, const struct probe *probe, const struct probe_resp
     t->resps[ref->slot] = check_response_copy(scan, resp);
     if (--t->pending > 0)
         return;
-    if (t->phase == 1 && ref->slot == S_NOSQL_PLAIN)
+    if (t->phase == 1 && t->phase1_rest)
+        send_phase1_rest(scan, t);
+    else if (t->phase == 1 && ref->slot == S_NOSQL_PLAIN)
         evaluate_nosql_plain(scan, t);
     else if (t->phase == 1)
         evaluate_phase1(scan, t);
@@ -473,12 +477,27 @@ start_phase1(struct scan *scan, struct task *t)
     send_slot(scan, t, S_CONTROL,
               t->numeric ? b : arena_printf(arena, "vigil%s", check_random_token(scan, 6)), false,
               0);
-    /* Operators go first: on a login, the failures the other probes cause may soon trip the
-     * target's lockout, and these need a target that still answers. */
+    /* Operators go first, and the other probes only once they answered: on a login, the
+     * failures those cause may trip the target's lockout, and operators need a target that
+     * still answers. */
     if (t->param.in == PROBE_IN_BODY) {
         send_slot(scan, t, S_NOSQL_NE, "{\"$ne\": null}", true, 0);
         send_slot(scan, t, S_NOSQL_GT, "{\"$gt\": \"\"}", true, 0);
+        t->phase1_rest = true;
+        if (t->pending)
+            return;
     }
+    send_phase1_rest(scan, t);
+}
+
+/* The phase 1 probes after the operators. */
+static void
+send_phase1_rest(struct scan *scan, struct task *t)
+{
+    struct arena *arena = scan_arena(scan);
+    const char *b = t->base;
+
+    t->phase1_rest = false;
     send_slot(scan, t, S_SQL_ERROR, arena_printf(arena, "%s'\")", b), false, 0);
     if (!t->numeric) {
         send_slot(scan, t, S_CMD_SEMI, arena_printf(arena, "%s;id", b), false, 0);
