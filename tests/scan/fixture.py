@@ -196,9 +196,11 @@ def note_public(n):
     # The fingerprint hashes a normalised topic (the subject's first two words, lower case),
     # the way vigil fingerprints a finding's endpoint: answers to different subjects differ by
     # more than the echo, yet nothing is evaluated as SQL.
+    # text_digest changes with every text, so the check must tell it from a real difference.
     topic = " ".join(n["subject"].lower().split()[:2])
     return {"id": n["id"], "subject": n["subject"], "text": n["text"],
-            "fingerprint": hashlib.sha256(("note\x1f" + topic).encode()).hexdigest()}
+            "fingerprint": hashlib.sha256(("note\x1f" + topic).encode()).hexdigest(),
+            "text_digest": hashlib.sha256(n["text"].encode()).hexdigest()[:16]}
 
 
 def b64url(data):
