@@ -130,7 +130,8 @@ def test_boolean_sql_found_by_its_differential(start_fixture, scanner):
 def test_no_injection_on_echoed_write(variant, start_fixture, scanner):
     """Regression: PUT /api/notes/{id} stores the subject and answers it back with a hash of
     its first two words, so the answers to `' OR '1'='1' -- ` and `' AND '1'='2' -- ` differ
-    (and each repeats) without any SQL. Reflection must not read as a boolean injection."""
+    (and each repeats) without any SQL; its text comes back with a digest of the whole text.
+    Reflection must not read as a boolean injection."""
     fx = start_fixture(vulnerable="all") if variant == "vulnerable" else start_fixture(fixed="all")
     _, report, _ = scanner.scan(fx.url, checks="injection")
     hit = [f for f in report["findings"]
