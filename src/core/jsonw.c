@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/str.h"
@@ -186,11 +187,18 @@ jsonw_double(struct jsonw *w, double v)
         return;
     }
     jsonw_before_item(w);
-    /* %.17g round-trips every double; trim to the shortest common cases for readability. */
-    if (v == (double)(long long)v && fabs(v) < 1e15)
+    /* The shortest of %.15g / %.17g that reads back as the same double: 6.578, not
+     * 6.5780000000000003. */
+    if (fabs(v) < 1e15 && v == (double)(long long)v) {
         buf_printf(w->out, "%.1f", v);
-    else
-        buf_printf(w->out, "%.17g", v);
+    } else {
+        char text[40];
+
+        snprintf(text, sizeof(text), "%.15g", v);
+        if (strtod(text, NULL) != v)
+            snprintf(text, sizeof(text), "%.17g", v);
+        buf_puts(w->out, text);
+    }
 }
 
 void

@@ -82,6 +82,8 @@ jsonw_output_round_trips_through_jansson(void **state)
     jsonw_kstr(&w, "s", weird);
     jsonw_kint(&w, "i", -42);
     jsonw_kdouble(&w, "d", 7.5);
+    jsonw_kdouble(&w, "ms", 6.578);
+    jsonw_kdouble(&w, "third", 1.0 / 3.0);
     jsonw_kbool(&w, "t", true);
     jsonw_knull(&w, "n");
     jsonw_key(&w, "a");
@@ -101,6 +103,8 @@ jsonw_output_round_trips_through_jansson(void **state)
                         "quote\" back\\ nl\n ctl\x01 bad\xef\xbf\xbd utf8 \xc3\xa9 end");
     assert_int_equal(json_integer_value(json_object_get(root, "i")), -42);
     assert_true(json_real_value(json_object_get(root, "d")) == 7.5);
+    assert_true(json_real_value(json_object_get(root, "third")) == 1.0 / 3.0);
+    assert_non_null(strstr(buf_str(&b), "\"ms\":6.578,"));
     assert_true(json_is_true(json_object_get(root, "t")));
     assert_true(json_is_null(json_object_get(root, "n")));
     assert_int_equal(json_array_size(json_object_get(root, "a")), 4);
