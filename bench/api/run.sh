@@ -23,6 +23,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; [ -n "${nginx_pid:-}" ] && kill "$ngi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 script() { cat "$here/$1" "$here/report.lua" > "$work/$1"; echo "$work/$1"; }
 wrk_run() { # url script -> RESULT line
+  sleep 2 # let the server finish what the previous run left queued
   taskset -c 1 wrk -t2 -c "$conns" -d "${secs}s" --latency -s "$2" "$1" | grep '^RESULT'
 }
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
