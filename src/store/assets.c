@@ -204,17 +204,10 @@ int
 store_asset_list(struct db *db, const struct store_list *q, struct store_page *page,
                  struct err *err)
 {
-    struct conn *c;
-    void *items = NULL;
+    void *items;
 
-    memset(page, 0, sizeof(*page));
-    if (!(c = db_conn(db, err)) || tx_begin(c, false, err))
+    if (list_bound(db, &list_assets, q, sizeof(struct asset), read_asset, page, &items, err))
         return -1;
-    if (list_run(c, &list_assets, db->org_id, q, sizeof(struct asset), read_asset, db->arena,
-                 &items, &page->n, &page->total, err)) {
-        tx_rollback(c);
-        return -1;
-    }
     page->assets = items;
-    return tx_commit(c, err);
+    return 0;
 }

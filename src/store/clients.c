@@ -165,19 +165,10 @@ int
 store_client_list(struct db *db, const struct store_list *q, struct store_page *page,
                   struct err *err)
 {
-    struct conn *c;
-    void *items = NULL;
-    int rc;
+    void *items;
 
-    memset(page, 0, sizeof(*page));
-    if (!(c = db_conn(db, err)) || tx_begin(c, false, err))
+    if (list_bound(db, &list_clients, q, sizeof(struct client), read_client, page, &items, err))
         return -1;
-    rc = list_run(c, &list_clients, db->org_id, q, sizeof(struct client), read_client, db->arena,
-                  &items, &page->n, &page->total, err);
-    if (rc) {
-        tx_rollback(c);
-        return -1;
-    }
     page->clients = items;
-    return tx_commit(c, err);
+    return 0;
 }

@@ -342,19 +342,12 @@ int
 store_finding_list(struct db *db, const struct store_list *q, struct store_page *page,
                    struct err *err)
 {
-    struct conn *c;
-    void *items = NULL;
+    void *items;
 
-    memset(page, 0, sizeof(*page));
-    if (!(c = db_conn(db, err)) || tx_begin(c, false, err))
+    if (list_bound(db, &list_findings, q, sizeof(struct finding), read_finding, page, &items, err))
         return -1;
-    if (list_run(c, &list_findings, db->org_id, q, sizeof(struct finding), read_finding, db->arena,
-                 &items, &page->n, &page->total, err)) {
-        tx_rollback(c);
-        return -1;
-    }
     page->findings = items;
-    return tx_commit(c, err);
+    return 0;
 }
 
 int

@@ -790,3 +790,22 @@ done:
     buf_cleanup(&sql);
     return rc;
 }
+
+int
+list_bound(struct db *db, const struct list_kind *kind, const struct store_list *q,
+           size_t item_size, list_row_fn read, struct store_page *page, void **items,
+           struct err *err)
+{
+    struct conn *c;
+
+    memset(page, 0, sizeof(*page));
+    *items = NULL;
+    if (!(c = db_conn(db, err)) || tx_begin(c, false, err))
+        return -1;
+    if (list_run(c, kind, db->org_id, q, item_size, read, db->arena, items, &page->n, &page->total,
+                 err)) {
+        tx_rollback(c);
+        return -1;
+    }
+    return tx_commit(c, err);
+}

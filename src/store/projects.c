@@ -200,17 +200,10 @@ int
 store_project_list(struct db *db, const struct store_list *q, struct store_page *page,
                    struct err *err)
 {
-    struct conn *c;
-    void *items = NULL;
+    void *items;
 
-    memset(page, 0, sizeof(*page));
-    if (!(c = db_conn(db, err)) || tx_begin(c, false, err))
+    if (list_bound(db, &list_projects, q, sizeof(struct project), read_project, page, &items, err))
         return -1;
-    if (list_run(c, &list_projects, db->org_id, q, sizeof(struct project), read_project, db->arena,
-                 &items, &page->n, &page->total, err)) {
-        tx_rollback(c);
-        return -1;
-    }
     page->projects = items;
-    return tx_commit(c, err);
+    return 0;
 }

@@ -236,6 +236,12 @@ int list_run(struct conn *c, const struct list_kind *kind, const char *org_id,
              void **items /* out */, size_t *n /* out */, int64_t *total /* out */,
              struct err *err);
 
+/* list_run for a request's bound handle, in its own read transaction: zeroes *page, fills
+ * n and total, and returns the items (the caller stores them in the page's union member). */
+int list_bound(struct db *db, const struct list_kind *kind, const struct store_list *q,
+               size_t item_size, list_row_fn read, struct store_page *page /* out */,
+               void **items /* out */, struct err *err);
+
 /* Turns free text into a safe FTS5 query: every word double-quoted (quotes doubled) with a
  * prefix star, AND-ed. Words with no letter or digit are dropped. Returns NULL if nothing
  * searchable is left. */
