@@ -26,7 +26,7 @@ test:
 	scripts/deps.sh build test
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
-	VIGIL_SARIF_VALIDATE=$$(command -v npx >/dev/null && echo 1) \
+	VIGIL_REQUIRE_CHECKERS=1 VIGIL_SARIF_VALIDATE=$$(command -v npx >/dev/null && echo 1) \
 	  ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 # The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer.

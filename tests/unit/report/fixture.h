@@ -207,6 +207,19 @@ fix_write_file(const char *path, const char *text)
 
 #define FIX_PYTHON "/usr/bin/python3"
 
+/* A checker (python3, the SARIF validator) is missing. A developer's plain ctest run skips the
+ * test; `make test` sets VIGIL_REQUIRE_CHECKERS=1 after installing the checkers, so there a
+ * missing checker is a failure, never a silent skip. */
+static inline void
+fix_checker_missing(const char *what)
+{
+    const char *require = getenv("VIGIL_REQUIRE_CHECKERS");
+
+    if (require && strcmp(require, "1") == 0)
+        fail_msg("%s is missing and VIGIL_REQUIRE_CHECKERS=1", what);
+    skip();
+}
+
 /* Runs python3 -c script path; returns its exit status, or -1 if python3 is missing. */
 static inline int
 fix_python(const char *script, const char *path)

@@ -66,7 +66,7 @@ junit_report_is_well_formed_with_a_failure_per_finding(void **state)
     assert_null(strchr(xml, '\x1b'));
     rc = check_junit(xml);
     if (rc < 0)
-        skip();
+        fix_checker_missing(FIX_PYTHON);
     assert_int_equal(rc, 0);
     free(xml);
 }
@@ -82,7 +82,7 @@ junit_checker_rejects_malformed_xml(void **state)
                      "failures=\"1\" skipped=\"0\"><testcase name=\"x\"><failure message=\"m\">"
                      "\x01 a < b</failure></testcase></testsuite></testsuites>");
     if (rc < 0)
-        skip();
+        fix_checker_missing(FIX_PYTHON);
     assert_int_not_equal(rc, 0);
 }
 
@@ -98,7 +98,7 @@ junit_report_of_no_findings_passes_each_check(void **state)
     assert_null(strstr(xml, "<failure"));
     rc = check_junit(xml);
     if (rc < 0)
-        skip();
+        fix_checker_missing(FIX_PYTHON);
     assert_int_equal(rc, 0);
     free(xml);
 }

@@ -296,7 +296,7 @@ sarif_samples_pass_the_multitool(void **state)
     (void)state;
 
     if (!want || strcmp(want, "1") != 0)
-        skip();
+        fix_checker_missing("the SARIF validator (VIGIL_SARIF_VALIDATE=1)");
     for (size_t i = 0; i < 4; i++)
         samples[i] = sample_path(names[i], paths[i], sizeof(paths[i]));
     broken[0] = sample_path("report-sample-broken.sarif", broken_path, sizeof(broken_path));
