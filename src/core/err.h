@@ -21,6 +21,7 @@
     X(PAYLOAD_TOO_LARGE, 413, "Payload too large")                                                 \
     X(UNSUPPORTED_MEDIA_TYPE, 415, "Unsupported media type")                                       \
     X(IDEMPOTENCY_KEY_REUSED, 422, "Idempotency key reused with another request")                  \
+    X(TARGET_NOT_ALLOWED, 422, "Target not allowed by the scan policy")                            \
     X(RATE_LIMIT_EXCEEDED, 429, "Too many requests")                                               \
     X(INTERNAL, 500, "Internal server error")                                                      \
     X(SERVICE_UNAVAILABLE, 503, "Service unavailable")

@@ -24,6 +24,7 @@
 #include "core/clock.h"
 #include "core/str.h"
 #include "core/xalloc.h"
+#include "scan/policy.h"
 
 #define SCAN_HEADER_MAX        (64 * 1024)
 #define SCAN_RETRIES           2   /* extra attempts after a failed connect */
@@ -309,6 +310,7 @@ xfer_setup(struct scan *scan, struct scan_xfer *x)
 
     curl_easy_setopt(e, CURLOPT_URL, p->url);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    scan_policy_apply(e, scan->opts.policy_guard); /* no-op without a policy (the CLI) */
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout);

@@ -16,6 +16,7 @@
 #include "spec/spec.h"
 
 struct arena;
+struct scan_policy_guard;
 
 enum scan_auth_type {
     SCAN_AUTH_NONE,
@@ -73,6 +74,10 @@ struct scan_options {
     scan_progress_fn progress; /* may be NULL; called from the scanning thread */
     void *progress_userdata;
     volatile int *cancel; /* if non-NULL and set non-zero, the scan stops soon */
+    /* Server-launched scans: every socket the engine opens is checked against the target
+     * policy first (scan/policy.h); a refusal is counted and described in the guard. NULL
+     * (the CLI) = no policy. */
+    struct scan_policy_guard *policy_guard;
 };
 
 #define SCAN_DEFAULT_CONCURRENCY  5

@@ -474,6 +474,89 @@ int store_audit_list(struct store *store, const char *org_id, const struct store
                      const struct store_list *q, struct arena *arena,
                      struct store_page *page /* out, .audit_events */, struct err *err);
 
+/* ---- Job queue (unbound; jobs.c) ----------------------------------------------------------- */
+
+/* The durable queue behind server-launched scans (kind "scan") and, later, other background
+ * work: `kind` is a free string and `payload` the kind's JSON text. Every function takes the
+ * time as `now` (unix seconds) so tests drive the clock.
+ *
+ * States: queued -> running (claimed, leased) -> done | failed | cancelled; a failed attempt
+ * may go back to queued with a later run_after (store_job_retry). A running job whose lease
+ * expired is claimable again, exactly like a queued one: its next worker reruns it from the
+ * start. */
+enum store_job_state {
+    STORE_JOB_QUEUED,
+    STORE_JOB_RUNNING,
+    STORE_JOB_DONE,
+    STORE_JOB_FAILED,
+    STORE_JOB_CANCELLED,
+};
+const char *store_job_state_name(enum store_job_state s);
+
+struct store_job {
+    const char *id; /* "job_..." */
+    const char *org_id;
+    const char *kind;
+    const char *payload;
+    enum store_job_state state;
+    int attempts; /* claims so far, this one included */
+    int max_attempts;
+    int64_t run_after;
+    const char *lease_owner; /* NULL unless running */
+    int64_t lease_expires_at;
+    bool cancel_requested;
+    const char *last_error; /* NULL if none */
+    int64_t created_at;
+    int64_t updated_at;
+    int64_t finished_at; /* 0 until done, failed or cancelled */
+};
+
+/* Queues a job claimable from run_after on. max_attempts (>= 1) bounds the claims, counting
+ * reclaims after an expired lease. *out gets the row. VALIDATION_ERROR on "kind" (empty),
+ * "payload" (NULL) or "max_attempts". */
+int store_job_enqueue(struct store *store, const char *org_id, const char *kind,
+                      const char *payload, int64_t run_after, int max_attempts, int64_t now,
+                      struct arena *arena, struct store_job *out /* out */, struct err *err);
+
+/* Atomically takes the oldest claimable job of `kind`: queued with run_after <= now, or
+ * running with lease_expires_at <= now (an abandoned lease), and, when max_per_org > 0, of an
+ * organization with fewer than max_per_org live (unexpired) running jobs of this kind. The job
+ * becomes running, leased to `owner` until now + lease_seconds, attempts + 1. A reclaimed job
+ * that has used all its attempts is marked failed instead ("worker lost ...") and the search
+ * goes on. *claimed is false when nothing is claimable. The selection and the update are one
+ * statement in one write transaction (on PostgreSQL the same statement's subquery takes
+ * FOR UPDATE SKIP LOCKED), so two workers never hold the same job. */
+int store_job_claim(struct store *store, const char *kind, const char *owner, int64_t now,
+                    int64_t lease_seconds, int max_per_org, struct arena *arena,
+                    struct store_job *out /* out */, bool *claimed /* out */, struct err *err);
+
+/* Extends the lease of a job `owner` holds to now + lease_seconds and reports whether a cancel
+ * was requested. CONFLICT if the job is no longer running under `owner` (the lease expired and
+ * another worker took it, or it finished): the caller must stop and write nothing more. */
+int store_job_renew(struct store *store, const char *id, const char *owner, int64_t now,
+                    int64_t lease_seconds, bool *cancel_requested /* out */, struct err *err);
+
+/* Ends a job `owner` holds: state done, failed or cancelled, with an optional error text.
+ * CONFLICT if it no longer holds the job. */
+int store_job_finish(struct store *store, const char *id, const char *owner,
+                     enum store_job_state state, const char *error, int64_t now, struct err *err);
+
+/* A failed attempt: back to queued, claimable from run_after, if attempts remain; otherwise
+ * failed. *requeued says which. CONFLICT if `owner` no longer holds the job. */
+int store_job_retry(struct store *store, const char *id, const char *owner, int64_t run_after,
+                    const char *error, int64_t now, bool *requeued /* out */, struct err *err);
+
+/* Cancels a job of org_id: a queued one becomes cancelled at once (*was_running false); a
+ * running one gets cancel_requested, which its worker sees at the next renew (*was_running
+ * true). NOT_FOUND for a job of another organization; CONFLICT once it is done, failed or
+ * cancelled. */
+int store_job_cancel(struct store *store, const char *org_id, const char *id, int64_t now,
+                     bool *was_running /* out */, struct err *err);
+
+/* NOT_FOUND. org_id NULL reads any organization's job (workers). */
+int store_job_get(struct store *store, const char *org_id, const char *id, struct arena *arena,
+                  struct store_job *out /* out */, struct err *err);
+
 /* ---- Fault injection (tests) ------------------------------------------------------------ */
 
 /* Makes the n-th store call from now (1 = the next one) fail with INTERNAL before touching the
