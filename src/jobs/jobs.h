@@ -27,13 +27,15 @@ struct jobs_config {
     int workers;                      /* threads */
     int max_per_org;                  /* running scans per organization; 0 = no cap */
     const char *name;                 /* owner prefix, e.g. "serve" or "worker" */
+    int lease_seconds;                /* 0 = JOBS_LEASE_SECONDS (VIGIL_SCAN_LEASE_SECONDS) */
 };
 
 struct jobs_pool;
 
-/* Reads VIGIL_SCAN_ALLOW (cidr,... networks the target policy allows) into *policy and
- * VIGIL_SCAN_MAX_PER_ORG (default JOBS_DEFAULT_PER_ORG) into cfg. VALIDATION_ERROR naming the
- * variable. */
+/* Reads VIGIL_SCAN_ALLOW (cidr,... networks the target policy allows) into *policy,
+ * VIGIL_SCAN_MAX_PER_ORG (default JOBS_DEFAULT_PER_ORG) and VIGIL_SCAN_LEASE_SECONDS (how long
+ * a dead worker's scan waits before it is rerun; default JOBS_LEASE_SECONDS) into cfg.
+ * VALIDATION_ERROR naming the variable. */
 int jobs_config_from_env(struct jobs_config *cfg, struct scan_policy *policy, struct err *err);
 
 /* Starts cfg->workers threads (none if 0). NULL + INTERNAL if a thread cannot start. */

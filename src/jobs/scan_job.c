@@ -37,6 +37,12 @@ struct run_ctx {
     int64_t last_write_ns;
 };
 
+static int
+lease_of(const struct jobs_config *cfg)
+{
+    return cfg->lease_seconds > 0 ? cfg->lease_seconds : JOBS_LEASE_SECONDS;
+}
+
 void
 jobs_scan_findings_ready(struct store *store, const struct store_scan *scan,
                          const struct scan_result *result)
@@ -64,8 +70,8 @@ heartbeat(struct run_ctx *x, const struct scan_progress *p, bool force)
     if (x->lost || (!force && now_ns - x->last_write_ns < 1000000000LL))
         return;
     x->last_write_ns = now_ns;
-    if (store_job_renew(x->cfg->store, x->job_id, x->owner, clock_now(), JOBS_LEASE_SECONDS,
-                        &cancel, &err)) {
+    if (store_job_renew(x->cfg->store, x->job_id, x->owner, clock_now(), lease_of(x->cfg), &cancel,
+                        &err)) {
         if (err.code == ERR_CONFLICT) {
             x->lost = true;
             x->cancel = 1;
@@ -314,7 +320,7 @@ jobs_run_one(const struct jobs_config *cfg, const char *owner, volatile int *sto
     int rc;
 
     *ran = false;
-    rc = store_job_claim(cfg->store, STORE_SCAN_JOB_KIND, owner, clock_now(), JOBS_LEASE_SECONDS,
+    rc = store_job_claim(cfg->store, STORE_SCAN_JOB_KIND, owner, clock_now(), lease_of(cfg),
                          cfg->max_per_org, a, &job, ran, err);
     if (rc == 0 && *ran)
         rc = run_scan(cfg, owner, &job, stop, a, err);
@@ -439,6 +445,13 @@ jobs_config_from_env(struct jobs_config *cfg, struct scan_policy *policy, struct
         if (*end || n < 0 || n > 10000)
             return err_field(err, "VIGIL_SCAN_MAX_PER_ORG", "wants 0..10000 (0 = no cap)");
         cfg->max_per_org = (int)n;
+    }
+    cap = getenv("VIGIL_SCAN_LEASE_SECONDS");
+    if (cap && *cap) {
+        n = strtol(cap, &end, 10);
+        if (*end || n < 2 || n > 3600)
+            return err_field(err, "VIGIL_SCAN_LEASE_SECONDS", "wants 2..3600");
+        cfg->lease_seconds = (int)n;
     }
     return 0;
 }

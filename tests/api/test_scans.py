@@ -242,3 +242,66 @@ def test_scopes(aapi, fixture):
     tok = aapi.post("/api/v1/tokens", {"name": "read only", "scopes": ["scans:read"]})
     reader = aapi.with_token(tok.json()["data"]["token"])
     assert_problem(reader.post("/api/v1/scans", scan_body(fixture)), 403, "FORBIDDEN")
+
+
+def test_connect_time_policy_fails_the_scan(tmp_path, fixture):
+    """The server allows 127.0.0.1 at create; a worker without that allowance refuses every
+    connect to it (as it would after DNS rebinding): the scan fails with the reason."""
+    srv = Server(str(tmp_path), extra_args=("--scan-workers", "0"), env=ALLOW)
+    worker = None
+    try:
+        api = Api(srv)
+        sid = api.post("/api/v1/scans", scan_body(fixture)).json()["data"]["scan_id"]
+        env = {k: v for k, v in os.environ.items() if k != "VIGIL_SCAN_ALLOW"}
+        worker = subprocess.Popen([VIGIL_BIN, "worker", "--database", f"sqlite:{srv.db}"],
+                                  env=env, stderr=subprocess.DEVNULL)
+        s = wait_status(api, sid, ("complete", "failed"))
+        assert s["status"] == "failed", s
+        assert "refused by the target policy" in s["error"]
+        assert "127.0.0.1" in s["error"] and "loopback" in s["error"]
+        assert s["progress"]["requests_sent"] == 0
+    finally:
+        if worker:
+            worker.terminate()
+            worker.wait(timeout=20)
+        srv.stop()
+
+
+class Restarted(Server):
+    """The same data directory started again: the first start's token still works."""
+
+    def __init__(self, tmpdir, token, extra_args=(), env=None):
+        self._token = token
+        super().__init__(tmpdir, extra_args, env)
+
+    def _read_token(self):
+        return self._token
+
+
+def test_kill_9_during_a_scan_reruns_it_after_restart(tmp_path, fixture):
+    env = dict(ALLOW, VIGIL_SCAN_LEASE_SECONDS="2")
+    srv = Server(str(tmp_path), env=env)
+    api = Api(srv)
+    body = scan_body(fixture, options={"concurrency": 1, "rate_limit": 50, "fail_on": "none",
+                                       "checks": ["misconfig", "server_error", "injection"]})
+    sid = api.post("/api/v1/scans", body).json()["data"]["scan_id"]
+    deadline = time.time() + 60
+    while True:
+        s = api.get(f"/api/v1/scans/{sid}").json()["data"]
+        if s["progress"]["requests_sent"] > 0:
+            break
+        assert time.time() < deadline
+        time.sleep(0.05)
+    assert s["status"] == "running", s
+    srv.proc.kill()  # SIGKILL: no chance to put the job back
+    srv.proc.wait()
+    srv.log.close()
+    again = Restarted(str(tmp_path), srv.token, env=env)
+    try:
+        api = Api(again)
+        s = wait_status(api, sid, ("complete", "failed", "cancelled"), limit=180)
+        assert s["status"] == "complete", s
+        rep = api.get(f"/api/v1/scans/{sid}/report").json()
+        assert rep["scan"]["incomplete"] is False  # rerun from the start, to the end
+    finally:
+        again.stop()
