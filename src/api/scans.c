@@ -344,6 +344,28 @@ api_scans_get(struct req *req, struct err *err)
 }
 
 int
+api_scans_list(struct req *req, struct err *err)
+{
+    struct store_list q;
+    struct store_page page;
+    struct jsonw w;
+
+    if (api_list_query(req, STORE_SCANS, 0, NULL, &q, err) ||
+        store_scan_list(api_db(req), &q, &page, err))
+        return -1;
+    jsonw_init(&w, resp_body(req));
+    jsonw_obj_open(&w);
+    jsonw_key(&w, "data");
+    jsonw_arr_open(&w);
+    for (size_t i = 0; i < page.n; i++)
+        scan_to_json(&w, &page.scans[i]);
+    jsonw_arr_close(&w);
+    api_list_meta(req, &w, &q, &page);
+    jsonw_obj_close(&w);
+    return resp_json(req, 200);
+}
+
+int
 api_scans_cancel(struct req *req, struct err *err)
 {
     const char *id = api_path_id(req, "scan_", "scan", err);

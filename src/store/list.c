@@ -207,6 +207,33 @@ const struct list_kind list_tokens = {
     .n_fields = N(token_fields),
 };
 
+static const char *const scan_status_values[] = {"queued", "running", "complete", "failed",
+                                                 "cancelled"};
+static const struct store_field scan_fields[] = {
+    {.name = "status",
+     .type = STORE_FIELD_ENUM,
+     .filter = true,
+     .sort = true,
+     ENUM_OF(scan_status_values)},
+    {.name = "project_id", .type = STORE_FIELD_ID, .filter = true, .id_prefix = "proj_"},
+    TIME_FIELD("created_at"),
+    TIME_FIELD("updated_at"),
+};
+static const struct list_column scan_cols[] = {
+    {IN("status"), .order = "status"},
+    {IN("project_id")},
+    {.order = "created_at"},
+    {.order = "updated_at"},
+};
+
+const struct list_kind list_scans = {
+    .table = "scans",
+    .columns = SCAN_COLUMNS,
+    .fields = scan_fields,
+    .cols = scan_cols,
+    .n_fields = N(scan_fields),
+};
+
 static const struct list_kind *
 kind_of(enum store_kind kind)
 {
@@ -221,6 +248,8 @@ kind_of(enum store_kind kind)
         return &list_findings;
     case STORE_TOKENS:
         return &list_tokens;
+    case STORE_SCANS:
+        return &list_scans;
     }
     return &list_tokens;
 }

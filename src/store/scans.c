@@ -15,11 +15,6 @@
     if (!c)                                                                                        \
         return -1;
 
-#define SCAN_COLUMNS                                                                               \
-    "id, org_id, project_id, status, target, request, job_id, endpoints_discovered, "              \
-    "endpoints_tested, requests_sent, findings, summary, coalesce(exit_status, -1), error, "       \
-    "created_at, started_at, finished_at, updated_at"
-
 static const char *const scan_status_names[] = {"queued", "running", "complete", "failed",
                                                 "cancelled"};
 
@@ -364,4 +359,15 @@ done:
     tx_rollback(c);
     conn_release(store, c);
     return rc;
+}
+
+int
+store_scan_list(struct db *db, const struct store_list *q, struct store_page *page, struct err *err)
+{
+    void *items;
+
+    if (list_bound(db, &list_scans, q, sizeof(struct store_scan), read_scan, page, &items, err))
+        return -1;
+    page->scans = items;
+    return 0;
 }

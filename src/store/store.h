@@ -42,6 +42,7 @@
 struct arena;
 struct store;
 struct db;
+struct store_scan;
 
 /* ---- Opening ---------------------------------------------------------------------------- */
 
@@ -92,8 +93,9 @@ enum store_kind {
     STORE_ASSETS,
     STORE_FINDINGS,
     STORE_TOKENS,
+    STORE_SCANS,
 };
-#define STORE_KIND_COUNT 5
+#define STORE_KIND_COUNT 6
 
 enum store_field_type {
     STORE_FIELD_TEXT, /* compared exactly (cwe, owasp...) */
@@ -175,6 +177,7 @@ struct store_page {
         struct user *users;
         struct service_account *service_accounts;
         struct audit_event *audit_events;
+        struct store_scan *scans;
     };
 };
 
@@ -522,6 +525,9 @@ int store_scan_get(struct db *db, const char *id, struct store_scan *out /* out 
  * cancel requested (the worker stops and marks it cancelled). *was_running says which.
  * NOT_FOUND; CONFLICT when the scan has finished. */
 int store_scan_cancel(struct db *db, const char *id, bool *was_running /* out */, struct err *err);
+/* Filters: status, project_id. Sort: status, created_at, updated_at. No search. */
+int store_scan_list(struct db *db, const struct store_list *q, struct store_page *page /* out */,
+                    struct err *err);
 /* The stored report in `format`; NOT_FOUND for no scan, CONFLICT while it has none yet. */
 int store_scan_report_get(struct db *db, const char *id, const char *format,
                           struct store_scan_report *out /* out */, struct err *err);

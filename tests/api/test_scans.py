@@ -305,3 +305,28 @@ def test_kill_9_during_a_scan_reruns_it_after_restart(tmp_path, fixture):
         assert rep["scan"]["incomplete"] is False  # rerun from the start, to the end
     finally:
         again.stop()
+
+
+def test_list_filters_and_paging(tmp_path, fixture):
+    srv = Server(str(tmp_path), extra_args=("--scan-workers", "0"), env=ALLOW)
+    try:
+        api = Api(srv)
+        ids = [api.post("/api/v1/scans", scan_body(fixture)).json()["data"]["scan_id"]
+               for _ in range(3)]
+        assert api.delete(f"/api/v1/scans/{ids[0]}").status_code == 204
+        r = api.get("/api/v1/scans", params={"per_page": 2})
+        assert r.status_code == 200
+        body = r.json()
+        assert body["meta"]["total"] == 3 and len(body["data"]) == 2
+        assert {s["scan_id"] for s in body["data"]} <= set(ids)
+        queued = api.get("/api/v1/scans", params={"status": "queued"}).json()
+        assert sorted(s["scan_id"] for s in queued["data"]) == sorted(ids[1:])
+        cancelled = api.get("/api/v1/scans", params={"status": "cancelled"}).json()
+        assert [s["scan_id"] for s in cancelled["data"]] == [ids[0]]
+        assert_problem(api.get("/api/v1/scans", params={"status": "sleeping"}), 400,
+                       "VALIDATION_ERROR")
+        assert_problem(api.get("/api/v1/scans", params={"per_page": 0}), 400,
+                       "VALIDATION_ERROR")
+        assert other_org(srv).get("/api/v1/scans").json()["meta"]["total"] == 0
+    finally:
+        srv.stop()
