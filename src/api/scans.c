@@ -61,7 +61,10 @@ scan_to_json(struct jsonw *w, const struct store_scan *s)
         json_t *v;
 
         jsonw_obj_open(w);
-        json_object_foreach(summary, k, v) jsonw_kint(w, k, (long long)json_integer_value(v));
+        json_object_foreach(summary, k, v)
+        {
+            jsonw_kint(w, k, (long long)json_integer_value(v));
+        }
         jsonw_obj_close(w);
         json_decref(summary);
     } else {
