@@ -232,6 +232,7 @@ const struct list_kind list_scans = {
     .fields = scan_fields,
     .cols = scan_cols,
     .n_fields = N(scan_fields),
+    .uncached = true,
 };
 
 static const struct list_kind *
@@ -743,7 +744,7 @@ list_run(struct conn *c, const struct list_kind *k, const char *org_id, const st
     filtered = query->n_binds > 1 || strcmp(buf_str(&query->where), "org_id = ?") != 0;
 
     /* A query known to be expensive pages from its cached ordered id list. */
-    if (c->store && c->store->id_lists) {
+    if (!k->uncached && c->store && c->store->id_lists) {
         int served = list_from_ids(c, k, org_id, query, &order, page, per_page, item_size, read, a,
                                    items, n, total, err);
 
@@ -774,7 +775,7 @@ list_run(struct conn *c, const struct list_kind *k, const char *org_id, const st
         sql_fail(c, step, "list", err);
         goto done;
     }
-    if (page_was_expensive(st) && c->store && c->store->id_lists)
+    if (!k->uncached && page_was_expensive(st) && c->store && c->store->id_lists)
         mark_expensive(c, k, query, &order);
 
     /* The total: one counter row when nothing narrows the list. */
@@ -788,7 +789,7 @@ list_run(struct conn *c, const struct list_kind *k, const char *org_id, const st
         *total = 0;
     } else {
         buf_printf(&sql, "SELECT count(*) FROM %s WHERE %s", k->table, buf_str(&query->where));
-        if (count_cached(c, &sql, query, total)) {
+        if (!k->uncached && count_cached(c, &sql, query, total)) {
             *items = out;
             *n = count;
             rc = 0;
@@ -809,7 +810,8 @@ list_run(struct conn *c, const struct list_kind *k, const char *org_id, const st
         goto done;
     }
     if (sql.len)
-        count_remember(c, &sql, query, *total);
+        if (!k->uncached)
+            count_remember(c, &sql, query, *total);
     *items = out;
     *n = count;
     rc = 0;

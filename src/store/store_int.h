@@ -229,6 +229,9 @@ struct list_kind {
     size_t n_fields;
     const char *const *search_columns; /* NULL-terminated, substring search; NULL for FTS */
     bool fts;                          /* findings: FTS5 */
+    /* Rows that other processes change (scans, updated by `vigil worker`): this process's
+     * write generation says nothing about them, so totals and id lists are never cached. */
+    bool uncached;
 };
 
 typedef row_read_fn list_row_fn;

@@ -215,11 +215,17 @@ def test_worker_process_runs_the_queue(tmp_path, fixture):
             for _ in range(3)]
         assert all(api.get(f"/api/v1/scans/{i}").json()["data"]["status"] == "queued"
                    for i in ids)
+        before = api.get("/api/v1/scans", params={"status": "complete"}).json()
+        assert before["meta"]["total"] == 0
         env = dict(os.environ, **ALLOW)
         worker = subprocess.Popen([VIGIL_BIN, "worker", "--database", f"sqlite:{srv.db}",
                                    "--workers", "2"], env=env, stderr=subprocess.PIPE, text=True)
         for i in ids:
             assert wait_status(api, i, ("complete", "failed"))["status"] == "complete"
+        # the server's list sees the other process's writes (no stale cached totals)
+        listed = api.get("/api/v1/scans", params={"status": "complete"}).json()
+        assert listed["meta"]["total"] == 3
+        assert sorted(s["scan_id"] for s in listed["data"]) == sorted(ids)
     finally:
         if worker:
             worker.terminate()
