@@ -13,6 +13,7 @@
 #include "http/http.h"
 
 struct store;
+struct scan_policy;
 
 /* Process-wide state every handler can reach through req->app. Owner: the serve command. */
 struct app {
@@ -33,6 +34,9 @@ struct app {
     struct ratelimit_tier tier_standard; /* members and viewers */
     struct ratelimit_tier tier_admin;    /* admins and operator tokens */
     struct ratelimit_tier tier_service;  /* service tokens */
+    /* Target policy of server-launched scans (VIGIL_SCAN_ALLOW); NULL = deny every special
+     * network. Borrowed. */
+    const struct scan_policy *scan_policy;
 };
 
 /* Loads the embedded OpenAPI document. INTERNAL if it does not parse. */

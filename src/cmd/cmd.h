@@ -8,6 +8,7 @@
 
 int cmd_version(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_org(int argc, char **argv);
 int cmd_user(int argc, char **argv);

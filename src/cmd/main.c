@@ -20,6 +20,7 @@ static const struct command commands[] = {
     {"migrate", cmd_migrate, "apply database migrations"},
     {"version", cmd_version, "print the version"},
     {"scan", cmd_scan, "scan an API described by an OpenAPI document"},
+    {"worker", cmd_worker, "run queued scans from the database (scale-out)"},
 };
 
 static void

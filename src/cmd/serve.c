@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "http/http.h"
+#include "jobs/jobs.h"
 #include "model/scope.h"
 #include "store/store.h"
 
@@ -37,12 +38,15 @@ serve_usage(FILE *out)
         "  --database   sqlite:PATH (VIGIL_DATABASE_URL, default %s)\n"
         "  --threads    server threads (VIGIL_THREADS, default: 4 per core, at most 32)\n"
         "  --body-max   request body cap in bytes (VIGIL_BODY_MAX, default 1048576)\n"
+        "  --scan-workers  scan worker threads (VIGIL_SCAN_WORKERS, default 1; 0 = none)\n"
         "  --jwt-key-file  access-token signing keys (VIGIL_JWT_KEY_FILE, default jwt.keys\n"
         "               next to the database; created on first start)\n\n"
         "Environment only: VIGIL_JWT_SECRET (a signing secret of 32+ bytes instead of the key\n"
         "file), VIGIL_RATE_STANDARD, VIGIL_RATE_ADMIN, VIGIL_RATE_SERVICE (rate-limit tiers\n"
         "as PER_MINUTE/BURST; defaults 1000/100, 2000/200, 5000/500), VIGIL_ADMIN_USERNAME and\n"
-        "VIGIL_ADMIN_PASSWORD (first start: also create this admin user).\n",
+        "VIGIL_ADMIN_PASSWORD (first start: also create this admin user), VIGIL_SCAN_ALLOW\n"
+        "(cidr,... networks scans may reach besides public ones), VIGIL_SCAN_MAX_PER_ORG\n"
+        "(running scans per organization, default 2).\n",
         CMD_DEFAULT_DATABASE);
 }
 
@@ -208,6 +212,11 @@ cmd_serve(int argc, char **argv)
     sigset_t signals;
     int sig = 0, status = 1;
     size_t n_routes;
+    const char *workers_s = NULL;
+    long long workers = 1;
+    struct scan_policy policy = {0};
+    struct jobs_config jobs = {.name = "serve"};
+    struct jobs_pool *pool = NULL;
 
     for (int i = 1; i < argc && !bad; i++) {
         const char *v;
@@ -225,6 +234,8 @@ cmd_serve(int argc, char **argv)
             body_max_s = v;
         } else if ((v = cmd_flag(argc, argv, &i, "--jwt-key-file", &bad))) {
             key_file = v;
+        } else if ((v = cmd_flag(argc, argv, &i, "--scan-workers", &bad))) {
+            workers_s = v;
         } else if (!bad) {
             fprintf(stderr, "vigil serve: unknown argument '%s'\n", argv[i]);
             bad = true;
@@ -244,6 +255,15 @@ cmd_serve(int argc, char **argv)
         return 2;
     if (parse_listen(listen, host, sizeof(host), &cfg.port)) {
         fprintf(stderr, "vigil serve: --listen wants HOST:PORT, got '%s'\n", listen);
+        return 2;
+    }
+    workers_s = cmd_setting(workers_s, "VIGIL_SCAN_WORKERS", NULL);
+    if (workers_s && str_to_ll(workers_s, 0, 64, &workers)) {
+        fprintf(stderr, "vigil serve: --scan-workers wants 0..64, got '%s'\n", workers_s);
+        return 2;
+    }
+    if (jobs_config_from_env(&jobs, &policy, &err)) {
+        fprintf(stderr, "vigil serve: %s %s\n", err.fields[0].field, err.fields[0].message);
         return 2;
     }
     if (threads_s && str_to_ll(threads_s, 1, 256, &threads)) {
@@ -282,6 +302,7 @@ cmd_serve(int argc, char **argv)
     app.tier_standard = standard;
     app.tier_admin = admin;
     app.tier_service = service;
+    app.scan_policy = &policy;
 
     cfg.host = host;
     /* Requests block while their write batch is committed and synced (see store/sqlite.c),
@@ -304,10 +325,16 @@ cmd_serve(int argc, char **argv)
         goto fail;
     log_msg(LOG_INFO, "vigil %s listening on %s:%u (database %s)", VIGIL_VERSION, host,
             (unsigned)http_server_port(server), database);
+    jobs.store = store;
+    jobs.workers = (int)workers;
+    pool = jobs_start(&jobs, &err);
+    if (!pool)
+        goto fail;
 
     sigwait(&signals, &sig);
     log_msg(LOG_INFO, "signal %d: draining", sig);
     http_server_drain(server, SERVE_DRAIN_TIMEOUT_MS);
+    jobs_stop(pool);
     http_server_stop(server);
     api_app_cleanup(&app);
     store_close(store);
@@ -320,6 +347,7 @@ cmd_serve(int argc, char **argv)
 fail:
     log_msg(LOG_ERROR, "vigil serve: %s%s%s", err.detail, err.cause[0] ? ": " : "", err.cause);
     fprintf(stderr, "vigil serve: %s\n", err.cause[0] ? err.cause : err.detail);
+    jobs_stop(pool);
     http_server_stop(server);
     api_app_cleanup(&app);
     store_close(store);

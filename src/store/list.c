@@ -207,6 +207,34 @@ const struct list_kind list_tokens = {
     .n_fields = N(token_fields),
 };
 
+static const char *const scan_status_values[] = {"queued", "running", "complete", "failed",
+                                                 "cancelled"};
+static const struct store_field scan_fields[] = {
+    {.name = "status",
+     .type = STORE_FIELD_ENUM,
+     .filter = true,
+     .sort = true,
+     ENUM_OF(scan_status_values)},
+    {.name = "project_id", .type = STORE_FIELD_ID, .filter = true, .id_prefix = "proj_"},
+    TIME_FIELD("created_at"),
+    TIME_FIELD("updated_at"),
+};
+static const struct list_column scan_cols[] = {
+    {IN("status"), .order = "status"},
+    {IN("project_id")},
+    {.order = "created_at"},
+    {.order = "updated_at"},
+};
+
+const struct list_kind list_scans = {
+    .table = "scans",
+    .columns = SCAN_COLUMNS,
+    .fields = scan_fields,
+    .cols = scan_cols,
+    .n_fields = N(scan_fields),
+    .uncached = true,
+};
+
 static const struct list_kind *
 kind_of(enum store_kind kind)
 {
@@ -221,6 +249,8 @@ kind_of(enum store_kind kind)
         return &list_findings;
     case STORE_TOKENS:
         return &list_tokens;
+    case STORE_SCANS:
+        return &list_scans;
     }
     return &list_tokens;
 }
@@ -714,7 +744,7 @@ list_run(struct conn *c, const struct list_kind *k, const char *org_id, const st
     filtered = query->n_binds > 1 || strcmp(buf_str(&query->where), "org_id = ?") != 0;
 
     /* A query known to be expensive pages from its cached ordered id list. */
-    if (c->store && c->store->id_lists) {
+    if (!k->uncached && c->store && c->store->id_lists) {
         int served = list_from_ids(c, k, org_id, query, &order, page, per_page, item_size, read, a,
                                    items, n, total, err);
 
@@ -745,7 +775,7 @@ list_run(struct conn *c, const struct list_kind *k, const char *org_id, const st
         sql_fail(c, step, "list", err);
         goto done;
     }
-    if (page_was_expensive(st) && c->store && c->store->id_lists)
+    if (!k->uncached && page_was_expensive(st) && c->store && c->store->id_lists)
         mark_expensive(c, k, query, &order);
 
     /* The total: one counter row when nothing narrows the list. */
@@ -759,7 +789,7 @@ list_run(struct conn *c, const struct list_kind *k, const char *org_id, const st
         *total = 0;
     } else {
         buf_printf(&sql, "SELECT count(*) FROM %s WHERE %s", k->table, buf_str(&query->where));
-        if (count_cached(c, &sql, query, total)) {
+        if (!k->uncached && count_cached(c, &sql, query, total)) {
             *items = out;
             *n = count;
             rc = 0;
@@ -780,7 +810,8 @@ list_run(struct conn *c, const struct list_kind *k, const char *org_id, const st
         goto done;
     }
     if (sql.len)
-        count_remember(c, &sql, query, *total);
+        if (!k->uncached)
+            count_remember(c, &sql, query, *total);
     *items = out;
     *n = count;
     rc = 0;

@@ -42,6 +42,7 @@
 struct arena;
 struct store;
 struct db;
+struct store_scan;
 
 /* ---- Opening ---------------------------------------------------------------------------- */
 
@@ -92,8 +93,9 @@ enum store_kind {
     STORE_ASSETS,
     STORE_FINDINGS,
     STORE_TOKENS,
+    STORE_SCANS,
 };
-#define STORE_KIND_COUNT 5
+#define STORE_KIND_COUNT 6
 
 enum store_field_type {
     STORE_FIELD_TEXT, /* compared exactly (cwe, owasp...) */
@@ -175,6 +177,7 @@ struct store_page {
         struct user *users;
         struct service_account *service_accounts;
         struct audit_event *audit_events;
+        struct store_scan *scans;
     };
 };
 
@@ -473,6 +476,77 @@ struct store_audit_filter {
 int store_audit_list(struct store *store, const char *org_id, const struct store_audit_filter *f,
                      const struct store_list *q, struct arena *arena,
                      struct store_page *page /* out, .audit_events */, struct err *err);
+
+/* ---- Scans (scans.c) ------------------------------------------------------------------------ */
+
+/* A server-launched scan and the job (kind "scan", payload {"scan_id": "..."}) that runs it. */
+enum store_scan_status {
+    STORE_SCAN_QUEUED,
+    STORE_SCAN_RUNNING,
+    STORE_SCAN_COMPLETE,
+    STORE_SCAN_FAILED,
+    STORE_SCAN_CANCELLED,
+};
+const char *store_scan_status_name(enum store_scan_status s);
+
+struct store_scan {
+    const char *id; /* "scan_..." */
+    const char *org_id;
+    const char *project_id; /* may be NULL */
+    enum store_scan_status status;
+    const char *target;
+    const char *request; /* the accepted create body (JSON text, no credentials) */
+    const char *job_id;
+    int64_t endpoints_discovered, endpoints_tested, requests_sent, findings;
+    const char *summary; /* JSON object of counts by severity once finished, else NULL */
+    int exit_status;     /* -1 until finished */
+    const char *error;   /* why it failed, else NULL */
+    int64_t created_at, started_at, finished_at, updated_at;
+};
+
+/* One rendered report of a scan. */
+struct store_scan_report {
+    const char *format; /* "json", "sarif", ... */
+    const char *content_type;
+    const char *body;
+    size_t len;
+};
+
+#define STORE_SCAN_JOB_KIND "scan"
+
+/* Inserts a queued scan (in: project_id, target, request) and its job, claimable now, in one
+ * transaction. VALIDATION_ERROR on "project_id" if it names no project of this organization. */
+int store_scan_create(struct db *db, const struct store_scan *in, int max_attempts,
+                      struct store_scan *out /* out */, struct err *err);
+/* NOT_FOUND */
+int store_scan_get(struct db *db, const char *id, struct store_scan *out /* out */,
+                   struct err *err);
+/* Cancels: a queued scan becomes cancelled at once with its job; a running one has its job's
+ * cancel requested (the worker stops and marks it cancelled). *was_running says which.
+ * NOT_FOUND; CONFLICT when the scan has finished. */
+int store_scan_cancel(struct db *db, const char *id, bool *was_running /* out */, struct err *err);
+/* Filters: status, project_id. Sort: status, created_at, updated_at. No search. */
+int store_scan_list(struct db *db, const struct store_list *q, struct store_page *page /* out */,
+                    struct err *err);
+/* The stored report in `format`; NOT_FOUND for no scan, CONFLICT while it has none yet. */
+int store_scan_report_get(struct db *db, const char *id, const char *format,
+                          struct store_scan_report *out /* out */, struct err *err);
+
+/* Workers (unbound). */
+/* NOT_FOUND */
+int store_scan_load(struct store *store, const char *id, struct arena *arena,
+                    struct store_scan *out /* out */, struct err *err);
+/* The scan starts (again, after a lost worker: progress restarts from zero): running. */
+int store_scan_started(struct store *store, const char *id, int64_t now, struct err *err);
+/* Writes the live progress counters. */
+int store_scan_progress(struct store *store, const char *id, int64_t endpoints_discovered,
+                        int64_t endpoints_tested, int64_t requests_sent, int64_t findings,
+                        int64_t now, struct err *err);
+/* Ends the scan: final status (complete, failed or cancelled), counters in `final` (its
+ * progress fields, summary, exit_status, error) and its rendered reports, replacing any. */
+int store_scan_finish(struct store *store, const char *id, enum store_scan_status status,
+                      const struct store_scan *final, const struct store_scan_report *reports,
+                      size_t n_reports, int64_t now, struct err *err);
 
 /* ---- Job queue (unbound; jobs.c) ----------------------------------------------------------- */
 

@@ -197,6 +197,11 @@ int row_exists(struct conn *c, const char *sql, const char *a, const char *b, bo
     "id, org_id, name, scopes, token_prefix, digest, created_at, expires_at, last_used_at, "       \
     "revoked_at, created_by, user_id, service_account_id"
 
+#define SCAN_COLUMNS                                                                               \
+    "id, org_id, project_id, status, target, request, job_id, endpoints_discovered, "              \
+    "endpoints_tested, requests_sent, findings, summary, coalesce(exit_status, -1), error, "       \
+    "created_at, started_at, finished_at, updated_at"
+
 /* Reads a TOKEN_COLUMNS row (tokens.c). */
 void read_token(sqlite3_stmt *st, void *item, struct arena *a);
 
@@ -224,6 +229,9 @@ struct list_kind {
     size_t n_fields;
     const char *const *search_columns; /* NULL-terminated, substring search; NULL for FTS */
     bool fts;                          /* findings: FTS5 */
+    /* Rows that other processes change (scans, updated by `vigil worker`): this process's
+     * write generation says nothing about them, so totals and id lists are never cached. */
+    bool uncached;
 };
 
 typedef row_read_fn list_row_fn;
@@ -248,5 +256,6 @@ int list_bound(struct db *db, const struct list_kind *kind, const struct store_l
 char *fts_query(const char *text, struct arena *a);
 
 extern const struct list_kind list_clients, list_projects, list_assets, list_findings, list_tokens;
+extern const struct list_kind list_scans;
 
 #endif

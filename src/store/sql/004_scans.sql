@@ -27,3 +27,38 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_claim ON jobs (kind, state, run_after, created_at);
 CREATE INDEX jobs_lease ON jobs (kind, state, lease_expires_at);
 CREATE INDEX jobs_org_running ON jobs (org_id, kind, state);
+
+-- Server-launched scans. `request` is the create body as accepted (no credentials: those are
+-- refused until they can be stored encrypted); the job that runs the scan is job_id.
+CREATE TABLE scans (
+    id                    TEXT PRIMARY KEY,
+    org_id                TEXT NOT NULL REFERENCES orgs (id),
+    project_id            TEXT,
+    status                TEXT NOT NULL
+                          CHECK (status IN ('queued', 'running', 'complete', 'failed', 'cancelled')),
+    target                TEXT NOT NULL,
+    request               TEXT NOT NULL,
+    job_id                TEXT NOT NULL,
+    endpoints_discovered  INTEGER NOT NULL DEFAULT 0,
+    endpoints_tested      INTEGER NOT NULL DEFAULT 0,
+    requests_sent         INTEGER NOT NULL DEFAULT 0,
+    findings              INTEGER NOT NULL DEFAULT 0,
+    summary               TEXT,             -- {"critical": n, ...} once finished
+    exit_status           INTEGER,          -- as `vigil scan` with the scan's fail_on
+    error                 TEXT,             -- why it failed
+    created_at            INTEGER NOT NULL,
+    started_at            INTEGER NOT NULL DEFAULT 0,
+    finished_at           INTEGER NOT NULL DEFAULT 0,
+    updated_at            INTEGER NOT NULL
+);
+CREATE INDEX scans_org_created ON scans (org_id, created_at, id);
+
+-- A finished (or cancelled) scan's reports, rendered once by report/ from its results so every
+-- download is the same bytes the CLI writes for them.
+CREATE TABLE scan_reports (
+    scan_id       TEXT NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+    format        TEXT NOT NULL,
+    content_type  TEXT NOT NULL,
+    body          BLOB NOT NULL,
+    PRIMARY KEY (scan_id, format)
+);

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/* `vigil worker`: scan workers in a process of their own, over the same database as `vigil
+ * serve`, until SIGINT or SIGTERM. A scan it is running when stopped goes back to the queue. */
+#include "cmd/cmd.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/options.h"
+#include "core/log.h"
+#include "core/str.h"
+#include "jobs/jobs.h"
+#include "store/store.h"
+
+static void
+worker_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: vigil worker [--database URL] [--workers N]\n\n"
+            "Runs queued scans from the database until SIGINT or SIGTERM.\n"
+            "  --database   sqlite:PATH (VIGIL_DATABASE_URL, default %s)\n"
+            "  --workers    scan worker threads (VIGIL_SCAN_WORKERS, default 1)\n\n"
+            "Environment: VIGIL_SCAN_ALLOW, VIGIL_SCAN_MAX_PER_ORG (see vigil serve --help).\n",
+            CMD_DEFAULT_DATABASE);
+}
+
+int
+cmd_worker(int argc, char **argv)
+{
+    const char *database = NULL, *workers_s = NULL;
+    long long workers = 1;
+    struct scan_policy policy = {0};
+    struct jobs_config cfg = {.name = "worker"};
+    struct jobs_pool *pool;
+    struct store *store;
+    struct err err = {0};
+    sigset_t signals;
+    bool bad = false;
+    int sig;
+
+    for (int i = 1; i < argc && !bad; i++) {
+        const char *v;
+
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            worker_usage(stdout);
+            return 0;
+        } else if ((v = cmd_flag(argc, argv, &i, "--database", &bad))) {
+            database = v;
+        } else if ((v = cmd_flag(argc, argv, &i, "--workers", &bad))) {
+            workers_s = v;
+        } else if (!bad) {
+            fprintf(stderr, "vigil worker: unknown argument '%s'\n", argv[i]);
+            bad = true;
+        }
+    }
+    if (bad) {
+        worker_usage(stderr);
+        return 2;
+    }
+    database = cmd_setting(database, "VIGIL_DATABASE_URL", CMD_DEFAULT_DATABASE);
+    workers_s = cmd_setting(workers_s, "VIGIL_SCAN_WORKERS", NULL);
+    if (workers_s && str_to_ll(workers_s, 1, 64, &workers)) {
+        fprintf(stderr, "vigil worker: --workers wants 1..64, got '%s'\n", workers_s);
+        return 2;
+    }
+    if (jobs_config_from_env(&cfg, &policy, &err)) {
+        fprintf(stderr, "vigil worker: %s %s\n", err.fields[0].field, err.fields[0].message);
+        return 2;
+    }
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    store = store_open(database, &err);
+    if (!store) {
+        fprintf(stderr, "vigil worker: %s\n", err.cause[0] ? err.cause : err.detail);
+        return 1;
+    }
+    cfg.store = store;
+    cfg.workers = (int)workers;
+    pool = jobs_start(&cfg, &err);
+    if (!pool) {
+        fprintf(stderr, "vigil worker: %s\n", err.cause[0] ? err.cause : err.detail);
+        store_close(store);
+        return 1;
+    }
+    log_msg(LOG_INFO, "vigil worker: %lld scan workers on %s", workers, database);
+    sigwait(&signals, &sig);
+    log_msg(LOG_INFO, "signal %d: stopping", sig);
+    jobs_stop(pool);
+    store_close(store);
+    return 0;
+}

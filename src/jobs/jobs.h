@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/* Scan workers: threads that claim "scan" jobs from the store's queue, run the engine, keep
+ * their lease alive and the scan's progress current (at most one write a second), stop when
+ * the scan is cancelled, and record the outcome with its reports. `vigil serve --scan-workers
+ * N` runs them in the server; `vigil worker` runs them in a process of their own over the same
+ * database. A worker killed mid-scan loses nothing: its lease expires and another worker
+ * reruns the scan from the start. */
+#ifndef VIGIL_JOBS_H
+#define VIGIL_JOBS_H
+
+#include <stdbool.h>
+
+#include "core/err.h"
+#include "scan/policy.h"
+
+struct store;
+struct store_scan;
+struct scan_result;
+
+#define JOBS_LEASE_SECONDS   30 /* a lease outlives a silent worker by this long */
+#define JOBS_DEFAULT_PER_ORG 2  /* VIGIL_SCAN_MAX_PER_ORG */
+#define JOBS_MAX_ATTEMPTS    3  /* claims of a scan job, reclaims after a lost worker included */
+
+struct jobs_config {
+    struct store *store;              /* borrowed */
+    const struct scan_policy *policy; /* borrowed; the target policy of every scan */
+    int workers;                      /* threads */
+    int max_per_org;                  /* running scans per organization; 0 = no cap */
+    const char *name;                 /* owner prefix, e.g. "serve" or "worker" */
+    int lease_seconds;                /* 0 = JOBS_LEASE_SECONDS (VIGIL_SCAN_LEASE_SECONDS) */
+};
+
+struct jobs_pool;
+
+/* Reads VIGIL_SCAN_ALLOW (cidr,... networks the target policy allows) into *policy,
+ * VIGIL_SCAN_MAX_PER_ORG (default JOBS_DEFAULT_PER_ORG) and VIGIL_SCAN_LEASE_SECONDS (how long
+ * a dead worker's scan waits before it is rerun; default JOBS_LEASE_SECONDS) into cfg.
+ * VALIDATION_ERROR naming the variable. */
+int jobs_config_from_env(struct jobs_config *cfg, struct scan_policy *policy, struct err *err);
+
+/* Starts cfg->workers threads (none if 0). NULL + INTERNAL if a thread cannot start. */
+struct jobs_pool *jobs_start(const struct jobs_config *cfg, struct err *err);
+/* Stops the workers: a running scan is interrupted and its job put back in the queue for the
+ * next worker. Joins the threads. Accepts NULL. */
+void jobs_stop(struct jobs_pool *pool);
+
+/* Claims and runs at most one scan job as `owner`, in the calling thread. *ran says whether
+ * there was one. -1 only when the store failed. */
+int jobs_run_one(const struct jobs_config *cfg, const char *owner, volatile int *stop,
+                 bool *ran /* out */, struct err *err);
+
+/* THE hand-over point of a completed scan's findings to the project's platform findings
+ * (issue 11's shared ingest writer: fingerprint dedup, reopen, auto-remediate). Called once
+ * per completed scan that has a project_id, after its results are stored. */
+void jobs_scan_findings_ready(struct store *store, const struct store_scan *scan,
+                              const struct scan_result *result);
+
+#endif

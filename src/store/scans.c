@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: MIT */
+/* Scans: the row the API shows and the worker updates, created together with the job that
+ * runs it, and the reports rendered when it ends. */
+#include "store/store_int.h"
+
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/id.h"
+
+#define WITH_CONN(store, c, err)                                                                   \
+    struct conn *c = conn_acquire((store), (err));                                                 \
+    if (!c)                                                                                        \
+        return -1;
+
+static const char *const scan_status_names[] = {"queued", "running", "complete", "failed",
+                                                "cancelled"};
+
+const char *
+store_scan_status_name(enum store_scan_status s)
+{
+    return (unsigned)s < sizeof(scan_status_names) / sizeof(scan_status_names[0])
+               ? scan_status_names[s]
+               : "failed";
+}
+
+static enum store_scan_status
+scan_status_parse(const char *s)
+{
+    for (size_t i = 0; s && i < sizeof(scan_status_names) / sizeof(scan_status_names[0]); i++)
+        if (strcmp(s, scan_status_names[i]) == 0)
+            return (enum store_scan_status)i;
+    return STORE_SCAN_FAILED;
+}
+
+static void
+read_scan(sqlite3_stmt *st, void *item, struct arena *a)
+{
+    struct store_scan *s = item;
+
+    s->id = col_text(st, 0, a);
+    s->org_id = col_text(st, 1, a);
+    s->project_id = col_text(st, 2, a);
+    s->status = scan_status_parse((const char *)sqlite3_column_text(st, 3));
+    s->target = col_text(st, 4, a);
+    s->request = col_text(st, 5, a);
+    s->job_id = col_text(st, 6, a);
+    s->endpoints_discovered = col_int(st, 7);
+    s->endpoints_tested = col_int(st, 8);
+    s->requests_sent = col_int(st, 9);
+    s->findings = col_int(st, 10);
+    s->summary = col_text(st, 11, a);
+    s->exit_status = (int)col_int(st, 12);
+    s->error = col_text(st, 13, a);
+    s->created_at = col_int(st, 14);
+    s->started_at = col_int(st, 15);
+    s->finished_at = col_int(st, 16);
+    s->updated_at = col_int(st, 17);
+}
+
+#define SCAN_SELECT "SELECT " SCAN_COLUMNS " FROM scans WHERE org_id = ?1 AND id = ?2"
+
+int
+store_scan_create(struct db *db, const struct store_scan *in, int max_attempts,
+                  struct store_scan *out, struct err *err)
+{
+    struct conn *c;
+    struct store_scan row = *in;
+    sqlite3_stmt *st;
+    bool found;
+    int64_t now = clock_now();
+
+    if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
+        return -1;
+    if (in->project_id) {
+        if (row_exists(c, "SELECT 1 FROM projects WHERE org_id = ?1 AND id = ?2", db->org_id,
+                       in->project_id, &found, err))
+            goto fail;
+        if (!found) {
+            err_field(err, "project_id", "does not name a project");
+            goto fail;
+        }
+    }
+    row.id = id_new(db->arena, "scan_");
+    row.org_id = db->org_id;
+    row.job_id = id_new(db->arena, "job_");
+    row.status = STORE_SCAN_QUEUED;
+    row.endpoints_discovered = row.endpoints_tested = row.requests_sent = row.findings = 0;
+    row.summary = row.error = NULL;
+    row.exit_status = -1;
+    row.created_at = row.updated_at = now;
+    row.started_at = row.finished_at = 0;
+    st = stmt_get(c,
+                  "INSERT INTO scans (id, org_id, project_id, status, target, request, job_id,"
+                  " created_at, updated_at) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?7)",
+                  err);
+    if (!st)
+        goto fail;
+    bind_text(st, 1, row.id);
+    bind_text(st, 2, row.org_id);
+    bind_text(st, 3, row.project_id);
+    bind_text(st, 4, row.target);
+    bind_text(st, 5, row.request);
+    bind_text(st, 6, row.job_id);
+    bind_int(st, 7, now);
+    if (stmt_exec(c, st, err))
+        goto fail;
+    st = stmt_get(c,
+                  "INSERT INTO jobs (id, org_id, kind, payload, state, max_attempts, run_after,"
+                  " created_at, updated_at)"
+                  " VALUES (?1, ?2, '" STORE_SCAN_JOB_KIND "', json_object('scan_id', ?3),"
+                  " 'queued', ?4, ?5, ?5, ?5)",
+                  err);
+    if (!st)
+        goto fail;
+    bind_text(st, 1, row.job_id);
+    bind_text(st, 2, row.org_id);
+    bind_text(st, 3, row.id);
+    bind_int(st, 4, max_attempts < 1 ? 1 : max_attempts);
+    bind_int(st, 5, now);
+    if (stmt_exec(c, st, err) || tx_commit(c, err))
+        goto fail;
+    *out = row;
+    return 0;
+fail:
+    tx_rollback(c);
+    return -1;
+}
+
+int
+store_scan_get(struct db *db, const char *id, struct store_scan *out, struct err *err)
+{
+    struct conn *c = db_conn(db, err);
+
+    if (!c || store_fault_check(err))
+        return -1;
+    memset(out, 0, sizeof(*out));
+    return row_load(c, SCAN_SELECT, db->org_id, id, read_scan, out, db->arena, "scan", err);
+}
+
+int
+store_scan_cancel(struct db *db, const char *id, bool *was_running, struct err *err)
+{
+    struct conn *c;
+    struct store_scan row = {0};
+    sqlite3_stmt *st;
+    int64_t now = clock_now();
+
+    *was_running = false;
+    if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
+        return -1;
+    if (row_load(c, SCAN_SELECT, db->org_id, id, read_scan, &row, db->arena, "scan", err))
+        goto fail;
+    if (row.status != STORE_SCAN_QUEUED && row.status != STORE_SCAN_RUNNING) {
+        err_set(err, CONFLICT, "The scan has already finished (%s).",
+                store_scan_status_name(row.status));
+        goto fail;
+    }
+    /* The job says whether a worker holds it: a scan row still 'queued' may have just been
+     * claimed. */
+    st = stmt_get(c,
+                  "UPDATE jobs SET cancel_requested = 1, updated_at = ?2,"
+                  " state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END,"
+                  " finished_at = CASE WHEN state = 'queued' THEN ?2 ELSE finished_at END"
+                  " WHERE id = ?1 RETURNING state = 'running'",
+                  err);
+    if (!st)
+        goto fail;
+    bind_text(st, 1, row.job_id);
+    bind_int(st, 2, now);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *was_running = sqlite3_column_int64(st, 0) != 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+    }
+    sqlite3_reset(st);
+    if (!*was_running) {
+        st = stmt_get(c,
+                      "UPDATE scans SET status = 'cancelled', finished_at = ?3, updated_at = ?3"
+                      " WHERE org_id = ?1 AND id = ?2",
+                      err);
+        if (!st)
+            goto fail;
+        bind_text(st, 1, db->org_id);
+        bind_text(st, 2, id);
+        bind_int(st, 3, now);
+        if (stmt_exec(c, st, err))
+            goto fail;
+    }
+    if (tx_commit(c, err))
+        goto fail;
+    return 0;
+fail:
+    tx_rollback(c);
+    return -1;
+}
+
+int
+store_scan_report_get(struct db *db, const char *id, const char *format,
+                      struct store_scan_report *out, struct err *err)
+{
+    struct conn *c = db_conn(db, err);
+    struct store_scan row;
+    sqlite3_stmt *st;
+    int step;
+
+    if (!c || store_fault_check(err))
+        return -1;
+    memset(out, 0, sizeof(*out));
+    if (row_load(c, SCAN_SELECT, db->org_id, id, read_scan, &row, db->arena, "scan", err))
+        return -1;
+    st = stmt_get(
+        c, "SELECT content_type, body FROM scan_reports WHERE scan_id = ?1 AND format = ?2", err);
+    if (!st)
+        return -1;
+    bind_text(st, 1, id);
+    bind_text(st, 2, format);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        const void *blob = sqlite3_column_blob(st, 1);
+        size_t len = (size_t)sqlite3_column_bytes(st, 1);
+        char *body = arena_alloc(db->arena, len + 1);
+
+        if (len)
+            memcpy(body, blob, len);
+        body[len] = '\0';
+        out->format = arena_strdup(db->arena, format);
+        out->content_type = col_text(st, 0, db->arena);
+        out->body = body;
+        out->len = len;
+    }
+    sqlite3_reset(st);
+    if (step == SQLITE_DONE)
+        return err_set(err, CONFLICT, "The scan has no report yet (it is %s).",
+                       store_scan_status_name(row.status));
+    if (step != SQLITE_ROW)
+        return sql_fail(c, step, "scan report", err);
+    return 0;
+}
+
+int
+store_scan_load(struct store *store, const char *id, struct arena *arena, struct store_scan *out,
+                struct err *err)
+{
+    int rc;
+
+    WITH_CONN(store, c, err)
+    memset(out, 0, sizeof(*out));
+    rc = row_load(c, "SELECT " SCAN_COLUMNS " FROM scans WHERE ?1 IS NULL AND id = ?2", NULL, id,
+                  read_scan, out, arena, "scan", err);
+    conn_release(store, c);
+    return rc;
+}
+
+static int
+scan_exec(struct store *store, const char *sql, const char *id, const int64_t *ints, size_t n,
+          struct err *err)
+{
+    sqlite3_stmt *st;
+    int rc = -1;
+
+    WITH_CONN(store, c, err)
+    if (tx_begin(c, true, err) || !(st = stmt_get(c, sql, err)))
+        goto done;
+    bind_text(st, 1, id);
+    for (size_t i = 0; i < n; i++)
+        bind_int(st, (int)i + 2, ints[i]);
+    if (stmt_exec(c, st, err) || tx_commit(c, err))
+        goto done;
+    rc = 0;
+done:
+    tx_rollback(c);
+    conn_release(store, c);
+    return rc;
+}
+
+int
+store_scan_started(struct store *store, const char *id, int64_t now, struct err *err)
+{
+    const int64_t v[] = {now};
+
+    return scan_exec(store,
+                     "UPDATE scans SET status = 'running', started_at = ?2, updated_at = ?2,"
+                     " endpoints_discovered = 0, endpoints_tested = 0, requests_sent = 0,"
+                     " findings = 0, error = NULL WHERE id = ?1",
+                     id, v, 1, err);
+}
+
+int
+store_scan_progress(struct store *store, const char *id, int64_t endpoints_discovered,
+                    int64_t endpoints_tested, int64_t requests_sent, int64_t findings, int64_t now,
+                    struct err *err)
+{
+    const int64_t v[] = {endpoints_discovered, endpoints_tested, requests_sent, findings, now};
+
+    return scan_exec(store,
+                     "UPDATE scans SET endpoints_discovered = ?2, endpoints_tested = ?3,"
+                     " requests_sent = ?4, findings = ?5, updated_at = ?6"
+                     " WHERE id = ?1 AND status = 'running'",
+                     id, v, 5, err);
+}
+
+int
+store_scan_finish(struct store *store, const char *id, enum store_scan_status status,
+                  const struct store_scan *f, const struct store_scan_report *reports,
+                  size_t n_reports, int64_t now, struct err *err)
+{
+    sqlite3_stmt *st;
+    int rc = -1;
+
+    WITH_CONN(store, c, err)
+    if (tx_begin(c, true, err))
+        goto done;
+    st = stmt_get(c,
+                  "UPDATE scans SET status = ?2, endpoints_discovered = ?3, endpoints_tested = ?4,"
+                  " requests_sent = ?5, findings = ?6, summary = ?7,"
+                  " exit_status = CASE WHEN ?8 < 0 THEN NULL ELSE ?8 END, error = ?9,"
+                  " finished_at = ?10, updated_at = ?10 WHERE id = ?1",
+                  err);
+    if (!st)
+        goto done;
+    bind_text(st, 1, id);
+    bind_text(st, 2, store_scan_status_name(status));
+    bind_int(st, 3, f->endpoints_discovered);
+    bind_int(st, 4, f->endpoints_tested);
+    bind_int(st, 5, f->requests_sent);
+    bind_int(st, 6, f->findings);
+    bind_text(st, 7, f->summary);
+    bind_int(st, 8, f->exit_status);
+    bind_text(st, 9, f->error);
+    bind_int(st, 10, now);
+    if (stmt_exec(c, st, err))
+        goto done;
+    st = stmt_get(c, "DELETE FROM scan_reports WHERE scan_id = ?1", err);
+    if (!st)
+        goto done;
+    bind_text(st, 1, id);
+    if (stmt_exec(c, st, err))
+        goto done;
+    for (size_t i = 0; i < n_reports; i++) {
+        st = stmt_get(c,
+                      "INSERT INTO scan_reports (scan_id, format, content_type, body)"
+                      " VALUES (?1, ?2, ?3, ?4)",
+                      err);
+        if (!st)
+            goto done;
+        bind_text(st, 1, id);
+        bind_text(st, 2, reports[i].format);
+        bind_text(st, 3, reports[i].content_type);
+        sqlite3_bind_blob(st, 4, reports[i].body, (int)reports[i].len, SQLITE_TRANSIENT);
+        if (stmt_exec(c, st, err))
+            goto done;
+    }
+    if (tx_commit(c, err))
+        goto done;
+    rc = 0;
+done:
+    tx_rollback(c);
+    conn_release(store, c);
+    return rc;
+}
+
+int
+store_scan_list(struct db *db, const struct store_list *q, struct store_page *page, struct err *err)
+{
+    void *items;
+
+    if (list_bound(db, &list_scans, q, sizeof(struct store_scan), read_scan, page, &items, err))
+        return -1;
+    page->scans = items;
+    return 0;
+}
