@@ -64,8 +64,8 @@ function loginView() {
     try {
       await signIn(user.value, pass.value);
       pass.value = '';
-      location.hash = '#/findings';
-      route();
+      if (location.hash === '#/findings') route();
+      else location.hash = '#/findings';
     } catch (err) {
       out.replaceChildren(failure(err));
     }
