@@ -22,6 +22,13 @@ for set in "$@"; do
   esac
 done
 
+# The web pages (issue 12): the build runs `npm ci` + web/build.mjs, so every set needs Node.js
+# and npm; the browser tests drive Debian's Chromium through playwright-core.
+command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
+if [[ " $* " == *" test "* ]]; then
+  want+=(chromium)
+fi
+
 # The OpenAPI lint and the SARIF validator run through npx: Debian's Node.js if none is there.
 if [[ " $* " == *" lint "* || " $* " == *" test "* ]] && ! command -v npx >/dev/null 2>&1; then
   want+=(nodejs npm)

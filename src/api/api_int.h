@@ -9,9 +9,12 @@
 
 #include "api/api.h"
 #include "auth/authn.h"
+#include "auth/jwt.h"
+#include "auth/refresh.h"
 #include "auth/ratelimit.h"
 #include "core/jsonw.h"
 #include "http/http.h"
+#include "model/user.h"
 #include "store/store.h"
 
 /* Route flags (bits 0..23 are ours; see http.h). */
@@ -107,6 +110,31 @@ const char *api_actor(struct req *req);
  * outside `cap`, the scopes of the owner's role. Answers 201 with the secret once. */
 int api_token_mint(struct req *req, const char *user_id, const char *service_account_id,
                    uint32_t cap, struct err *err);
+
+/* ---- auth.c: the pieces of a login, shared with session.c's cookie sessions ---- */
+
+struct session {
+    char access[JWT_TOKEN_MAX];
+    char refresh[REFRESH_LEN + 1];
+    int64_t expires_in;
+    const char *jti;
+};
+
+void session_wipe(struct session *s);
+/* Checks a username and password (throttled, audited); UNAUTHORIZED for any failure. */
+int login_check(struct req *req, const char *organization, const char *username,
+                const char *password, struct user *u, struct err *err);
+/* A new login for u: an access token and the first refresh token of a new family. */
+int session_start(struct req *req, const struct user *u, struct session *s, struct err *err);
+/* Rotates a refresh token into s (reuse revokes the family); UNAUTHORIZED when not live. */
+int refresh_exchange(struct req *req, const char *token, struct session *s, struct err *err);
+
+/* ---- session.c: the dashboard's cookie session ---- */
+
+/* The access token of the request's session cookie into *secret: 1 when a cookie is there, 0
+ * when none is (use the headers), -1 with UNAUTHORIZED for a malformed cookie or
+ * CSRF_TOKEN_INVALID for a write without the session's X-CSRF-Token header. */
+int api_session_credential(struct req *req, const char **secret, struct err *err);
 
 /* ---- handlers (routes.def names them) ---- */
 #define ROUTE(method, pattern, handler, scope, body, flags)                                        \

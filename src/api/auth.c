@@ -33,14 +33,9 @@
 
 /* ---- Sessions ------------------------------------------------------------------------------- */
 
-struct session {
-    char access[JWT_TOKEN_MAX];
-    char refresh[REFRESH_LEN + 1];
-    int64_t expires_in;
-    const char *jti;
-};
+/* struct session is in api_int.h (session.c issues cookie sessions from the same pieces). */
 
-static void
+void
 session_wipe(struct session *s)
 {
     str_wipe(s->access, sizeof(s->access));
@@ -73,7 +68,7 @@ access_issue(struct req *req, const struct user *u, struct session *s, struct er
 }
 
 /* A new login: an access token and the first refresh token of a new family. */
-static int
+int
 session_start(struct req *req, const struct user *u, struct session *s, struct err *err)
 {
     unsigned char digest[REFRESH_DIGEST_LEN];
@@ -114,7 +109,7 @@ session_answer(struct req *req, struct session *s)
 /* Checks a username and password. UNAUTHORIZED LOGIN_FAILED for an unknown user, a wrong
  * password, a user without a password yet and a disabled user alike; RATE_LIMIT_EXCEEDED while
  * the username or the address is locked out. Audits success and failure. */
-static int
+int
 login_check(struct req *req, const char *organization, const char *username, const char *password,
             struct user *u, struct err *err)
 {
@@ -221,7 +216,7 @@ api_auth_login(struct req *req, struct err *err)
 
 /* Exchanges a refresh token: 401 for anything but a live, unused token of an enabled user;
  * a reused token revokes its whole family and is audited. */
-static int
+int
 refresh_exchange(struct req *req, const char *token, struct session *s, struct err *err)
 {
     struct app *app = api_app(req);

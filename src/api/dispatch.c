@@ -173,13 +173,20 @@ api_before(struct req *req, struct err *err)
     struct api_state *state = arena_calloc(req->arena, 1, sizeof(*state));
     const char *secret;
     struct db *db;
+    int from_cookie = 0;
 
     req->auth = state;
     if (req->route->flags & API_PUBLIC)
         return 0;
+    /* ---- issue 12: the dashboard's cookie session (session.c), CSRF-checked on writes ---- */
+    if (!req_header(req, "Authorization") && !req_header(req, "X-API-Key"))
+        from_cookie = api_session_credential(req, &secret, err);
+    if (from_cookie < 0)
+        return -1;
+    /* ---- end issue 12 ---- */
     if (refuse_query_credentials(req, err) ||
-        authn_credential(req_header(req, "Authorization"), req_header(req, "X-API-Key"), &secret,
-                         err) ||
+        (!from_cookie && authn_credential(req_header(req, "Authorization"),
+                                          req_header(req, "X-API-Key"), &secret, err)) ||
         authenticate(req, secret, &state->who, err))
         return -1;
     req->log_actor = api_actor(req);

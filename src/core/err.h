@@ -17,6 +17,7 @@
     X(NOT_FOUND, 404, "Resource not found")                                                        \
     X(METHOD_NOT_ALLOWED, 405, "Method not allowed")                                               \
     X(NOT_ACCEPTABLE, 406, "Not acceptable")                                                       \
+    X(CSRF_TOKEN_INVALID, 403, "CSRF token missing or invalid")                                    \
     X(CONFLICT, 409, "Conflict")                                                                   \
     X(PAYLOAD_TOO_LARGE, 413, "Payload too large")                                                 \
     X(UNSUPPORTED_MEDIA_TYPE, 415, "Unsupported media type")                                       \

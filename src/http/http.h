@@ -269,4 +269,17 @@ size_t resp_header_count(const struct req *req);
 bool resp_header_at(const struct req *req, size_t i, const char **name /* out */,
                     const char **value /* out */);
 
+/* ---------------------------------------------------------------------------------------- */
+/* Static files and cookies (static.c) */
+
+/* True for a file name static_send serves: one segment of [A-Za-z0-9._-], not starting '.'. */
+bool static_name_ok(const char *name);
+/* Answers 200 with the file root/name (root/name.gz with Content-Encoding: gzip when the client
+ * accepts gzip and that copy exists), its type from the extension, Vary: Accept-Encoding, the
+ * given Cache-Control (NULL = no-cache) and an ETag. NOT_FOUND for a bad name or no file. */
+int static_send(struct req *req, const char *root, const char *name, const char *cache_control,
+                struct err *err);
+/* Value of the request cookie `name` (parsed by libmicrohttpd); NULL when absent. */
+const char *req_cookie(struct req *req, const char *name);
+
 #endif

@@ -1,0 +1,2 @@
+// ReDoc on our own document; no network beyond this server.
+Redoc.init('/openapi.json', { hideDownloadButton: false }, document.getElementById('redoc'));
