@@ -70,6 +70,7 @@ usage(FILE *out)
             "                         else markdown on a terminal and json otherwise\n"
             "  -o, --output FILE      write the report to FILE instead of stdout\n"
             "  -q, --quiet            no progress line and no summary on stderr\n"
+            "  -v, --verbose          also print the requests each check sent\n"
             "  --list-checks          print the checks and exit\n"
             "  -h, --help             this text\n"
             "(VIGIL_SCAN_CONCURRENCY, _TIMEOUT, _RATE_LIMIT, _MAX_REQUESTS, _BUDGET, _FAIL_ON,\n"
@@ -277,6 +278,19 @@ on_progress(const struct scan_progress *p, void *userdata)
     fflush(stderr);
 }
 
+/* --verbose: what each check cost, so a slow or noisy check is visible. */
+static void
+print_check_requests(const struct scan_result *r)
+{
+    if (!r->check_requests)
+        return;
+    fprintf(stderr, "vigil scan: requests by check: planning %zu",
+            r->check_requests[r->n_checks_run]);
+    for (size_t i = 0; i < r->n_checks_run; i++)
+        fprintf(stderr, ", %s %zu", r->checks_run[i], r->check_requests[i]);
+    fprintf(stderr, "\n");
+}
+
 static void
 summary(const struct scan_result *r, double seconds, const char *output)
 {
@@ -341,7 +355,7 @@ struct scan_flags {
         *checks, *skip_checks, *fail_on, *format, *output;
     const char **exclude;
     size_t n_exclude;
-    bool destructive, quiet, list_checks, help;
+    bool destructive, quiet, verbose, list_checks, help;
 };
 
 static int
@@ -364,6 +378,7 @@ parse_flags(struct arena *a, int argc, char **argv, struct scan_flags *f)
         {"format", required_argument, NULL, OPT_FORMAT},
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
         {"list-checks", no_argument, NULL, OPT_LIST_CHECKS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -374,7 +389,7 @@ parse_flags(struct arena *a, int argc, char **argv, struct scan_flags *f)
     f->exclude = arena_calloc(a, (size_t)argc + 1, sizeof(char *));
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:qvh", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_SPEC:
             f->spec = optarg;
@@ -423,6 +438,9 @@ parse_flags(struct arena *a, int argc, char **argv, struct scan_flags *f)
             break;
         case 'q':
             f->quiet = true;
+            break;
+        case 'v':
+            f->verbose = true;
             break;
         case OPT_LIST_CHECKS:
             f->list_checks = true;
@@ -643,6 +661,7 @@ cmd_scan(int argc, char **argv)
     in.stop_reason = r.stop_reason;
     in.checks_run = r.checks_run;
     in.n_checks_run = r.n_checks_run;
+    in.check_requests = r.check_requests;
     in.findings = r.findings;
     in.n_findings = r.n_findings;
     buf_init(&report, SCAN_REPORT_MAX);
@@ -658,6 +677,8 @@ cmd_scan(int argc, char **argv)
     buf_cleanup(&report);
     if (!f.quiet)
         summary(&r, (double)(clock_mono_ns() - start) / 1e9, f.output);
+    if (f.verbose && !f.quiet)
+        print_check_requests(&r);
     rc = SCAN_EXIT_CLEAN;
     for (size_t i = 0; i < r.n_findings && !never_fail; i++) {
         if (r.findings[i].severity >= fail_on)

@@ -43,6 +43,14 @@ json_scan(struct jsonw *w, const struct report_input *in)
     for (size_t i = 0; i < in->n_checks_run; i++)
         jsonw_str(w, in->checks_run[i]);
     jsonw_arr_close(w);
+    if (in->check_requests) {
+        jsonw_key(w, "requests_by_check");
+        jsonw_obj_open(w);
+        jsonw_kint(w, "planning", (long long)in->check_requests[in->n_checks_run]);
+        for (size_t i = 0; i < in->n_checks_run; i++)
+            jsonw_kint(w, in->checks_run[i], (long long)in->check_requests[i]);
+        jsonw_obj_close(w);
+    }
     jsonw_obj_close(w);
 }
 

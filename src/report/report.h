@@ -39,6 +39,9 @@ struct report_input {
     const char *stop_reason;       /* why, when incomplete */
     const char *const *checks_run; /* check ids, may be NULL */
     size_t n_checks_run;
+    /* Probes each check sent, [i] for checks_run[i], [n_checks_run] for planning; may be NULL
+     * (a stored scan does not keep them). */
+    const size_t *check_requests;
     const struct finding *findings;
     size_t n_findings;
 };

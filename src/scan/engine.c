@@ -44,6 +44,7 @@ struct scan_xfer {
     size_t n_strings;
     probe_done_fn done;
     void *userdata;
+    const struct scan_check *check; /* whose probe this is (NULL: planning) */
     struct buf resp_headers;
     struct buf resp_body;
     bool truncated;
@@ -450,8 +451,14 @@ finish_xfer(struct scan *scan, struct scan_xfer *x, CURLcode rc)
         else
             r.error = curl_easy_strerror(rc);
     }
-    if (x->done)
+    if (x->done) {
+        const struct scan_check *outer = scan->cur_check;
+
+        /* Follow-up probes sent from the callback count for the same check. */
+        scan->cur_check = x->check;
         x->done(scan, &x->probe, &r, x->userdata);
+        scan->cur_check = outer;
+    }
     xfer_put(scan, x);
 }
 
@@ -585,6 +592,22 @@ collect(struct scan *scan)
     }
 }
 
+void
+scan_count_request(struct scan *scan, const struct scan_check *check)
+{
+    size_t i = scan->n_checks;
+
+    if (!scan->check_requests)
+        scan->check_requests = arena_calloc(scan->arena, scan->n_checks + 1, sizeof(size_t));
+    for (size_t k = 0; check && k < scan->n_checks; k++) {
+        if (scan->checks[k] == check) {
+            i = k;
+            break;
+        }
+    }
+    scan->check_requests[i]++;
+}
+
 int
 scan_send(struct scan *scan, const struct probe *probe, probe_done_fn done, void *userdata)
 {
@@ -611,7 +634,9 @@ scan_send(struct scan *scan, const struct probe *probe, probe_done_fn done, void
     xfer_copy_probe(x, probe);
     x->done = done;
     x->userdata = userdata;
+    x->check = scan->cur_check;
     scan->n_accepted++;
+    scan_count_request(scan, scan->cur_check);
     if (scan->queue_tail)
         scan->queue_tail->next = x;
     else

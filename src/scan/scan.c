@@ -158,8 +158,11 @@ run_checks_on(struct scan *scan, struct scan_op_int *op)
     op->tested = true;
     scan->progress.endpoints_tested++;
     for (size_t i = 0; i < scan->n_checks; i++) {
-        if (scan->checks[i]->on_operation)
+        if (scan->checks[i]->on_operation) {
+            scan->cur_check = scan->checks[i];
             scan->checks[i]->on_operation(scan, scan->checks[i], &op->op);
+            scan->cur_check = NULL;
+        }
     }
 }
 
@@ -435,15 +438,21 @@ scan_run_checks(const struct scan_options *opts, const struct scan_check *const 
         goto out;
     run_destructive(scan);
     for (size_t i = 0; i < scan->n_checks && !scan->stopping; i++) {
-        if (scan->checks[i]->on_scan)
+        if (scan->checks[i]->on_scan) {
+            scan->cur_check = scan->checks[i];
             scan->checks[i]->on_scan(scan, scan->checks[i]);
+            scan->cur_check = NULL;
+        }
     }
     scan_engine_run(scan, NULL);
     if (scan_oob_issued(scan) > 0)
         scan_engine_wait(scan, SCAN_OOB_GRACE_MS, oob_settled);
     for (size_t i = 0; i < scan->n_checks; i++) {
-        if (scan->checks[i]->on_finish)
+        if (scan->checks[i]->on_finish) {
+            scan->cur_check = scan->checks[i];
             scan->checks[i]->on_finish(scan, scan->checks[i]);
+            scan->cur_check = NULL;
+        }
     }
     scan_engine_run(scan, NULL);
     scan_progress_report(scan, true);
@@ -460,6 +469,9 @@ out:
         result->checks_run = arena_calloc(result->arena, n_checks + 1, sizeof(char *));
         for (size_t i = 0; i < n_checks; i++)
             result->checks_run[i] = checks[i]->id;
+        result->check_requests = arena_calloc(result->arena, n_checks + 1, sizeof(size_t));
+        if (scan->check_requests)
+            memcpy(result->check_requests, scan->check_requests, (n_checks + 1) * sizeof(size_t));
         result->created_resources =
             arena_calloc(result->arena, scan->n_created + 1, sizeof(char *));
         for (size_t i = 0; i < scan->n_created; i++)

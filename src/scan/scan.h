@@ -92,6 +92,9 @@ struct scan_result {
     struct scan_progress progress;
     const char **checks_run;
     size_t n_checks_run;
+    /* Probes accepted per check, check_requests[i] for checks_run[i]; check_requests[n_checks_run]
+     * counts planning (reachability, creators, baselines). Sums to the probes accepted. */
+    size_t *check_requests;
     int64_t started_at; /* unix seconds */
     int64_t finished_at;
     bool incomplete;                /* stopped by budget, max_requests or cancel */

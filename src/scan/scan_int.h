@@ -77,6 +77,10 @@ struct scan {
 
     const struct scan_check *const *checks;
     size_t n_checks;
+    /* Request accounting: the check whose callback is running (NULL while planning and sending
+     * baselines), and probes accepted per check index, [n_checks] for planning (arena). */
+    const struct scan_check *cur_check;
+    size_t *check_requests;
 
     struct scan_op_int *ops;
     size_t n_ops;
@@ -132,6 +136,8 @@ void scan_grow(void **array, size_t *cap, size_t need, size_t size);
 /* Engine (engine.c). */
 int scan_engine_init(struct scan *scan, struct err *err);
 void scan_engine_cleanup(struct scan *scan);
+/* Counts one accepted probe for check (NULL: planning and baselines). */
+void scan_count_request(struct scan *scan, const struct scan_check *check);
 /* Runs transfers until nothing is queued or in flight, or until done(scan) is true. */
 void scan_engine_run(struct scan *scan, bool (*done)(struct scan *scan));
 /* Keeps the loop running for ms milliseconds (or until until(scan) is true). */

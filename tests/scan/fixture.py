@@ -65,6 +65,7 @@ FLAWS = [
     "trace",           # TRACE echoes the request
     "undocumented",    # /debug, /admin, /actuator/env, /.env answer
     "server_error",    # malformed input raises (500) instead of a 400
+    "banner",          # the Server header names the app's version
 ]
 
 WEAK_SECRET = "supersecret"
@@ -329,7 +330,7 @@ UNDOCUMENTED = {
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out in separate writes
-    server_version = "shop/1.0"
+    server_version = "shop"  # "shop/1.0" with the banner flaw (set in main)
     sys_version = ""
 
     def log_message(self, fmt, *args):  # quiet unless FIXTURE_LOG is set
@@ -879,6 +880,8 @@ def main():
         return
     VULN.update(parse_flaws(args.vulnerable))
     VULN.difference_update(parse_flaws(args.fixed))
+    if vuln("banner"):
+        Handler.server_version = "shop/1.0"
     seed()
     global REGEX_POOL
     if vuln("redos"):

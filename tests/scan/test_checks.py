@@ -38,6 +38,7 @@ PLANTED = {
     "trace": ("misconfig", "TRACE /api/health", "TRACE"),
     "undocumented": ("undocumented", "GET /.env", "/.env"),
     "server_error": ("server_error", "POST /api/orders", "Server error"),
+    "banner": ("misconfig", None, "Version banner"),
 }
 
 # Flaws whose finding needs another flaw's help to be reachable at all.

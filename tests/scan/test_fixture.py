@@ -59,6 +59,7 @@ def test_vulnerable_and_fixed_differ(start_fixture):
                                   headers={"Origin": "https://evil.example"})
         assert (headers.get("Access-Control-Allow-Origin") == "https://evil.example") == is_vuln
         assert (headers.get("X-Content-Type-Options") != "nosniff") == is_vuln
+        assert ("1.0" in headers.get("Server", "")) == is_vuln
 
 
 def test_fixed_login_is_rate_limited(start_fixture):

@@ -2,7 +2,8 @@
 /* Security misconfiguration, each reported once per scan at the first operation that shows it:
  * CORS that reflects any Origin together with credentials; answers carrying credentials or
  * personal data without `X-Content-Type-Options: nosniff` or `Cache-Control: no-store`; stack
- * traces in error answers to malformed input; and TRACE answered by echoing the request. */
+ * traces in error answers to malformed input; TRACE answered by echoing the request; and `Server`
+ * or `X-Powered-By` banners that name a product version. */
 #include "scan/checks/checks_int.h"
 
 #include <string.h>
@@ -13,7 +14,15 @@
 
 #define EVIL_ORIGIN "https://vigil-cors-probe.example"
 
-enum issue { ISSUE_CORS, ISSUE_NOSNIFF, ISSUE_NO_STORE, ISSUE_STACK, ISSUE_TRACE, ISSUE_COUNT };
+enum issue {
+    ISSUE_CORS,
+    ISSUE_NOSNIFF,
+    ISSUE_NO_STORE,
+    ISSUE_STACK,
+    ISSUE_TRACE,
+    ISSUE_BANNER,
+    ISSUE_COUNT
+};
 
 struct misconfig {
     bool reported[ISSUE_COUNT];
@@ -69,6 +78,45 @@ sensitive(json_t *j, int depth)
     return false;
 }
 
+/* A product token with a version: "nginx/1.25.3", "Apache/2.4 (Debian)", "PHP 8.2.1",
+ * "Express/4.18" — a '/' or a space, then a digit and a '.' or another digit. "nginx" or
+ * "Express" alone name no version. */
+static bool
+names_version(const char *v)
+{
+    for (const char *p = v; p && *p; p++) {
+        if ((*p == '/' || *p == ' ') && p[1] >= '0' && p[1] <= '9' &&
+            (p[2] == '.' || (p[2] >= '0' && p[2] <= '9')))
+            return true;
+    }
+    return false;
+}
+
+static void
+banner(struct scan *scan, const struct ctx *c, const struct probe *probe,
+       const struct probe_response *resp)
+{
+    static const char *const names[] = {"Server", "X-Powered-By", "X-AspNet-Version"};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        const char *v = probe_header_get(scan, resp, names[i]);
+
+        if (v && names_version(v) && first_time(scan, c->check, ISSUE_BANNER)) {
+            struct check_finding cf = {
+                .title = "Version banner in response headers",
+                .description = "The answers name the server software and its version, which "
+                               "tells an attacker which known vulnerabilities to try.",
+                .severity = SEVERITY_LOW,
+                .confidence = CONFIDENCE_HIGH,
+                .cwe = "CWE-497",
+                .notes = arena_printf(scan_arena(scan), "header %s: %s", names[i], v),
+            };
+            check_emit(scan, c->check, c->op, &cf, probe, resp);
+            return;
+        }
+    }
+}
+
 static void
 headers_done(struct scan *scan, const struct probe *probe, const struct probe_response *resp,
              void *userdata)
@@ -80,6 +128,8 @@ headers_done(struct scan *scan, const struct probe *probe, const struct probe_re
     const char *cache = probe_header_get(scan, resp, "Cache-Control");
     json_t *j;
 
+    if (resp->status > 0)
+        banner(scan, c, probe, resp);
     if (!check_status_ok(resp->status))
         return;
     if (acao && acac && strcasecmp(acac, "true") == 0 &&

@@ -153,6 +153,9 @@ static const char *const fix_order[] = {"find_sqli",  "find_jwt", "find_bola1",
 
 static const char *const fix_checks[] = {"bola", "sqli", "headers", "jwt_alg_none", "rate_limit"};
 
+/* Requests per check of fix_checks, then planning: 20+100+60+5+36+100 = 321. */
+static const size_t fix_check_requests[] = {20, 100, 60, 5, 36, 100};
+
 static const struct report_input fix_input = {
     .title = "vigil scan of http://127.0.0.1:9000 <b>\"&'",
     .scan_id = "scan_1",
@@ -168,6 +171,7 @@ static const struct report_input fix_input = {
     .stop_reason = "max_requests reached",
     .checks_run = fix_checks,
     .n_checks_run = 5,
+    .check_requests = fix_check_requests,
     .findings = fix_findings,
     .n_findings = FIX_N_FINDINGS,
 };

@@ -50,6 +50,15 @@ json_report_has_scan_metadata_and_summary(void **state)
     assert_true(json_is_true(json_object_get(scan, "incomplete")));
     assert_string_equal(str_at(scan, "stop_reason"), "max_requests reached");
     assert_int_equal(json_array_size(json_object_get(scan, "checks_run")), 5);
+    {
+        json_t *per_check = json_object_get(scan, "requests_by_check");
+
+        assert_true(json_is_object(per_check));
+        assert_int_equal(json_object_size(per_check), 6);
+        assert_int_equal(json_integer_value(json_object_get(per_check, "planning")), 100);
+        assert_int_equal(json_integer_value(json_object_get(per_check, "bola")), 20);
+        assert_int_equal(json_integer_value(json_object_get(per_check, "rate_limit")), 36);
+    }
     assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "summary"), "total")),
                      6);
     assert_int_equal(json_integer_value(json_object_get(by, "critical")), 1);
@@ -132,6 +141,8 @@ json_report_of_no_findings_is_complete_and_empty(void **state)
     assert_true(json_is_null(json_object_get(scan, "stop_reason")));
     assert_true(json_is_null(json_object_get(scan, "started_at")));
     assert_true(json_is_null(json_object_get(scan, "id")));
+    /* A report without per-check counts (a stored scan) leaves the key out. */
+    assert_null(json_object_get(scan, "requests_by_check"));
     json_decref(doc);
 }
 

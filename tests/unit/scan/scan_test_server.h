@@ -26,6 +26,9 @@ struct test_server {
     atomic_int next_id;
     atomic_int deletes;
     pthread_mutex_t lock;
+    /* Arrival times (CLOCK_MONOTONIC ns) of the first and last request since the test reset
+     * them: the spacing a rate limit guarantees, measured where the requests land. */
+    long long first_arrival_ns, last_arrival_ns;
     char last_auth[512];
     char last_path[512];
     char last_body[2048];
@@ -111,6 +114,16 @@ ts_handle(void *cls, struct MHD_Connection *c, const char *url, const char *meth
     if (!auth)
         auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-API-Key");
     pthread_mutex_lock(&s->lock);
+    {
+        struct timespec ts;
+        long long at;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        at = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+        if (!s->first_arrival_ns)
+            s->first_arrival_ns = at;
+        s->last_arrival_ns = at;
+    }
     snprintf(s->last_auth, sizeof(s->last_auth), "%s", auth ? auth : "");
     snprintf(s->last_path, sizeof(s->last_path), "%s %s", method, url);
     snprintf(s->last_body, sizeof(s->last_body), "%.2000s", conn->body);
