@@ -160,6 +160,26 @@ store_job_claim(struct store *store, const char *kind, const char *owner, int64_
 
     *claimed = false;
     WITH_CONN(store, c, err)
+    /* An idle worker polls: look first without the write lock, so an empty queue costs no
+     * write transaction (nor its WAL sync). */
+    st = stmt_get(c,
+                  "SELECT 1 FROM jobs WHERE kind = ?1 AND ((state = 'queued' AND run_after <= ?2)"
+                  " OR (state = 'running' AND lease_expires_at <= ?2)) LIMIT 1",
+                  err);
+    if (!st)
+        goto done;
+    bind_text(st, 1, kind);
+    bind_int(st, 2, now);
+    step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step == SQLITE_DONE) {
+        rc = 0;
+        goto done;
+    }
+    if (step != SQLITE_ROW) {
+        sql_fail(c, step, "job claim", err);
+        goto done;
+    }
     if (tx_begin(c, true, err) || settle_abandoned(c, kind, now, err))
         goto done;
     /* PostgreSQL: the same statement, with FOR UPDATE OF j SKIP LOCKED after LIMIT 1. */
