@@ -111,16 +111,37 @@ done:
 static int
 settle_abandoned(struct conn *c, const char *kind, int64_t now, struct err *err)
 {
-    sqlite3_stmt *st =
-        stmt_get(c,
-                 "UPDATE jobs SET state = CASE WHEN cancel_requested THEN 'cancelled'"
-                 " ELSE 'failed' END,"
-                 " last_error = CASE WHEN cancel_requested THEN last_error"
-                 " ELSE 'worker lost: the lease expired on the last attempt' END,"
-                 " lease_owner = NULL, finished_at = ?2, updated_at = ?2"
-                 " WHERE kind = ?1 AND state = 'running' AND lease_expires_at <= ?2"
-                 " AND (cancel_requested OR attempts >= max_attempts)",
-                 err);
+    sqlite3_stmt *st;
+
+    /* A scan job's scan row ends with it (cancelled, or failed as "worker lost"). */
+    if (strcmp(kind, STORE_SCAN_JOB_KIND) == 0) {
+        st = stmt_get(c,
+                      "UPDATE scans SET status = CASE WHEN j.cancel_requested THEN 'cancelled'"
+                      " ELSE 'failed' END,"
+                      " error = CASE WHEN j.cancel_requested THEN NULL"
+                      " ELSE 'worker lost: the lease expired on the last attempt' END,"
+                      " finished_at = ?2, updated_at = ?2"
+                      " FROM jobs j WHERE j.id = scans.job_id AND j.kind = ?1"
+                      " AND j.state = 'running' AND j.lease_expires_at <= ?2"
+                      " AND (j.cancel_requested OR j.attempts >= j.max_attempts)"
+                      " AND scans.status IN ('queued', 'running')",
+                      err);
+        if (!st)
+            return -1;
+        bind_text(st, 1, kind);
+        bind_int(st, 2, now);
+        if (stmt_exec(c, st, err))
+            return -1;
+    }
+    st = stmt_get(c,
+                  "UPDATE jobs SET state = CASE WHEN cancel_requested THEN 'cancelled'"
+                  " ELSE 'failed' END,"
+                  " last_error = CASE WHEN cancel_requested THEN last_error"
+                  " ELSE 'worker lost: the lease expired on the last attempt' END,"
+                  " lease_owner = NULL, finished_at = ?2, updated_at = ?2"
+                  " WHERE kind = ?1 AND state = 'running' AND lease_expires_at <= ?2"
+                  " AND (cancel_requested OR attempts >= max_attempts)",
+                  err);
 
     if (!st)
         return -1;
@@ -139,6 +160,26 @@ store_job_claim(struct store *store, const char *kind, const char *owner, int64_
 
     *claimed = false;
     WITH_CONN(store, c, err)
+    /* An idle worker polls: look first without the write lock, so an empty queue costs no
+     * write transaction (nor its WAL sync). */
+    st = stmt_get(c,
+                  "SELECT 1 FROM jobs WHERE kind = ?1 AND ((state = 'queued' AND run_after <= ?2)"
+                  " OR (state = 'running' AND lease_expires_at <= ?2)) LIMIT 1",
+                  err);
+    if (!st)
+        goto done;
+    bind_text(st, 1, kind);
+    bind_int(st, 2, now);
+    step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step == SQLITE_DONE) {
+        rc = 0;
+        goto done;
+    }
+    if (step != SQLITE_ROW) {
+        sql_fail(c, step, "job claim", err);
+        goto done;
+    }
     if (tx_begin(c, true, err) || settle_abandoned(c, kind, now, err))
         goto done;
     /* PostgreSQL: the same statement, with FOR UPDATE OF j SKIP LOCKED after LIMIT 1. */

@@ -6,6 +6,8 @@
 
 #include <pthread.h>
 
+#include "core/clock.h"
+
 #define T0 1768473000
 
 static void
@@ -179,6 +181,46 @@ cancelled_job_whose_worker_died_is_not_rerun(void **state)
 }
 
 static void
+abandoned_scan_job_ends_its_scan(void **state)
+{
+    struct fixture *fx = *state;
+    struct store_scan in = {.target = "http://127.0.0.1:9", .request = "{}"}, s1, s2, got;
+    struct store_job job;
+    bool claimed, was_running;
+    int64_t now = clock_now();
+
+    OK(store_scan_create(fx->a, &in, 1, &s1, err));
+    OK(store_scan_create(fx->a, &in, 1, &s2, err));
+    /* created in the same second: either may be claimed first, so s1 is the first one claimed */
+    OK(store_job_claim(fx->store, STORE_SCAN_JOB_KIND, "w1", now, 10, 0, fx->arena, &job, &claimed,
+                       err));
+    assert_true(claimed);
+    if (strcmp(job.id, s1.job_id) != 0) {
+        struct store_scan t = s1;
+
+        s1 = s2;
+        s2 = t;
+    }
+    assert_string_equal(job.id, s1.job_id);
+    OK(store_scan_started(fx->store, s1.id, now, err));
+    OK(store_job_claim(fx->store, STORE_SCAN_JOB_KIND, "w2", now, 10, 0, fx->arena, &job, &claimed,
+                       err));
+    assert_string_equal(job.id, s2.job_id);
+    OK(store_scan_started(fx->store, s2.id, now, err));
+    OK(store_scan_cancel(fx->a, s2.id, &was_running, err));
+    assert_true(was_running);
+    /* both workers die; their leases expire: s1 had its one attempt, s2 was being cancelled */
+    OK(store_job_claim(fx->store, STORE_SCAN_JOB_KIND, "w3", now + 10, 10, 0, fx->arena, &job,
+                       &claimed, err));
+    assert_false(claimed);
+    OK(store_scan_get(fx->a, s1.id, &got, err));
+    assert_int_equal(got.status, STORE_SCAN_FAILED);
+    assert_non_null(strstr(got.error, "worker lost"));
+    OK(store_scan_get(fx->a, s2.id, &got, err));
+    assert_int_equal(got.status, STORE_SCAN_CANCELLED);
+}
+
+static void
 per_org_cap_queues_the_rest(void **state)
 {
     struct fixture *fx = *state;
@@ -309,6 +351,8 @@ main(void)
         cmocka_unit_test_setup_teardown(cancel_queued_running_finished_and_other_org, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(cancelled_job_whose_worker_died_is_not_rerun, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(abandoned_scan_job_ends_its_scan, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(per_org_cap_queues_the_rest, fixture_setup,
                                         fixture_teardown),
