@@ -44,7 +44,8 @@ async function main() {
       if (r.url() !== REDOC_LOGO && r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`requestfailed: ${r.url()}`);
     });
     page.on('request', (r) => { if (offSite(r.url()) && r.url() !== REDOC_LOGO) problems.push(`off-site request: ${r.url()}`); });
-    const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+    // The docs pages are thousands of pixels tall: their shots are of the viewport only.
+    const shot = (name, fullPage = true) => page.screenshot({ path: join(shots, `${name}.png`), fullPage, timeout: 90000 });
 
     // Sign in.
     await page.goto(`${srv.base}/`);
@@ -137,10 +138,10 @@ async function main() {
     // The API docs render offline.
     await page.goto(`${srv.base}/docs`);
     await page.locator('.swagger-ui .info .title').waitFor({ timeout: 20000 });
-    await shot('08-docs');
+    await shot('08-docs', false);
     await page.goto(`${srv.base}/redoc`);
     await page.locator('[role=search], .api-content').first().waitFor({ timeout: 20000 });
-    await shot('09-redoc');
+    await shot('09-redoc', false);
 
     // Sign out: the cookie is gone and the API refuses the old session.
     await page.goto(`${srv.base}/#/findings`);
