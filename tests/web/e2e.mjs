@@ -44,9 +44,8 @@ async function main() {
       if (r.url() !== REDOC_LOGO && r.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`requestfailed: ${r.url()}`);
     });
     page.on('request', (r) => { if (offSite(r.url()) && r.url() !== REDOC_LOGO) problems.push(`off-site request: ${r.url()}`); });
-    // The API reference pages are many screens long: their shots are of the viewport only, since a
-    // full-page capture of ReDoc takes minutes on a loaded machine.
-    const shot = (name, fullPage = true) => page.screenshot({ path: join(shots, `${name}.png`), fullPage, timeout: 120000 });
+    // The docs pages are thousands of pixels tall: their shots are of the viewport only.
+    const shot = (name, fullPage = true) => page.screenshot({ path: join(shots, `${name}.png`), fullPage, timeout: 90000 });
 
     // Sign in.
     await page.goto(`${srv.base}/`);

@@ -21,8 +21,11 @@ const main = document.getElementById('main')!;
 const nav = document.getElementById('nav')!;
 const statusBox = document.getElementById('status')!;
 
+let sayTimer = 0;
 function say(text: string) {
   statusBox.textContent = text;
+  clearTimeout(sayTimer);
+  sayTimer = window.setTimeout(() => { statusBox.textContent = ''; }, 5000);
 }
 
 function show(title: string, ...content: (Node | null)[]) {
