@@ -23,7 +23,11 @@
     X(IDEMPOTENCY_KEY_REUSED, 422, "Idempotency key reused with another request")                  \
     X(RATE_LIMIT_EXCEEDED, 429, "Too many requests")                                               \
     X(INTERNAL, 500, "Internal server error")                                                      \
-    X(SERVICE_UNAVAILABLE, 503, "Service unavailable")
+    X(SERVICE_UNAVAILABLE, 503, "Service unavailable")                                             \
+    X(BAD_REQUEST, 400, "Bad request")                                                             \
+    X(URI_TOO_LONG, 414, "URI too long")                                                           \
+    X(HEADERS_TOO_LARGE, 431, "Request header fields too large")                                   \
+    X(NOT_IMPLEMENTED, 501, "Not implemented")
 
 enum err_code {
 #define ERR_ENUM(name, status, title) ERR_##name,
