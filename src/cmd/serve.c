@@ -40,7 +40,9 @@ serve_usage(FILE *out)
         "  --body-max   request body cap in bytes (VIGIL_BODY_MAX, default 1048576)\n"
         "  --scan-workers  scan worker threads (VIGIL_SCAN_WORKERS, default 1; 0 = none)\n"
         "  --jwt-key-file  access-token signing keys (VIGIL_JWT_KEY_FILE, default jwt.keys\n"
-        "               next to the database; created on first start)\n\n"
+        "               next to the database; created on first start)\n"
+        "  --per-ip-connections  simultaneous connections per client address\n"
+        "               (VIGIL_PER_IP_CONNECTIONS, default 64)\n\n"
         "Environment only: VIGIL_JWT_SECRET (a signing secret of 32+ bytes instead of the key\n"
         "file), VIGIL_RATE_STANDARD, VIGIL_RATE_ADMIN, VIGIL_RATE_SERVICE (rate-limit tiers\n"
         "as PER_MINUTE/BURST; defaults 1000/100, 2000/200, 5000/500), VIGIL_ADMIN_USERNAME and\n"
@@ -194,7 +196,8 @@ int
 cmd_serve(int argc, char **argv)
 {
     const char *listen = NULL, *database = NULL, *threads_s = NULL, *body_max_s = NULL,
-               *key_file = NULL;
+               *key_file = NULL, *per_ip_s = NULL;
+    long long per_ip = HTTP_PER_IP_LIMIT_DEFAULT;
     struct jwt_keyring keys;
     struct jwt_config jwt = JWT_CONFIG_DEFAULT;
     struct ratelimit_tier standard = RATELIMIT_TIER_STANDARD, admin = RATELIMIT_TIER_ADMIN,
@@ -236,6 +239,8 @@ cmd_serve(int argc, char **argv)
             key_file = v;
         } else if ((v = cmd_flag(argc, argv, &i, "--scan-workers", &bad))) {
             workers_s = v;
+        } else if ((v = cmd_flag(argc, argv, &i, "--per-ip-connections", &bad))) {
+            per_ip_s = v;
         } else if (!bad) {
             fprintf(stderr, "vigil serve: unknown argument '%s'\n", argv[i]);
             bad = true;
@@ -250,6 +255,11 @@ cmd_serve(int argc, char **argv)
     threads_s = cmd_setting(threads_s, "VIGIL_THREADS", NULL);
     body_max_s = cmd_setting(body_max_s, "VIGIL_BODY_MAX", NULL);
     key_file = cmd_setting(key_file, "VIGIL_JWT_KEY_FILE", NULL);
+    per_ip_s = cmd_setting(per_ip_s, "VIGIL_PER_IP_CONNECTIONS", NULL);
+    if (per_ip_s && str_to_ll(per_ip_s, 1, 100000, &per_ip)) {
+        fprintf(stderr, "vigil serve: --per-ip-connections wants 1..100000, got '%s'\n", per_ip_s);
+        return 2;
+    }
     if (parse_tier("VIGIL_RATE_STANDARD", &standard) || parse_tier("VIGIL_RATE_ADMIN", &admin) ||
         parse_tier("VIGIL_RATE_SERVICE", &service))
         return 2;
@@ -316,6 +326,7 @@ cmd_serve(int argc, char **argv)
     }
     cfg.threads = (unsigned)threads;
     cfg.body_max = (size_t)body_max;
+    cfg.per_ip_limit = (unsigned)per_ip;
     cfg.routes = api_routes(&n_routes);
     cfg.n_routes = n_routes;
     cfg.hooks = api_hooks();

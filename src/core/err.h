@@ -25,7 +25,11 @@
     X(TARGET_NOT_ALLOWED, 422, "Target not allowed by the scan policy")                            \
     X(RATE_LIMIT_EXCEEDED, 429, "Too many requests")                                               \
     X(INTERNAL, 500, "Internal server error")                                                      \
-    X(SERVICE_UNAVAILABLE, 503, "Service unavailable")
+    X(SERVICE_UNAVAILABLE, 503, "Service unavailable")                                             \
+    X(BAD_REQUEST, 400, "Bad request")                                                             \
+    X(URI_TOO_LONG, 414, "URI too long")                                                           \
+    X(HEADERS_TOO_LARGE, 431, "Request header fields too large")                                   \
+    X(NOT_IMPLEMENTED, 501, "Not implemented")
 
 enum err_code {
 #define ERR_ENUM(name, status, title) ERR_##name,

@@ -103,14 +103,16 @@ struct http_server_config {
     size_t resp_max;            /* cap of a response body buffer; 0 = 64 MiB */
     unsigned conn_limit;        /* simultaneous connections; 0 = 1000 */
     unsigned timeout_s;         /* idle connection timeout; 0 = 30 s */
+    unsigned per_ip_limit;      /* simultaneous connections per client address; 0 = 64 */
     const struct route *routes; /* borrowed: must outlive the server */
     size_t n_routes;
     struct http_hooks hooks;
     void *app; /* copied into every req->app */
 };
 
-#define HTTP_BODY_MAX_DEFAULT ((size_t)1 << 20)
-#define HTTP_RESP_MAX_DEFAULT ((size_t)64 << 20)
+#define HTTP_BODY_MAX_DEFAULT     ((size_t)1 << 20)
+#define HTTP_RESP_MAX_DEFAULT     ((size_t)64 << 20)
+#define HTTP_PER_IP_LIMIT_DEFAULT 64
 
 /* Starts listening and serving. Raises INTERNAL for a bad route table (duplicate method and
  * pattern, malformed pattern) or when the address cannot be bound. The caller owns the
@@ -181,6 +183,8 @@ struct req {
     bool responded;
     bool etag;
     bool close;
+    bool refuse_now;   /* answer on the first access-handler call and close (bad framing) */
+    bool uri_too_long; /* the request target passed the 8 KiB cap */
     int status;
     const char *content_type;
     struct buf out;

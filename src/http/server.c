@@ -38,6 +38,13 @@
  * lose our response to it) and the connection stays usable. A peer that sends more than this
  * is cut off instead. */
 #define SERVER_DISCARD_MAX ((size_t)8 << 20)
+/* Header caps (issue 14): checked on the first access-handler call, before any handler. The
+ * connection pool is sized so that a request within them can always be answered. */
+#define SERVER_HEADER_LINE_MAX  8192
+#define SERVER_HEADERS_MAX      16384
+#define SERVER_HEADER_COUNT_MAX 100
+#define SERVER_URI_MAX          8192
+#define SERVER_POOL_SIZE        ((size_t)64 << 10)
 
 enum req_stage { STAGE_NEW, STAGE_BODY, STAGE_DONE };
 
@@ -153,6 +160,7 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     if (query)
         req->raw_query = arena_strndup(req->arena, query + 1, strcspn(query + 1, "#"));
     client_address(conn, req->client_addr, sizeof(req->client_addr));
+    req->uri_too_long = strlen(uri) > SERVER_URI_MAX;
     atomic_fetch_add(&s->inflight, 1);
     return req;
 }
@@ -195,6 +203,9 @@ check_body_limit(struct http_server *s, struct req *req)
     } else if (req->announced_len > 0 && (unsigned long long)req->announced_len > limit) {
         snprintf(detail, sizeof(detail), "The request body exceeds the limit of %zu bytes.", limit);
         answer_problem(req, ERR_PAYLOAD_TOO_LARGE, detail);
+        /* Refused before the body is read, and the connection closed (issue 14, item 8). */
+        req->close = true;
+        req->refuse_now = true;
     }
 }
 
@@ -235,9 +246,84 @@ run_hook(struct req *req, int (*hook)(struct req *, struct err *))
     }
 }
 
+/* What one pass over the request headers finds (libmicrohttpd keeps the raw bytes and their
+ * lengths, so a NUL inside a value is visible through the _n API). */
+struct header_scan {
+    size_t count, total, n_length, n_encoding, n_host;
+    bool too_large, bad_byte, bad_name, bad_encoding;
+};
+
+static enum MHD_Result
+scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size, const char *value,
+            size_t value_size)
+{
+    struct header_scan *scan = cls;
+
+    (void)kind;
+    scan->count++;
+    scan->total += key_size + value_size + 4;
+    if (key_size + value_size + 2 > SERVER_HEADER_LINE_MAX ||
+        scan->count > SERVER_HEADER_COUNT_MAX || scan->total > SERVER_HEADERS_MAX)
+        scan->too_large = true;
+    if (key_size == 0 || strcspn(key, " \t") < key_size)
+        scan->bad_name = true;
+    if (value && (memchr(value, '\0', value_size) || memchr(value, '\r', value_size) ||
+                  memchr(value, '\n', value_size)))
+        scan->bad_byte = true;
+    if (str_eq_ci(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
+        scan->n_length++;
+    if (str_eq_ci(key, MHD_HTTP_HEADER_HOST))
+        scan->n_host++;
+    if (str_eq_ci(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+        scan->n_encoding++;
+        if (!value || !str_eq_ci(value, "chunked"))
+            scan->bad_encoding = true;
+    }
+    return MHD_YES;
+}
+
+/* The framing rules libmicrohttpd 0.9.75 does not enforce (docs/internals/http.md). Answers
+ * with Connection: close and returns true when the request must go no further. */
+static bool
+check_framing(struct req *req, const char *version)
+{
+    struct header_scan scan = {0};
+    enum err_code code = ERR_OK;
+    const char *detail = NULL;
+
+    MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, scan_header, &scan);
+    if (req->uri_too_long) {
+        code = ERR_URI_TOO_LONG;
+        detail = "The request target exceeds 8192 bytes.";
+    } else if (scan.too_large) {
+        code = ERR_HEADERS_TOO_LARGE;
+        detail = "The request headers exceed the limits (one header 8 KiB, all 16 KiB, 100 "
+                 "headers).";
+    } else if (scan.bad_name || scan.bad_byte) {
+        code = ERR_BAD_REQUEST;
+        detail = "A header name or value holds a forbidden character.";
+    } else if (scan.n_length > 1 || (scan.n_length && scan.n_encoding)) {
+        code = ERR_BAD_REQUEST;
+        detail = "The message framing is ambiguous (Content-Length with Transfer-Encoding, or "
+                 "more than one Content-Length).";
+    } else if (version && strcmp(version, MHD_HTTP_VERSION_1_1) == 0 && scan.n_host != 1) {
+        code = ERR_BAD_REQUEST;
+        detail = "An HTTP/1.1 request carries exactly one Host header.";
+    } else if (scan.bad_encoding || scan.n_encoding > 1) {
+        code = ERR_NOT_IMPLEMENTED;
+        detail = "The only transfer coding accepted is chunked.";
+    }
+    if (code == ERR_OK)
+        return false;
+    req->close = true;
+    req->refuse_now = true;
+    answer_problem(req, code, detail);
+    return true;
+}
+
 /* First access-handler call: headers are in, the body (if any) is not. */
 static void
-req_begin(struct http_server *s, struct req *req, const char *method)
+req_begin(struct http_server *s, struct req *req, const char *method, const char *version)
 {
     const char *client_id = req_header(req, "X-Request-Id");
     struct router_match match;
@@ -251,9 +337,12 @@ req_begin(struct http_server *s, struct req *req, const char *method)
         request_id_generate(req->request_id, sizeof(req->request_id));
     known = parse_method(method, &req->method);
     read_framing(req);
+    if (check_framing(req, version))
+        return;
 
     if (atomic_load(&s->draining)) {
         req->close = true;
+        resp_header(req, "Retry-After", "1");
         answer_problem(req, ERR_SERVICE_UNAVAILABLE, "The server is shutting down.");
         return;
     }
@@ -390,7 +479,6 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
     struct http_server *s = cls;
     struct req *req = *con_cls;
 
-    (void)version;
     if (!req) {
         /* The URI-log callback always runs first; this is only a safety net. */
         req = on_uri(s, url, conn);
@@ -399,10 +487,10 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
     switch (req->stage) {
     case STAGE_NEW:
         req->stage = STAGE_BODY;
-        req_begin(s, req, method);
+        req_begin(s, req, method, version);
         /* Answer on a later call (bodyless requests too) so keep-alive stays on, except when
          * refusing a body the client has not sent yet or that is too large to drain. */
-        if (req->responded && req->body_announced && refuse_body_now(req))
+        if (req->responded && (req->refuse_now || (req->body_announced && refuse_body_now(req))))
             return req_finish(s, req);
         return MHD_YES;
     case STAGE_BODY:
@@ -552,6 +640,7 @@ http_server_start(const struct http_server_config *cfg, struct err *err)
     unsigned threads = cfg->threads;
     unsigned timeout_s = cfg->timeout_s ? cfg->timeout_s : SERVER_TIMEOUT_DEFAULT_S;
     unsigned conn_limit = cfg->conn_limit ? cfg->conn_limit : SERVER_CONN_LIMIT_DEFAULT;
+    unsigned per_ip = cfg->per_ip_limit ? cfg->per_ip_limit : HTTP_PER_IP_LIMIT_DEFAULT;
     long cores;
 
     if (resolve(host, cfg->port, &addr, err))
@@ -585,6 +674,8 @@ http_server_start(const struct http_server_config *cfg, struct err *err)
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, conn_limit,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, SERVER_POOL_SIZE,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
         MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, NULL,
