@@ -19,6 +19,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/str.h"
+#include "core/testhook.h"
 #include "model/scope.h"
 #include "model/user.h"
 
@@ -175,6 +176,8 @@ api_before(struct req *req, struct err *err)
     struct db *db;
 
     req->auth = state;
+    if (testhook_enabled() && req_header(req, "X-Vigil-Test-Clock-Advance"))
+        clock_test_advance(strtoll(req_header(req, "X-Vigil-Test-Clock-Advance"), NULL, 10));
     if (req->route->flags & API_PUBLIC)
         return 0;
     if (refuse_query_credentials(req, err) ||
