@@ -23,6 +23,7 @@
 #include "core/jsonw.h"
 #include "core/log.h"
 #include "core/str.h"
+#include "core/testhook.h"
 #include "model/scope.h"
 #include "model/user.h"
 
@@ -122,6 +123,7 @@ login_check(struct req *req, const char *organization, const char *username, con
     if (app->throttle &&
         throttle_check(app->throttle, username, req->client_addr, clock_now(), err))
         return -1;
+    (void)password_verifications_take();
     known = store_user_find_login(app->store, organization, username, req->arena, u, &lookup) == 0;
     if (!known && lookup.code != ERR_NOT_FOUND) {
         *err = lookup;
@@ -134,6 +136,12 @@ login_check(struct req *req, const char *organization, const char *username, con
             log_msg(LOG_WARN, "user %s: stored password hash unusable: %s", u->id, verify.cause);
     } else {
         password_verify_dummy(password);
+    }
+    if (testhook_enabled()) {
+        char n[16];
+
+        snprintf(n, sizeof(n), "%u", password_verifications_take());
+        resp_header(req, "X-Vigil-Test-Password-Verifications", n);
     }
     if (!ok) {
         if (app->throttle)

@@ -19,6 +19,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/str.h"
+#include "core/testhook.h"
 #include "model/scope.h"
 #include "model/user.h"
 
@@ -176,6 +177,8 @@ api_before(struct req *req, struct err *err)
     int from_cookie = 0;
 
     req->auth = state;
+    if (testhook_enabled() && req_header(req, "X-Vigil-Test-Clock-Advance"))
+        clock_test_advance(strtoll(req_header(req, "X-Vigil-Test-Clock-Advance"), NULL, 10));
     if (req->route->flags & API_PUBLIC)
         return 0;
     /* ---- issue 12: the dashboard's cookie session (session.c), CSRF-checked on writes ---- */
@@ -208,7 +211,10 @@ api_before(struct req *req, struct err *err)
     return 0;
 }
 
-/* The request's identity for idempotency: method, path and body, hashed. */
+/* The request's identity for idempotency: principal, method, path and body, hashed. The
+ * principal is part of it so that a key one caller used can never replay that caller's answer
+ * to another (issue 14: a viewer replaying an admin's token creation); the other caller gets
+ * 422 IDEMPOTENCY_KEY_REUSED instead. */
 static const char *
 request_hash(struct req *req)
 {
@@ -225,6 +231,13 @@ request_hash(struct req *req)
     if (!ctx)
         abort();
     EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    {
+        const struct principal *who = &api_state(req)->who;
+        const char *principal = who->jwt && who->user_id ? who->user_id : who->token_id;
+
+        EVP_DigestUpdate(ctx, principal ? principal : "", principal ? strlen(principal) : 0);
+        EVP_DigestUpdate(ctx, "\n", 1);
+    }
     EVP_DigestUpdate(ctx, method, strlen(method));
     EVP_DigestUpdate(ctx, "\n", 1);
     EVP_DigestUpdate(ctx, req->path, strlen(req->path));
@@ -301,8 +314,9 @@ api_after(struct req *req)
 
     if (!state || !state->idem_key)
         return;
-    /* A server failure is not an answer worth replaying: forget the key so a retry runs. */
-    if (status >= 500) {
+    /* Only a success is worth replaying: after a 4xx or 5xx, forget the key so the corrected
+     * retry runs. */
+    if (status < 200 || status >= 300) {
         store_idem_abort(api_db(req), state->idem_key, &err);
     } else {
         data = resp_data(req, &len);

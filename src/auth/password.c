@@ -34,6 +34,18 @@ static const char dummy_hash[] = "$argon2id$v=19$m=19456,t=2,p=1$Wn8QNc7jhFlyFyj
 /* ---------------------------------------------------------------------------------------- */
 /* Hashing and verification                                                                  */
 
+/* argon2id verifications run by this thread since the last password_verifications_take(). */
+static _Thread_local unsigned verifications;
+
+unsigned
+password_verifications_take(void)
+{
+    unsigned n = verifications;
+
+    verifications = 0;
+    return n;
+}
+
 int
 password_hash(const char *password, char out[PASSWORD_ENCODED_MAX], struct err *err)
 {
@@ -67,6 +79,7 @@ password_verify(const char *encoded, const char *password, struct err *err)
     len = password ? strlen(password) : 0;
     if (!password || len > PASSWORD_MAX_BYTES)
         return err_set(err, UNAUTHORIZED, "invalid username or password");
+    verifications++;
     rc = argon2id_verify(encoded, password, len);
     if (rc == ARGON2_OK)
         return 0;
@@ -82,6 +95,7 @@ password_verify_dummy(const char *password)
 
     if (len > PASSWORD_MAX_BYTES)
         return;
+    verifications++;
     (void)argon2id_verify(dummy_hash, password ? password : "", len);
 }
 

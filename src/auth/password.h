@@ -39,6 +39,11 @@ int password_verify(const char *encoded, const char *password, struct err *err);
  * result, so a login for an unknown user costs the same time as a wrong password. */
 void password_verify_dummy(const char *password);
 
+/* The number of argon2id verifications password_verify() and password_verify_dummy() ran on
+ * this thread since the last call, and resets it: a test observes that an unknown user costs
+ * the same one verification as a wrong password, by counting instead of timing. */
+unsigned password_verifications_take(void);
+
 /* True if the stored string was not made with the current algorithm and parameters (other
  * variant, version, m, t, p, salt or hash length): after a successful login the caller then
  * re-hashes the password it just verified and stores the new string. */

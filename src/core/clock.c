@@ -4,15 +4,25 @@
 #include "core/clock.h"
 
 #include <ctype.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+/* Seconds added to the wall clock by clock_test_advance(); 0 outside the test hooks. */
+static _Atomic int64_t test_offset;
+
+void
+clock_test_advance(int64_t seconds)
+{
+    atomic_fetch_add(&test_offset, seconds);
+}
+
 int64_t
 clock_now(void)
 {
-    return (int64_t)time(NULL);
+    return (int64_t)time(NULL) + atomic_load(&test_offset);
 }
 
 int64_t
@@ -21,7 +31,7 @@ clock_now_ms(void)
     struct timespec ts;
 
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return ((int64_t)ts.tv_sec + atomic_load(&test_offset)) * 1000 + ts.tv_nsec / 1000000;
 }
 
 int64_t

@@ -11,6 +11,10 @@ int64_t clock_now(void);     /* unix seconds */
 int64_t clock_now_ms(void);  /* unix milliseconds */
 int64_t clock_mono_ns(void); /* monotonic nanoseconds, for durations */
 
+/* Moves clock_now() and clock_now_ms() forward by seconds (negative: back), process-wide.
+ * For tests only: the server calls it solely through a test hook (core/testhook.h). */
+void clock_test_advance(int64_t seconds);
+
 /* "2026-01-15T10:30:00Z"; out needs 21 bytes. Returns out. */
 char *clock_format_rfc3339(int64_t unix_seconds, char *out, size_t size);
 /* "2026-01-15T10:30:00.123Z" */

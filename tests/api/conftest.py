@@ -102,7 +102,10 @@ class Server:
         # rate limits unless a test asks for small ones (tests/api/test_ratelimit.py).
         full_env.update({"VIGIL_RATE_STANDARD": "1000000/100000",
                          "VIGIL_RATE_ADMIN": "1000000/100000",
-                         "VIGIL_RATE_SERVICE": "1000000/100000"})
+                         "VIGIL_RATE_SERVICE": "1000000/100000",
+                         # Test hooks (src/core/testhook.h): counted argon2 verifications and
+                         # an advanceable clock, so no test has to time or sleep.
+                         "VIGIL_TEST_HOOKS": "1"})
         full_env.update(env or {})
         self.log = open(self.log_path, "w", encoding="utf-8")
         self.proc = subprocess.Popen(

@@ -52,8 +52,25 @@ def test_concurrent_duplicates_create_once(api):
     assert api.get("/api/v1/clients", params={"search": name}).json()["meta"]["total"] == 1
 
 
-def test_failed_validation_is_replayed_too(api):
+def test_failed_validation_is_not_stored_so_the_corrected_retry_runs(api):
     key = str(uuid.uuid4())
     r1 = api.post("/api/v1/clients", {"name": ""}, headers={"Idempotency-Key": key})
-    r2 = api.post("/api/v1/clients", {"name": ""}, headers={"Idempotency-Key": key})
-    assert r1.status_code == r2.status_code == 400
+    assert_problem(r1, 400, "VALIDATION_ERROR")
+    r2 = api.post("/api/v1/clients", {"name": "corrected"}, headers={"Idempotency-Key": key})
+    assert r2.status_code == 201, r2.text
+    assert "Idempotent-Replayed" not in r2.headers
+
+
+def test_another_principal_never_gets_the_replay(api):
+    """Issue 14 item 1: the operator creates an admin token under key K; another credential of
+    the same organization sends the same body with K and must not receive that token."""
+    key = str(uuid.uuid4())
+    body = {"name": "admin-by-operator", "scopes": ["admin"]}
+    first = api.post("/api/v1/tokens", body, headers={"Idempotency-Key": key})
+    assert first.status_code == 201, first.text
+    r = api.post("/api/v1/tokens", {"name": "other", "scopes": ["clients:read"]})
+    other = api.with_token(r.json()["data"]["token"])
+    r = other.post("/api/v1/tokens", body, headers={"Idempotency-Key": key})
+    assert r.status_code != 201 or r.json()["data"]["token"] != first.json()["data"]["token"]
+    assert "Idempotent-Replayed" not in r.headers
+    assert first.json()["data"]["token"] not in r.text

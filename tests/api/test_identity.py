@@ -118,22 +118,21 @@ def test_login_gives_a_working_jwt_with_the_role_scopes(admin, idsrv):
 
 def test_unknown_user_and_wrong_password_get_the_same_answer(admin, idsrv):
     user = make_user(admin, "viewer")
-    wrong, unknown = [], []
     for _ in range(3):
-        t0 = time.monotonic()
         a = login(idsrv, user["username"], "not-the-password-at-all")
-        wrong.append(time.monotonic() - t0)
-        t0 = time.monotonic()
         b = login(idsrv, uname("ghost"), "not-the-password-at-all")
-        unknown.append(time.monotonic() - t0)
         ba = assert_problem(a, 401, "UNAUTHORIZED")
         bb = assert_problem(b, 401, "UNAUTHORIZED")
         assert (ba["title"], ba["detail"]) == (bb["title"], bb["detail"])
         assert sorted(a.headers) == sorted(b.headers)
-    # An unknown user still costs one argon2id verification.
-    assert sorted(unknown)[1] > 0.4 * sorted(wrong)[1], (wrong, unknown)
+        # An unknown user still costs one argon2id verification, as a wrong password does:
+        # counted by the server (test hook), not timed.
+        assert a.headers["X-Vigil-Test-Password-Verifications"] == "1"
+        assert b.headers["X-Vigil-Test-Password-Verifications"] == "1"
     # The right password still works after a few failures.
-    assert login(idsrv, user["username"]).status_code == 200
+    ok = login(idsrv, user["username"])
+    assert ok.status_code == 200
+    assert ok.headers["X-Vigil-Test-Password-Verifications"] == "1"
 
 
 def test_login_validates_its_body(idsrv):
