@@ -41,7 +41,7 @@ compiled_migrations_match_the_sql_files(void **state)
     for (size_t i = 0; i < store_n_migrations; i++) {
         char *text;
 
-        assert_int_equal(store_migrations[i].version, (int)i + 1);
+        assert_true(store_migrations[i].version > (i ? store_migrations[i - 1].version : 0));
         snprintf(path, sizeof(path), "%s/src/store/sql/%03d_%s.sql", src ? src : ".",
                  store_migrations[i].version, store_migrations[i].name);
         text = read_file(path);
@@ -84,7 +84,7 @@ reopening_applies_nothing_and_keeps_data(void **state)
     OK(store_client_get(fx->a, client_id, &out, err));
     assert_string_equal(out.name, "kept");
     OK(store_schema_version(fx->store, &version, err));
-    assert_int_equal(version, (int)store_n_migrations);
+    assert_int_equal(version, store_migrations[store_n_migrations - 1].version);
 
     c = conn_acquire(fx->store, NULL);
     assert_non_null(c);
