@@ -146,7 +146,7 @@ finding_write(struct conn *c, const char *sql, const char *org_id, const struct 
     return stmt_exec(c, st, err);
 }
 
-static int
+int
 history_add(struct conn *c, struct db *db, const char *finding_id, const char *from, const char *to,
             int64_t at, struct err *err)
 {
@@ -167,7 +167,7 @@ history_add(struct conn *c, struct db *db, const char *finding_id, const char *f
 }
 
 /* The insert of store_finding_create, inside the caller's transaction. */
-static int
+int
 finding_insert(struct db *db, struct conn *c, const struct finding *in, struct finding *out,
                struct err *err)
 {

@@ -405,6 +405,42 @@ const struct store_migration store_migrations[] = {
      "    body          BLOB NOT NULL,\n"
      "    PRIMARY KEY (scan_id, format)\n"
      ");\n"},
+    {6, "ingest",
+     "-- 006_ingest: the source of imported findings and the import runs that wrote them.\n"
+     "--\n"
+     "-- A finding written by store_findings_ingest carries its source key (the tool or "
+     "scan_type,\n"
+     "-- and the asset) and the last import run that saw it. A complete reimport of the same "
+     "source\n"
+     "-- closes the open findings of that source that the run did not see. Findings created by "
+     "hand\n"
+     "-- have no source key and are never closed by an import.\n"
+     "\n"
+     "ALTER TABLE findings ADD COLUMN source_key TEXT;\n"
+     "ALTER TABLE findings ADD COLUMN last_import_id TEXT;\n"
+     "-- The key the source identifies the finding by (the tool's own fingerprint, or the "
+     "computed\n"
+     "-- one at creation), kept when an edit changes the computed fingerprint.\n"
+     "ALTER TABLE findings ADD COLUMN source_fingerprint TEXT;\n"
+     "CREATE INDEX findings_source ON findings (org_id, project_id, source_key, "
+     "source_fingerprint);\n"
+     "\n"
+     "CREATE TABLE finding_imports (\n"
+     "    id          TEXT PRIMARY KEY,\n"
+     "    org_id      TEXT NOT NULL REFERENCES orgs (id),\n"
+     "    project_id  TEXT NOT NULL,\n"
+     "    source_key  TEXT NOT NULL,\n"
+     "    complete    INTEGER NOT NULL,\n"
+     "    created     INTEGER NOT NULL,\n"
+     "    updated     INTEGER NOT NULL,\n"
+     "    closed      INTEGER NOT NULL,\n"
+     "    reopened    INTEGER NOT NULL,\n"
+     "    skipped     INTEGER NOT NULL,\n"
+     "    created_at  INTEGER NOT NULL,\n"
+     "    FOREIGN KEY (org_id, project_id) REFERENCES projects (org_id, id)\n"
+     ");\n"
+     "CREATE INDEX finding_imports_org_project ON finding_imports (org_id, project_id, created_at, "
+     "id);\n"},
 };
 
-const size_t store_n_migrations = 3;
+const size_t store_n_migrations = 4;

@@ -640,4 +640,52 @@ void store_fault_arm(long n);
 /* Number of store calls counted since the last store_fault_arm (to size a sweep). */
 long store_fault_calls(void);
 
+/* ---- Finding ingest (store/ingest.c): imports, bulk writes, scan results ---------------- */
+
+#define STORE_INGEST_MAX 10000 /* findings in one bulk request */
+
+/* One ingest: findings of one source (a tool or scan_type, on one asset or the whole project)
+ * written to one project. Items are plain findings, so a scan's findings map onto them as they
+ * are: title, severity, cwe, owasp, endpoint, evidence, remediation, risk_score, check_id (the
+ * tool's rule id), scan_id and optionally fingerprint (the tool's own, e.g. SARIF
+ * partialFingerprints; when NULL model/fingerprint.h's is used). That key is kept with the row
+ * as its source fingerprint, so an edit that changes the computed `fingerprint` does not break
+ * reimport matching. Their project_id and asset_id are ignored: the ingest's apply. */
+struct store_ingest {
+    const char *project_id;
+    const char *asset_id; /* optional; part of the source key */
+    const char *source;   /* tool or scan_type; NULL = "manual" */
+    bool complete;        /* a full run: open findings of the source it did not see close */
+    bool partial;         /* invalid items are skipped and reported instead of failing all */
+    const struct finding *items;
+    size_t n_items;
+};
+
+struct store_ingest_error {
+    size_t index;        /* position in items */
+    const char *field;   /* "title"... */
+    const char *message; /* "is required" */
+};
+
+struct store_ingest_result {
+    const char *import_id; /* "imp_...": named by the history entries it wrote */
+    size_t created, updated, closed, reopened, skipped;
+    struct store_ingest_error *errors;
+    size_t n_errors;
+};
+
+/* Writes an ingest in ONE transaction. For each item, by fingerprint within (project, source
+ * key): unknown -> created (status as given, default open); known -> last_seen and scan_id
+ * updated (updated), and if it was remediated it is reopened to open with a history entry whose
+ * actor is the import id (reopened, counted instead of updated); false_positive and accepted
+ * keep their status (updated); a second item with a fingerprint already seen in this ingest
+ * is skipped. With `complete`, every open or confirmed finding of the source that this ingest
+ * did not see becomes remediated, with a history entry whose actor is the import id (closed).
+ * An invalid item: without `partial`, VALIDATION_ERROR naming "findings/<index>/<field>" and
+ * nothing is written; with `partial`, it is skipped and listed in out->errors. NOT_FOUND if
+ * the project is not visible; VALIDATION_ERROR on "asset_id" for an asset not of the project;
+ * VALIDATION_ERROR on "findings" for more than STORE_INGEST_MAX items. */
+int store_findings_ingest(struct db *db, const struct store_ingest *in,
+                          struct store_ingest_result *out /* out */, struct err *err);
+
 #endif

@@ -258,4 +258,15 @@ char *fts_query(const char *text, struct arena *a);
 extern const struct list_kind list_clients, list_projects, list_assets, list_findings, list_tokens;
 extern const struct list_kind list_scans;
 
+/* ---- Findings (findings.c), shared with ingest.c ---------------------------------------- */
+
+struct finding;
+/* Validates `in`, computes its derived fields and inserts it with a creation history entry,
+ * inside the caller's write transaction; *out is the stored row. */
+int finding_insert(struct db *db, struct conn *c, const struct finding *in,
+                   struct finding *out /* out */, struct err *err);
+/* Appends one status change by db's actor. */
+int history_add(struct conn *c, struct db *db, const char *finding_id, const char *from,
+                const char *to, int64_t at, struct err *err);
+
 #endif

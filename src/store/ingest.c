@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: MIT */
+/* The one writer of findings that come in batches: bulk requests, scanner-report imports and,
+ * after merge, completed scans. It deduplicates by fingerprint within a source (tool or
+ * scan_type, plus asset) and applies the reimport rules (DefectDojo's) in one transaction, so a
+ * failed batch leaves the project exactly as it was. Every status change it makes is in
+ * finding_history with the import id as actor, which is how history says which import did it. */
+#include "store/store_int.h"
+
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/clock.h"
+#include "core/id.h"
+#include "model/fingerprint.h"
+
+#define INGEST_FINGERPRINT_MAX 256 /* bytes of a tool's own fingerprint */
+
+/* The source key: "<source>|<asset id or empty>". */
+static const char *
+source_key(const struct store_ingest *in, struct arena *a)
+{
+    return arena_printf(a, "%s|%s", in->source ? in->source : "manual",
+                        in->asset_id ? in->asset_id : "");
+}
+
+struct known {
+    const char *id;
+    const char *status;
+    const char *last_import_id;
+};
+
+static int
+known_lookup(struct conn *c, struct db *db, const char *project_id, const char *key,
+             const char *fingerprint, struct known *out, bool *found, struct err *err)
+{
+    sqlite3_stmt *st =
+        stmt_get(c,
+                 "SELECT id, status, last_import_id FROM findings WHERE org_id = ?1"
+                 " AND project_id = ?2 AND source_key = ?3 AND source_fingerprint = ?4"
+                 " ORDER BY seq LIMIT 1",
+                 err);
+    int step;
+
+    if (!st)
+        return -1;
+    bind_text(st, 1, db->org_id);
+    bind_text(st, 2, project_id);
+    bind_text(st, 3, key);
+    bind_text(st, 4, fingerprint);
+    step = sqlite3_step(st);
+    *found = step == SQLITE_ROW;
+    if (*found) {
+        out->id = col_text(st, 0, db->arena);
+        out->status = col_text(st, 1, db->arena);
+        out->last_import_id = col_text(st, 2, db->arena);
+    }
+    sqlite3_reset(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return sql_fail(c, step, "ingest lookup", err);
+    return 0;
+}
+
+/* Marks a known finding as seen by this import, optionally changing its status. */
+static int
+known_touch(struct conn *c, struct db *db, const char *id, const char *import_id,
+            const char *scan_id, const char *status, int64_t now, struct err *err)
+{
+    sqlite3_stmt *st = stmt_get(c,
+                                "UPDATE findings SET last_seen = ?3, updated_at = ?3,"
+                                " last_import_id = ?4, scan_id = coalesce(?5, scan_id),"
+                                " status = coalesce(?6, status) WHERE org_id = ?1 AND id = ?2",
+                                err);
+
+    if (!st)
+        return -1;
+    bind_text(st, 1, db->org_id);
+    bind_text(st, 2, id);
+    bind_int(st, 3, now);
+    bind_text(st, 4, import_id);
+    bind_text(st, 5, scan_id);
+    bind_text(st, 6, status);
+    return stmt_exec(c, st, err);
+}
+
+static int
+created_tag(struct conn *c, struct db *db, const char *id, const char *key, const char *import_id,
+            const char *fingerprint, struct err *err)
+{
+    sqlite3_stmt *st = stmt_get(c,
+                                "UPDATE findings SET source_key = ?3, last_import_id = ?4,"
+                                " source_fingerprint = ?5 WHERE org_id = ?1 AND id = ?2",
+                                err);
+
+    if (!st)
+        return -1;
+    bind_text(st, 1, db->org_id);
+    bind_text(st, 2, id);
+    bind_text(st, 3, key);
+    bind_text(st, 4, import_id);
+    bind_text(st, 5, fingerprint);
+    return stmt_exec(c, st, err);
+}
+
+/* Closes the open findings of the source this import did not see. */
+static int
+close_missing(struct conn *c, struct db *db, const struct store_ingest *in, const char *key,
+              const char *import_id, int64_t now, size_t *closed, struct err *err)
+{
+    sqlite3_stmt *st = stmt_get(c,
+                                "SELECT id, status FROM findings WHERE org_id = ?1"
+                                " AND project_id = ?2 AND source_key = ?3"
+                                " AND status IN ('open', 'confirmed')"
+                                " AND (last_import_id IS NULL OR last_import_id <> ?4)",
+                                err);
+    const char **ids = NULL, **from = NULL;
+    size_t n = 0, cap = 0;
+    int step;
+
+    if (!st)
+        return -1;
+    bind_text(st, 1, db->org_id);
+    bind_text(st, 2, in->project_id);
+    bind_text(st, 3, key);
+    bind_text(st, 4, import_id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            const char **grown_ids, **grown_from;
+
+            cap = cap ? cap * 2 : 64;
+            grown_ids = arena_calloc(db->arena, cap, sizeof(*grown_ids));
+            grown_from = arena_calloc(db->arena, cap, sizeof(*grown_from));
+            if (n) {
+                memcpy(grown_ids, ids, n * sizeof(*ids));
+                memcpy(grown_from, from, n * sizeof(*from));
+            }
+            ids = grown_ids;
+            from = grown_from;
+        }
+        ids[n] = col_text(st, 0, db->arena);
+        from[n] = col_text(st, 1, db->arena);
+        n++;
+    }
+    sqlite3_reset(st);
+    if (step != SQLITE_DONE)
+        return sql_fail(c, step, "ingest close", err);
+    for (size_t i = 0; i < n; i++) {
+        st = stmt_get(c,
+                      "UPDATE findings SET status = 'remediated', updated_at = ?3"
+                      " WHERE org_id = ?1 AND id = ?2",
+                      err);
+        if (!st)
+            return -1;
+        bind_text(st, 1, db->org_id);
+        bind_text(st, 2, ids[i]);
+        bind_int(st, 3, now);
+        if (stmt_exec(c, st, err) || history_add(c, db, ids[i], from[i], "remediated", now, err))
+            return -1;
+    }
+    *closed = n;
+    return 0;
+}
+
+static int
+import_record(struct conn *c, struct db *db, const struct store_ingest *in, const char *key,
+              const struct store_ingest_result *r, int64_t now, struct err *err)
+{
+    sqlite3_stmt *st = stmt_get(c,
+                                "INSERT INTO finding_imports (id, org_id, project_id, source_key,"
+                                " complete, created, updated, closed, reopened, skipped,"
+                                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                err);
+
+    if (!st)
+        return -1;
+    bind_text(st, 1, r->import_id);
+    bind_text(st, 2, db->org_id);
+    bind_text(st, 3, in->project_id);
+    bind_text(st, 4, key);
+    bind_int(st, 5, in->complete);
+    bind_int(st, 6, (int64_t)r->created);
+    bind_int(st, 7, (int64_t)r->updated);
+    bind_int(st, 8, (int64_t)r->closed);
+    bind_int(st, 9, (int64_t)r->reopened);
+    bind_int(st, 10, (int64_t)r->skipped);
+    bind_int(st, 11, now);
+    return stmt_exec(c, st, err);
+}
+
+static int
+asset_check(struct conn *c, struct db *db, const struct store_ingest *in, struct err *err)
+{
+    sqlite3_stmt *st = stmt_get(c,
+                                "SELECT 1 FROM assets WHERE org_id = ?1 AND id = ?2"
+                                " AND project_id = ?3",
+                                err);
+    int step;
+
+    if (!st)
+        return -1;
+    bind_text(st, 1, db->org_id);
+    bind_text(st, 2, in->asset_id);
+    bind_text(st, 3, in->project_id);
+    step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return sql_fail(c, step, "ingest asset", err);
+    if (step == SQLITE_DONE)
+        return err_field(err, "asset_id", "does not name an asset of the project");
+    return 0;
+}
+
+static void
+error_add(struct store_ingest_result *r, size_t *cap, size_t index, const struct err *item_err,
+          struct arena *a)
+{
+    if (r->n_errors == *cap) {
+        struct store_ingest_error *grown;
+
+        *cap = *cap ? *cap * 2 : 16;
+        grown = arena_calloc(a, *cap, sizeof(*grown));
+        if (r->n_errors)
+            memcpy(grown, r->errors, r->n_errors * sizeof(*grown));
+        r->errors = grown;
+    }
+    r->errors[r->n_errors].index = index;
+    r->errors[r->n_errors].field =
+        arena_strdup(a, item_err->n_fields ? item_err->fields[0].field : "");
+    r->errors[r->n_errors].message =
+        arena_strdup(a, item_err->n_fields ? item_err->fields[0].message : item_err->detail);
+    r->n_errors++;
+}
+
+/* One item: created, updated, reopened or skipped. A VALIDATION_ERROR in *item_err is the
+ * item's own fault and has written nothing; any other error fails the ingest. */
+static int
+ingest_one(struct conn *c, struct db *db, const struct store_ingest *in, const char *key,
+           struct store_ingest_result *r, const struct finding *item, int64_t now,
+           struct err *item_err)
+{
+    struct finding probe = *item, row;
+    struct known known;
+    char computed[FINGERPRINT_HEX_LEN + 1];
+    const char *fingerprint = item->fingerprint;
+    bool found;
+
+    probe.project_id = in->project_id;
+    probe.asset_id = in->asset_id;
+    probe.present = 0;
+    if (!probe.title || !*probe.title)
+        return err_field(item_err, "title", "is required");
+    if (fingerprint && (!*fingerprint || strlen(fingerprint) > INGEST_FINGERPRINT_MAX))
+        return err_field(item_err, "fingerprint", "must be 1 to %d bytes", INGEST_FINGERPRINT_MAX);
+    if (!fingerprint) {
+        if (finding_fingerprint(&probe, computed) != 0)
+            return err_internal(item_err, "fingerprint: hashing failed");
+        fingerprint = computed;
+    }
+    if (known_lookup(c, db, in->project_id, key, fingerprint, &known, &found, item_err))
+        return -1;
+    if (found) {
+        bool reopen = strcmp(known.status, "remediated") == 0;
+
+        if (known.last_import_id && strcmp(known.last_import_id, r->import_id) == 0) {
+            r->skipped++;
+            return 0;
+        }
+        if (known_touch(c, db, known.id, r->import_id, item->scan_id, reopen ? "open" : NULL, now,
+                        item_err))
+            return -1;
+        if (reopen) {
+            const char *saved_actor = db->actor;
+            int rc;
+
+            db->actor = (char *)r->import_id;
+            rc = history_add(c, db, known.id, "remediated", "open", now, item_err);
+            db->actor = (char *)saved_actor;
+            if (rc)
+                return -1;
+            r->reopened++;
+        } else {
+            r->updated++;
+        }
+        return 0;
+    }
+    if (finding_insert(db, c, &probe, &row, item_err) ||
+        created_tag(c, db, row.id, key, r->import_id, fingerprint, item_err))
+        return -1;
+    r->created++;
+    return 0;
+}
+
+int
+store_findings_ingest(struct db *db, const struct store_ingest *in, struct store_ingest_result *out,
+                      struct err *err)
+{
+    struct store_ingest_result r = {0};
+    struct conn *c;
+    const char *key, *saved_actor = db->actor;
+    size_t cap = 0;
+    bool found;
+    int64_t now = clock_now();
+
+    if (in->n_items > STORE_INGEST_MAX)
+        return err_field(err, "findings", "has more than %d items", STORE_INGEST_MAX);
+    if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
+        return -1;
+    if (row_exists(c, "SELECT 1 FROM projects WHERE org_id = ?1 AND id = ?2", db->org_id,
+                   in->project_id, &found, err))
+        goto fail;
+    if (!found) {
+        err_set(err, NOT_FOUND, "The project was not found.");
+        goto fail;
+    }
+    if (in->asset_id && asset_check(c, db, in, err))
+        goto fail;
+    key = source_key(in, db->arena);
+    r.import_id = id_new(db->arena, "imp_");
+    for (size_t i = 0; i < in->n_items; i++) {
+        struct err item_err = {0};
+
+        if (ingest_one(c, db, in, key, &r, &in->items[i], now, &item_err) == 0)
+            continue;
+        if (item_err.code != ERR_VALIDATION_ERROR) {
+            *err = item_err;
+            goto fail;
+        }
+        if (!in->partial) {
+            err_field(err,
+                      arena_printf(db->arena, "findings/%zu/%s", i,
+                                   item_err.n_fields ? item_err.fields[0].field : ""),
+                      "%s", item_err.n_fields ? item_err.fields[0].message : item_err.detail);
+            goto fail;
+        }
+        error_add(&r, &cap, i, &item_err, db->arena);
+        r.skipped++;
+    }
+    if (in->complete) {
+        db->actor = (char *)r.import_id;
+        if (close_missing(c, db, in, key, r.import_id, now, &r.closed, err))
+            goto fail;
+    }
+    db->actor = (char *)saved_actor;
+    if (import_record(c, db, in, key, &r, now, err) || tx_commit(c, err))
+        goto fail;
+    *out = r;
+    return 0;
+fail:
+    db->actor = (char *)saved_actor;
+    tx_rollback(c);
+    return -1;
+}
