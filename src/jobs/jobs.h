@@ -49,9 +49,11 @@ void jobs_stop(struct jobs_pool *pool);
 int jobs_run_one(const struct jobs_config *cfg, const char *owner, volatile int *stop,
                  bool *ran /* out */, struct err *err);
 
-/* THE hand-over point of a completed scan's findings to the project's platform findings
- * (issue 11's shared ingest writer: fingerprint dedup, reopen, auto-remediate). Called once
- * per completed scan that has a project_id, after its results are stored. */
+/* Lands a completed scan's findings in its project through the one deduplicating writer
+ * (store_findings_ingest, source "vigil-scan <target>"): a known fingerprint is updated, a
+ * remediated one reopened, and one a complete rescan no longer sees is closed as remediated.
+ * Called for a completed scan with a project_id, before the scan is marked complete; failures
+ * are logged (the scan's own reports still hold its findings). */
 void jobs_scan_findings_ready(struct store *store, const struct store_scan *scan,
                               const struct scan_result *result);
 

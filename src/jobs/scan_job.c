@@ -47,12 +47,46 @@ void
 jobs_scan_findings_ready(struct store *store, const struct store_scan *scan,
                          const struct scan_result *result)
 {
-    /* The platform ingest (issue 11) is wired here: store the result's findings into
-     * scan->project_id with fingerprint dedup. Until it lands, the scan's own reports are the
-     * record of its findings. */
-    (void)store;
-    log_msg(LOG_INFO, "scan %s complete: %zu findings for project %s (platform ingest not wired)",
-            scan->id, result->n_findings, scan->project_id);
+    struct arena *a = arena_new();
+    struct db *db = store_bind(store, scan->org_id, a);
+    struct store_ingest_result out = {0};
+    struct err err = {0};
+    /* The source key names the target: a rescan of the same target is a reimport of the same
+     * source, so its known fingerprints update instead of duplicating. Only a scan that ran to
+     * its end is "complete" (it may close what it no longer saw); more findings than one ingest
+     * takes are written in chunks that close nothing. */
+    const char *source = arena_printf(a, "vigil-scan %s", scan->target);
+    bool chunked = result->n_findings > STORE_INGEST_MAX;
+    size_t done = 0;
+
+    for (size_t i = 0; i < result->n_findings; i++) {
+        result->findings[i].project_id = scan->project_id;
+        result->findings[i].scan_id = scan->id;
+    }
+    do { /* once even for no findings: a complete clean rescan closes what was open */
+        size_t n = result->n_findings - done;
+        struct store_ingest in = {
+            .project_id = scan->project_id,
+            .source = source,
+            .complete = !result->incomplete && !chunked,
+            .partial = true, /* one odd finding must not drop the others */
+            .items = result->findings + done,
+            .n_items = n > STORE_INGEST_MAX ? STORE_INGEST_MAX : n,
+        };
+        done += in.n_items;
+
+        if (store_findings_ingest(db, &in, &out, &err)) {
+            log_msg(LOG_ERROR, "scan %s: findings not landed in project %s: %s", scan->id,
+                    scan->project_id, err.cause[0] ? err.cause : err.detail);
+            break;
+        }
+        log_msg(LOG_INFO,
+                "scan %s: findings landed in project %s (created %zu, updated %zu, reopened %zu, "
+                "closed %zu, skipped %zu, invalid %zu)",
+                scan->id, scan->project_id, out.created, out.updated, out.reopened, out.closed,
+                out.skipped, out.n_errors);
+    } while (done < result->n_findings);
+    arena_free(a);
 }
 
 /* Renews the lease and writes progress, at most once a second; sees cancel and lease loss. */
@@ -290,6 +324,10 @@ finish:
         rc = 0;
         goto out;
     }
+    /* Findings land before the scan shows as complete, so whoever sees "complete" sees them in
+     * the project; a rerun after a crash here lands them again, and the ingest deduplicates. */
+    if (status == STORE_SCAN_COMPLETE && scan.project_id)
+        jobs_scan_findings_ready(cfg->store, &scan, &r);
     if (store_scan_finish(cfg->store, scan.id, status, &fin, reports, rendered ? N_FORMATS : 0,
                           clock_now(), err))
         goto out;
@@ -298,8 +336,6 @@ finish:
                      : status == STORE_SCAN_CANCELLED ? STORE_JOB_CANCELLED
                                                       : STORE_JOB_FAILED,
                      fin.error, clock_now(), NULL);
-    if (status == STORE_SCAN_COMPLETE && scan.project_id)
-        jobs_scan_findings_ready(cfg->store, &scan, &r);
     rc = 0;
 out:
     for (size_t i = 0; i < N_FORMATS; i++)

@@ -336,3 +336,41 @@ def test_list_filters_and_paging(tmp_path, fixture):
         assert other_org(srv).get("/api/v1/scans").json()["meta"]["total"] == 0
     finally:
         srv.stop()
+
+
+@pytest.fixture(scope="module")
+def leaky_fixture():
+    """The fixture with its misconfiguration and data-exposure flaws switched on."""
+    f = Fixture(vulnerable="all")
+    yield f
+    f.stop()
+
+
+def test_findings_land_in_the_project_once_per_fingerprint(aapi, leaky_fixture):
+    """A scan with project_id writes its findings into the project; a rescan of the same target
+    updates the ones it finds again (same id, new scan_id) instead of duplicating them, and
+    closes as remediated the ones it no longer sees."""
+    proj = aapi.post("/api/v1/projects", {"name": "scanned"}).json()["data"]["id"]
+    runs = []
+    for _ in range(2):
+        r = aapi.post("/api/v1/scans", scan_body(
+            leaky_fixture, project_id=proj,
+            options={"checks": ["data_exposure", "undocumented", "misconfig"], "fail_on": "none"}))
+        assert r.status_code == 201, r.text
+        scan_id = r.json()["data"]["scan_id"]
+        s = wait_status(aapi, scan_id, ("complete", "failed"))
+        assert s["status"] == "complete", s
+        assert s["progress"]["findings"] > 0
+        page = aapi.get(f"/api/v1/projects/{proj}/findings", params={"per_page": 100}).json()
+        runs.append((scan_id, s["progress"]["findings"], page))
+    (first, n1, page1), (second, n2, page2) = runs
+    assert page1["meta"]["total"] == n1
+    assert {(f["scan_id"], f["status"]) for f in page1["data"]} == {(first, "open")}
+    open2 = [f for f in page2["data"] if f["status"] == "open"]
+    gone = [f for f in page2["data"] if f["status"] != "open"]
+    assert len(open2) == n2 and {f["scan_id"] for f in open2} == {second}
+    assert {(f["scan_id"], f["status"]) for f in gone} <= {(first, "remediated")}
+    # Found again: the same finding, updated; never a second copy of it.
+    again = {f["id"] for f in page1["data"]} & {f["id"] for f in open2}
+    assert again
+    assert page2["meta"]["total"] == n1 + n2 - len(again)
