@@ -1,14 +1,15 @@
 // End to end in Debian's headless Chromium (playwright-core, no downloaded browser) against the
 // real `vigil serve`: sign in, filter findings, open one, change its status and see the
-// history, check a hostile title renders as text, visit projects, an overview, /docs and
-// /redoc, sign out. Screenshots of each view go to VIGIL_SHOTS_DIR (default build/web-shots).
+// history, check a hostile title renders as text, visit projects, an overview with its trend,
+// start a scan and download its report, start another and cancel it, /docs and /redoc, sign out. Screenshots of each view go to VIGIL_SHOTS_DIR (default build/web-shots).
 // Any console error, page error, failed request or dialog fails the run.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { PASSWORD, seed, startServer } from './server.mjs';
+import { SPEC, startTarget } from './target.mjs';
 
 const require = createRequire(join(process.env.VIGIL_SOURCE_DIR || process.cwd(), 'web', 'package.json'));
 const { chromium } = require('playwright-core');
@@ -26,6 +27,7 @@ async function main() {
   const shots = process.env.VIGIL_SHOTS_DIR || join(process.env.VIGIL_BUILD_DIR || 'build', 'web-shots');
   mkdirSync(shots, { recursive: true });
   const srv = await startServer();
+  const target = await startTarget();
   const ctx = await launch();
   const problems = [];
   try {
@@ -116,7 +118,49 @@ async function main() {
     await page.getByRole('link', { name: 'Payments API' }).click();
     await page.locator('svg.chart rect').first().waitFor();
     assert.equal(await page.locator('svg.chart rect').count(), 5);
+    // The trend: one bar a week for 8 weeks; all 10 of the project's findings were recorded
+    // in the last one.
+    assert.equal(await page.locator('svg.trend rect').count(), 8);
+    const trend = await page.locator('svg.trend title').textContent();
+    const perWeek = [...trend.matchAll(/ (\d+)(?:,|$)/g)].map((m) => Number(m[1]));
+    assert.deepEqual(perWeek, [0, 0, 0, 0, 0, 0, 0, 10], trend);
     await shot('06-overview');
+
+    // Start a scan of the test's target from the form, watch it finish, download its report.
+    await page.getByRole('link', { name: 'Scans' }).click();
+    await page.getByRole('heading', { name: 'Start a scan' }).waitFor();
+    await page.getByLabel('Target URL').fill(target.base);
+    await page.getByLabel('…or the OpenAPI document (JSON or YAML)').fill(SPEC);
+    await page.getByLabel('Project (its findings land there)').selectOption(data.project.id);
+    await page.getByRole('button', { name: 'Start scan' }).click();
+    await page.getByRole('heading', { level: 1, name: `Scan of ${target.base}` }).waitFor();
+    await page.locator('dd .badge', { hasText: 'complete' }).waitFor({ timeout: 120000 });
+    const scanId = page.url().split('/').pop();
+    const done = (await srv.api('GET', `/api/v1/scans/${scanId}`)).data;
+    assert.equal(done.status, 'complete');
+    assert.ok(done.progress.findings >= 1, 'the stack trace is reported');
+    await page.getByText(`of ${done.progress.endpoints_discovered} endpoint(s) tested`).waitFor();
+    assert.equal(await page.getByRole('region', { name: 'Report' }).getByRole('link').count(), 5);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'SARIF' }).click()]);
+    const sarif = JSON.parse(readFileSync(await download.path(), 'utf8'));
+    assert.equal(sarif.version, '2.1.0');
+    assert.ok(sarif.runs[0].results.length >= 1);
+    await shot('07-scan-complete');
+
+    // A scan of the slow half of the target is still running when it is cancelled.
+    await page.getByRole('link', { name: '← All scans' }).click();
+    await page.getByLabel('Target URL').fill(`${target.base}/slow`);
+    await page.getByLabel('…or the OpenAPI document (JSON or YAML)').fill(SPEC);
+    await page.getByRole('button', { name: 'Start scan' }).click();
+    await page.locator('dd .badge', { hasText: 'running' }).waitFor({ timeout: 60000 });
+    await page.getByRole('button', { name: 'Cancel scan' }).click();
+    await page.locator('dd .badge', { hasText: 'cancelled' }).waitFor({ timeout: 60000 });
+    const cancelled = (await srv.api('GET', `/api/v1/scans/${page.url().split('/').pop()}`)).data;
+    assert.equal(cancelled.status, 'cancelled');
+    await shot('08-scan-cancelled');
+    await page.getByRole('link', { name: '← All scans' }).click();
+    await page.locator('caption', { hasText: /^2 scan\(s\)/ }).waitFor();
+    await shot('09-scans');
 
     // Phone size.
     await page.setViewportSize({ width: 390, height: 844 });
@@ -124,7 +168,7 @@ async function main() {
     await page.locator('tbody tr').first().waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
     assert.equal(overflow, false, 'the findings view must fit a phone-size viewport');
-    await shot('07-findings-phone');
+    await shot('10-findings-phone');
     await page.setViewportSize({ width: 1280, height: 800 });
 
     // Every control has a label (or an aria-label), and the keyboard reaches the filters.
@@ -138,10 +182,10 @@ async function main() {
     // The API docs render offline.
     await page.goto(`${srv.base}/docs`);
     await page.locator('.swagger-ui .info .title').waitFor({ timeout: 20000 });
-    await shot('08-docs', false);
+    await shot('11-docs', false);
     await page.goto(`${srv.base}/redoc`);
     await page.locator('[role=search], .api-content').first().waitFor({ timeout: 20000 });
-    await shot('09-redoc', false);
+    await shot('12-redoc', false);
 
     // Sign out: the cookie is gone and the API refuses the old session.
     await page.goto(`${srv.base}/#/findings`);
@@ -149,13 +193,14 @@ async function main() {
     await page.getByRole('heading', { name: 'Sign in to vigil' }).waitFor();
     const cookies = await ctx.cookies(srv.base);
     assert.equal(cookies.filter((c) => c.name === 'vigil_session').length, 0);
-    await shot('10-signed-out');
+    await shot('13-signed-out');
     problems.splice(0, problems.length, ...problems.filter((p) => !/\/api\/v1\/auth\/session\b.*401|401 \(Unauthorized\)/.test(p)));
     assert.deepEqual(problems, [], 'no console errors, page errors, dialogs or failed requests');
     console.log(`web e2e: ok; screenshots in ${shots}`);
   } finally {
     await ctx.close();
     await srv.stop();
+    target.stop();
   }
 }
 

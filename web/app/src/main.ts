@@ -1,6 +1,8 @@
 import './style.css';
-import { ApiError, call, qs, resume, setSignedOut, signIn, signOut, type Page } from './api';
+import { call, qs, resume, setSignedOut, signIn, signOut, type Page } from './api';
 import { field, h, s, select } from './dom';
+import { scanView, scansView } from './scans';
+import { badge, failure, label, loadProjects, projectNames, say, SEVERITIES, show, type Project } from './ui';
 
 interface Finding {
   id: string; project_id: string; asset_id: string | null; title: string; severity: string;
@@ -10,45 +12,10 @@ interface Finding {
   references: string[]; first_seen: string; last_seen: string; updated_at: string;
 }
 interface Change { from: string | null; to: string; at: string; actor: string }
-interface Project { id: string; name: string; status: string; description: string | null; created_at: string }
 interface Asset { id: string; project_id: string; type: string; value: string; criticality: string; tags: string[] }
 
-const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
 const STATUSES = ['open', 'confirmed', 'remediated', 'accepted', 'false_positive'];
-const label = (v: string) => v.replace('_', ' ');
-
-const main = document.getElementById('main')!;
 const nav = document.getElementById('nav')!;
-const statusBox = document.getElementById('status')!;
-
-let sayTimer = 0;
-function say(text: string) {
-  statusBox.textContent = text;
-  clearTimeout(sayTimer);
-  sayTimer = window.setTimeout(() => { statusBox.textContent = ''; }, 5000);
-}
-
-function show(title: string, ...content: (Node | null)[]) {
-  document.title = `${title} · vigil`;
-  main.replaceChildren(...content.filter((c): c is Node => c !== null));
-  main.focus({ preventScroll: true });
-}
-
-function failure(e: unknown): HTMLElement {
-  const text = e instanceof ApiError ? `${e.message}${e.problem.code ? ` (${e.problem.code})` : ''}` : String(e);
-  return h('p', { class: 'error', role: 'alert' }, text);
-}
-
-function badge(kind: string, value: string) {
-  return h('span', { class: `badge ${kind}-${value}` }, label(value));
-}
-
-let projectNames = new Map<string, string>();
-async function loadProjects(): Promise<Project[]> {
-  const p = await call<Page<Project>>('GET', '/api/v1/projects?per_page=100&sort=name');
-  projectNames = new Map(p.data.map((x) => [x.id, x.name]));
-  return p.data;
-}
 
 // ---- sign-in --------------------------------------------------------------------------------
 
@@ -260,14 +227,39 @@ export function severityChart(counts: number[]): SVGElement {
   return svg;
 }
 
+export const TREND_WEEKS = 8;
+const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d+Z$/, 'Z'); // whole seconds, as the API's lists take them
+
+/** Findings recorded in each of the last TREND_WEEKS weeks (oldest first), as bars. */
+export function trendChart(weeks: { start: Date; count: number }[]): SVGElement {
+  const w = 420, ht = 140, base = 110, max = Math.max(1, ...weeks.map((x) => x.count));
+  const step = w / weeks.length, bw = step * 0.6;
+  const svg = s('svg', { viewBox: `0 0 ${w} ${ht}`, role: 'img', 'aria-labelledby': 'trend-t', class: 'trend' },
+    s('title', { id: 'trend-t' }, `Findings recorded per week: ${weeks.map((x) => `week of ${x.start.toISOString().slice(0, 10)} ${x.count}`).join(', ')}`));
+  weeks.forEach((x, i) => {
+    const bh = Math.round(((base - 16) * x.count) / max), cx = i * step + (step - bw) / 2;
+    svg.append(s('rect', { x: cx, y: base - Math.max(bh, 1), width: bw, height: Math.max(bh, 1), class: 'bar' }),
+      s('text', { x: cx, y: base - bh - 4, class: 'axis' }, x.count),
+      s('text', { x: cx, y: base + 16, class: 'axis' }, x.start.toISOString().slice(5, 10)));
+  });
+  return svg;
+}
+
 async function overviewView(id: string) {
-  let project: Project, counts: number[], assets: Page<Asset>;
+  let project: Project, counts: number[], assets: Page<Asset>, weekly: number[];
+  const DAY = 86400000, now = Date.now();
+  const weekStarts = Array.from({ length: TREND_WEEKS }, (_, i) => new Date(now - (TREND_WEEKS - i) * 7 * DAY));
   try {
-    const one = (sev: string) => call<Page<Finding>>('GET', `/api/v1/projects/${id}/findings${qs({ status: 'open', severity: sev, per_page: 1 })}`).then((r) => r.meta.total);
-    [project, assets, ...counts] = await Promise.all([
+    const total = (q: Record<string, string | number>) => call<Page<Finding>>('GET', `/api/v1/projects/${id}/findings${qs({ ...q, per_page: 1 })}`).then((r) => r.meta.total);
+    const one = (sev: string) => total({ status: 'open', severity: sev });
+    const week = (start: Date) => total({ created_after: rfc3339(start), created_before: rfc3339(new Date(start.getTime() + 7 * DAY)) });
+    let rest: number[];
+    [project, assets, ...rest] = await Promise.all([
       call<{ data: Project }>('GET', `/api/v1/projects/${id}`).then((r) => r.data),
       call<Page<Asset>>('GET', `/api/v1/projects/${id}/assets?per_page=100`),
-      ...SEVERITIES.map(one)]) as unknown as [Project, Page<Asset>, ...number[]];
+      ...SEVERITIES.map(one), ...weekStarts.map(week)]) as unknown as [Project, Page<Asset>, ...number[]];
+    counts = rest.slice(0, SEVERITIES.length);
+    weekly = rest.slice(SEVERITIES.length);
   } catch (e) {
     show('Project', h('h1', {}, 'Project'), failure(e));
     return;
@@ -278,6 +270,8 @@ async function overviewView(id: string) {
     h('h1', {}, project.name),
     h('section', { class: 'card', 'aria-labelledby': 'ov-h' }, h('h2', { id: 'ov-h' }, `Open findings: ${total}`), severityChart(counts),
       h('p', {}, h('a', { href: `#/findings?project_id=${id}&status=open` }, 'See the open findings'))),
+    h('section', { class: 'card', 'aria-labelledby': 'tr-h' }, h('h2', { id: 'tr-h' }, `Findings recorded per week, last ${TREND_WEEKS} weeks`),
+      trendChart(weekStarts.map((start, i) => ({ start, count: weekly[i] })))),
     h('section', { 'aria-labelledby': 'as-h' }, h('h2', { id: 'as-h' }, 'Assets'),
       assets.data.length ? h('ul', { class: 'assets' }, ...assets.data.map((a) => h('li', {}, `${a.type}: `, h('code', {}, a.value), ` (${a.criticality})`))) : h('p', {}, 'No assets.')));
 }
@@ -293,8 +287,9 @@ async function route() {
   if (!signedIn || path === '/login') { if (signedIn) { location.hash = '#/findings'; return; } loginView(); return; }
   nav.hidden = false;
   for (const a of nav.querySelectorAll('a')) a.toggleAttribute('aria-current', a.getAttribute('href') === `#${path.split('/').slice(0, 2).join('/')}`);
-  const m = path.match(/^\/(findings|projects)(?:\/([\w-]+))?$/);
+  const m = path.match(/^\/(findings|projects|scans)(?:\/([\w-]+))?$/);
   if (m?.[1] === 'findings') return m[2] ? findingView(m[2]) : findingsView();
+  if (m?.[1] === 'scans') return m[2] ? scanView(m[2]) : scansView();
   if (m?.[1] === 'projects') return m[2] ? overviewView(m[2]) : projectsView();
   location.hash = '#/findings';
 }
