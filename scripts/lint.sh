@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Static checks: formatting, banned functions, cppcheck, and the OpenAPI document's lint.
+# Static checks: formatting, banned functions, the layering rule, headers that compile alone,
+# cppcheck, and the OpenAPI document's lint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -15,6 +16,16 @@ echo "lint: banned functions"
 if grep -nE '\b(sprintf|strcpy|strcat|strncat|strtok|gets|atoi|alloca)\s*\(' $(git ls-files 'src/*.c' 'src/*.h') \
    | grep -v 'snprintf\|vsnprintf'; then
   echo "lint: banned function used (see STYLE.md section 8)" >&2
+  status=1
+fi
+
+echo "lint: layering (docs/ARCHITECTURE.md order)"
+if ! python3 scripts/check-layers.py; then
+  status=1
+fi
+
+echo "lint: every header compiles alone"
+if ! scripts/check-headers.sh; then
   status=1
 fi
 

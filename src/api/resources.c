@@ -207,7 +207,8 @@ findings_list_csv(struct req *req, struct store_list *q, struct err *err)
             rows = grown;
             cap = new_cap;
         }
-        memcpy(rows + n, page.findings, page.n * sizeof(*rows));
+        if (page.n)
+            memcpy(rows + n, page.findings, page.n * sizeof(*rows));
         n += page.n;
         if (!all_pages || page.n < (size_t)q->per_page || n >= API_CSV_MAX_ROWS)
             break;

@@ -163,7 +163,8 @@ api_session_create(struct req *req, struct err *err)
     json_object_foreach(body, key, v)
     {
         (void)v;
-        if (strcmp(key, "username") && strcmp(key, "password") && strcmp(key, "organization"))
+        if (strcmp(key, "username") != 0 && strcmp(key, "password") != 0 &&
+            strcmp(key, "organization") != 0)
             err_field(err, key, "is not a known field");
     }
     if (err_is_set(err))

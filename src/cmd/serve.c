@@ -149,7 +149,7 @@ parse_tier(const char *env, struct ratelimit_tier *tier)
     char per[32];
     long long p, b;
 
-    if (str_empty(v))
+    if (!v || !*v)
         return 0;
     sep = strpbrk(v, "/:");
     if (!sep || (size_t)(sep - v) >= sizeof(per))

@@ -59,7 +59,7 @@ id_generate(const char *prefix, char *out, size_t size)
 
     if (size < plen + ID_RANDOM_CHARS + 1)
         abort();
-    memcpy(out, prefix, plen);
+    memcpy(out, prefix, plen); /* NOLINT(bugprone-not-null-terminated-result): ended below */
     random_base62(out + plen, ID_RANDOM_CHARS);
 }
 

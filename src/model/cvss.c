@@ -62,7 +62,9 @@ roundup_31(double x)
 
     if (i % 10000 == 0)
         return (double)i / 100000.0;
-    return (double)(i / 10000 + 1) / 10.0;
+    int64_t tenths = i / 10000 + 1; /* integer division on purpose: truncate, then up one */
+
+    return (double)tenths / 10.0;
 }
 
 /* Roundup of CVSS v3.0: ceil to one decimal. */
