@@ -131,6 +131,9 @@ int finding_from_json(struct finding *out /* out */, json_t *body, enum model_wr
  * canonical lowercase enums, RFC 3339 timestamps, null for absent optionals, cvss_score as a
  * number or null, evidence as an object and references as an array. */
 void finding_to_json(struct jsonw *w, const struct finding *f);
+/* The members of that object alone, for a writer that adds its own (the JSON report adds
+ * org_id): the one place a finding's wire shape is written. */
+void finding_json_members(struct jsonw *w, const struct finding *f);
 
 /* One status change of a finding (the first entry of a finding has from = NULL: its creation). */
 struct finding_status_change {

@@ -195,9 +195,16 @@ finding_from_json(struct finding *out, json_t *body, enum model_write mode, stru
 void
 finding_to_json(struct jsonw *w, const struct finding *f)
 {
+    jsonw_obj_open(w);
+    finding_json_members(w, f);
+    jsonw_obj_close(w);
+}
+
+void
+finding_json_members(struct jsonw *w, const struct finding *f)
+{
     char score[16];
 
-    jsonw_obj_open(w);
     jsonw_kstr(w, "id", f->id);
     jsonw_kstr(w, "project_id", f->project_id);
     jsonw_kstr(w, "asset_id", f->asset_id);
@@ -239,7 +246,6 @@ finding_to_json(struct jsonw *w, const struct finding *f)
     model_kts(w, "last_seen", f->last_seen);
     model_kts(w, "created_at", f->created_at);
     model_kts(w, "updated_at", f->updated_at);
-    jsonw_obj_close(w);
 }
 
 void

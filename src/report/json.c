@@ -71,47 +71,13 @@ json_summary(struct jsonw *w, const struct report_input *in)
     jsonw_obj_close(w);
 }
 
+/* The API's finding object (model/finding_json.c writes it, for both) with the organization. */
 static void
 json_finding(struct jsonw *w, const struct finding *f)
 {
     jsonw_obj_open(w);
-    jsonw_kstr(w, "id", f->id);
     jsonw_kstr(w, "org_id", f->org_id);
-    jsonw_kstr(w, "project_id", f->project_id);
-    jsonw_kstr(w, "asset_id", f->asset_id);
-    jsonw_kstr(w, "scan_id", f->scan_id);
-    jsonw_kstr(w, "check_id", f->check_id);
-    jsonw_kstr(w, "title", f->title);
-    jsonw_kstr(w, "severity", severity_name(f->severity));
-    jsonw_kstr(w, "status", finding_status_name(f->status));
-    jsonw_kstr(w, "confidence", confidence_name(f->confidence));
-    jsonw_kstr(w, "description", f->description);
-    jsonw_kstr(w, "remediation", f->remediation);
-    jsonw_kstr(w, "cvss_vector", f->cvss_vector);
-    if (f->cvss_score >= 0)
-        jsonw_kdouble(w, "cvss_score", f->cvss_score);
-    else
-        jsonw_knull(w, "cvss_score");
-    jsonw_kstr(w, "cwe", f->cwe);
-    jsonw_kstr(w, "owasp", f->owasp);
-    jsonw_kstr(w, "endpoint", f->endpoint);
-    jsonw_kint(w, "risk_score", f->risk_score);
-    jsonw_key(w, "evidence");
-    jsonw_obj_open(w);
-    jsonw_kstr(w, "request", f->evidence.request);
-    jsonw_kstr(w, "response", f->evidence.response);
-    jsonw_kstr(w, "notes", f->evidence.notes);
-    jsonw_obj_close(w);
-    jsonw_key(w, "references");
-    jsonw_arr_open(w);
-    for (size_t i = 0; i < f->n_references; i++)
-        jsonw_str(w, f->references[i]);
-    jsonw_arr_close(w);
-    jsonw_kstr(w, "fingerprint", f->fingerprint);
-    json_time(w, "first_seen", f->first_seen);
-    json_time(w, "last_seen", f->last_seen);
-    json_time(w, "created_at", f->created_at);
-    json_time(w, "updated_at", f->updated_at);
+    finding_json_members(w, f);
     jsonw_obj_close(w);
 }
 

@@ -5,7 +5,10 @@
 
 #include <jansson.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
+#include "core/jsonw.h"
+#include "model/finding.h"
 
 static json_t *
 render_json(const struct report_input *in)
@@ -146,6 +149,38 @@ json_report_of_no_findings_is_complete_and_empty(void **state)
     json_decref(doc);
 }
 
+/* A finding in the report is the API's finding object plus org_id: the same writer makes both
+ * (model/finding_json.c), so a score outside CVSS's 0..10 is null in both, never 12.3. */
+static void
+json_report_finding_is_the_api_object_plus_org_id(void **state)
+{
+    struct finding f = fix_findings[0];
+    struct report_input in = fix_empty;
+    struct buf api;
+    struct jsonw w;
+    json_t *doc, *ours, *theirs;
+    (void)state;
+
+    f.cvss_score = 12.3;
+    f.org_id = "org_report";
+    in.findings = &f;
+    in.n_findings = 1;
+    doc = render_json(&in);
+    ours = json_array_get(json_object_get(doc, "findings"), 0);
+    buf_init(&api, BUF_UNLIMITED);
+    jsonw_init(&w, &api);
+    finding_to_json(&w, &f);
+    theirs = json_loads(buf_str(&api), 0, NULL);
+    assert_non_null(theirs);
+    assert_string_equal(str_at(ours, "org_id"), f.org_id);
+    json_object_del(ours, "org_id");
+    assert_true(json_equal(ours, theirs));
+    assert_true(json_is_null(json_object_get(ours, "cvss_score")));
+    json_decref(theirs);
+    buf_cleanup(&api);
+    json_decref(doc);
+}
+
 int
 main(void)
 {
@@ -153,6 +188,7 @@ main(void)
         cmocka_unit_test(json_report_has_scan_metadata_and_summary),
         cmocka_unit_test(json_report_lists_every_finding_field_in_report_order),
         cmocka_unit_test(json_report_of_no_findings_is_complete_and_empty),
+        cmocka_unit_test(json_report_finding_is_the_api_object_plus_org_id),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
