@@ -39,7 +39,7 @@ cmd_migrate(int argc, char **argv)
         return 1;
     store = store_open(database, &err);
     if (!store || store_schema_version(store, &version, &err)) {
-        fprintf(stderr, "vigil migrate: %s\n", err.cause[0] ? err.cause : err.detail);
+        err_print(stderr, "vigil migrate", &err);
         store_close(store);
         return 1;
     }

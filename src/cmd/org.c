@@ -83,12 +83,12 @@ cmd_org(int argc, char **argv)
         return 1;
     store = store_open(database, &err);
     if (!store) {
-        fprintf(stderr, "vigil org create: %s\n", err.cause[0] ? err.cause : err.detail);
+        err_print(stderr, "vigil org create", &err);
         return 1;
     }
     rc = cmd_org_create_with_admin(store, name, &err);
     if (rc)
-        fprintf(stderr, "vigil org create: %s\n", err.detail);
+        err_print(stderr, "vigil org create", &err);
     store_close(store);
     return rc ? 1 : 0;
 }

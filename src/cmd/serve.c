@@ -273,7 +273,7 @@ cmd_serve(int argc, char **argv)
         return 2;
     }
     if (jobs_config_from_env(&jobs, &policy, &err)) {
-        fprintf(stderr, "vigil serve: %s %s\n", err.fields[0].field, err.fields[0].message);
+        err_print(stderr, "vigil serve", &err);
         return 2;
     }
     if (threads_s && str_to_ll(threads_s, 1, 256, &threads)) {
@@ -357,7 +357,7 @@ cmd_serve(int argc, char **argv)
 
 fail:
     log_msg(LOG_ERROR, "vigil serve: %s%s%s", err.detail, err.cause[0] ? ": " : "", err.cause);
-    fprintf(stderr, "vigil serve: %s\n", err.cause[0] ? err.cause : err.detail);
+    err_print(stderr, "vigil serve", &err);
     jobs_stop(pool);
     http_server_stop(server);
     api_app_cleanup(&app);

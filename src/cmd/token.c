@@ -50,14 +50,6 @@ token_request(const char *name, const char *scopes, const char *expires, struct 
     return body;
 }
 
-static void
-print_err(const struct err *err)
-{
-    fprintf(stderr, "vigil token create: %s\n", err->cause[0] ? err->cause : err->detail);
-    for (int i = 0; i < err->n_fields; i++)
-        fprintf(stderr, "  %s: %s\n", err->fields[i].field, err->fields[i].message);
-}
-
 int
 cmd_token(int argc, char **argv)
 {
@@ -106,13 +98,13 @@ cmd_token(int argc, char **argv)
     a = arena_new();
     body = token_request(name, scopes, expires, a);
     if (api_token_from_json(&t, body, clock_now(), a, &err)) {
-        print_err(&err);
+        err_print(stderr, "vigil token create", &err);
         rc = 2;
         goto out;
     }
     store = store_open(database, &err);
     if (!store) {
-        print_err(&err);
+        err_print(stderr, "vigil token create", &err);
         goto out;
     }
     if (!org) {
@@ -120,7 +112,7 @@ cmd_token(int argc, char **argv)
         size_t n;
 
         if (store_org_list(store, a, 2, &orgs, &n, &err)) {
-            print_err(&err);
+            err_print(stderr, "vigil token create", &err);
             goto out;
         }
         if (n != 1) {
@@ -136,7 +128,7 @@ cmd_token(int argc, char **argv)
     t.org_id = org;
     t.created_by = "cli";
     if (auth_token_issue(store, &t, a, secret, &err)) {
-        print_err(&err);
+        err_print(stderr, "vigil token create", &err);
         goto out;
     }
     printf("%s\n", secret);

@@ -58,8 +58,7 @@ user_create(struct store *store, const char *org, const char *username, enum use
         goto done;
     }
     if (password_check_policy(password, username, &err) || password_hash(password, hash, &err)) {
-        fprintf(stderr, "vigil user create: password: %s\n",
-                err.n_fields ? err.fields[0].message : err.detail);
+        err_print(stderr, "vigil user create", &err);
         goto done;
     }
     in.org_id = org;
@@ -67,7 +66,7 @@ user_create(struct store *store, const char *org, const char *username, enum use
     in.password_hash = hash;
     in.role = role;
     if (store_user_create(store, &in, a, &out, &err)) {
-        fprintf(stderr, "vigil user create: %s\n", err.detail);
+        err_print(stderr, "vigil user create", &err);
         goto done;
     }
     printf("%s\n", out.id);
@@ -118,7 +117,7 @@ cmd_user(int argc, char **argv)
     database = cmd_setting(database, "VIGIL_DATABASE_URL", CMD_DEFAULT_DATABASE);
     store = store_open(database, &err);
     if (!store) {
-        fprintf(stderr, "vigil user create: %s\n", err.cause[0] ? err.cause : err.detail);
+        err_print(stderr, "vigil user create", &err);
         return 1;
     }
     rc = user_create(store, org, username, role);

@@ -66,7 +66,7 @@ cmd_worker(int argc, char **argv)
         return 2;
     }
     if (jobs_config_from_env(&cfg, &policy, &err)) {
-        fprintf(stderr, "vigil worker: %s %s\n", err.fields[0].field, err.fields[0].message);
+        err_print(stderr, "vigil worker", &err);
         return 2;
     }
     sigemptyset(&signals);
@@ -76,14 +76,14 @@ cmd_worker(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     store = store_open(database, &err);
     if (!store) {
-        fprintf(stderr, "vigil worker: %s\n", err.cause[0] ? err.cause : err.detail);
+        err_print(stderr, "vigil worker", &err);
         return 1;
     }
     cfg.store = store;
     cfg.workers = (int)workers;
     pool = jobs_start(&cfg, &err);
     if (!pool) {
-        fprintf(stderr, "vigil worker: %s\n", err.cause[0] ? err.cause : err.detail);
+        err_print(stderr, "vigil worker", &err);
         store_close(store);
         return 1;
     }

@@ -89,6 +89,18 @@ err_clear(struct err *err)
     memset(err, 0, sizeof(*err));
 }
 
+void
+err_print(FILE *out, const char *who, const struct err *err)
+{
+    if (err->n_fields) {
+        for (int i = 0; i < err->n_fields; i++)
+            fprintf(out, "%s: %s: %s\n", who, err->fields[i].field, err->fields[i].message);
+        return;
+    }
+    fprintf(out, "%s: %s%s%s\n", who, err->detail[0] ? err->detail : err_title(err->code),
+            err->cause[0] ? ": " : "", err->cause);
+}
+
 bool
 err_is_set(const struct err *err)
 {

@@ -7,6 +7,7 @@
 #define VIGIL_CORE_ERR_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 /* X(name, http status, title) */
 #define ERR_CODE_TABLE(X)                                                                          \
@@ -77,6 +78,11 @@ int err_raise_internal(struct err *err, const char *origin, const char *fmt, ...
     __attribute__((format(printf, 3, 4)));
 
 void err_clear(struct err *err);
+/* Renders an error for a terminal, as http/problem.c does for HTTP: one line per problem on
+ * `out`, each starting with `who` (a command name such as "vigil serve"): "who: detail: cause",
+ * or "who: field: message" for each invalid field. The operator sees the cause, an API client
+ * never does. */
+void err_print(FILE *out, const char *who, const struct err *err);
 bool err_is_set(const struct err *err);
 
 int err_status(enum err_code code);
