@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "core/id.h"
+#include "core/str.h"
 
 static const char base62_digits[] =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -65,11 +66,5 @@ apikey_digest(const char *secret, size_t len, unsigned char out[APIKEY_DIGEST_LE
 void
 apikey_digest_hex(const unsigned char digest[APIKEY_DIGEST_LEN], char out[65])
 {
-    static const char hex[] = "0123456789abcdef";
-
-    for (int i = 0; i < APIKEY_DIGEST_LEN; i++) {
-        out[2 * i] = hex[digest[i] >> 4];
-        out[2 * i + 1] = hex[digest[i] & 15];
-    }
-    out[64] = '\0';
+    str_hex(digest, APIKEY_DIGEST_LEN, out);
 }

@@ -141,7 +141,6 @@ jwt_keyring_add(struct jwt_keyring *ring, const char *kid, const unsigned char *
 int
 jwt_keyring_from_secret(struct jwt_keyring *ring, const char *secret, struct err *err)
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char digest[SHA256_DIGEST_LENGTH];
     char kid[18];
     size_t len = secret ? strlen(secret) : 0;
@@ -157,11 +156,7 @@ jwt_keyring_from_secret(struct jwt_keyring *ring, const char *secret, struct err
     SHA256(input, 14 + len, digest);
     str_wipe(input, sizeof(input));
     kid[0] = 's';
-    for (int i = 0; i < 8; i++) {
-        kid[1 + 2 * i] = hex[digest[i] >> 4];
-        kid[2 + 2 * i] = hex[digest[i] & 15];
-    }
-    kid[17] = '\0';
+    str_hex(digest, 8, kid + 1);
     jwt_keyring_cleanup(ring);
     return jwt_keyring_add(ring, kid, (const unsigned char *)secret, len, true, err);
 }

@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "core/id.h"
+#include "core/str.h"
 
 static const char base62_digits[] =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -65,13 +66,7 @@ refresh_digest(const char *token, size_t len, unsigned char out[REFRESH_DIGEST_L
 void
 refresh_digest_hex(const unsigned char digest[REFRESH_DIGEST_LEN], char out[65])
 {
-    static const char hex[] = "0123456789abcdef";
-
-    for (int i = 0; i < REFRESH_DIGEST_LEN; i++) {
-        out[2 * i] = hex[digest[i] >> 4];
-        out[2 * i + 1] = hex[digest[i] & 15];
-    }
-    out[64] = '\0';
+    str_hex(digest, REFRESH_DIGEST_LEN, out);
 }
 
 void

@@ -15,6 +15,9 @@ bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
 bool str_empty(const char *s); /* NULL or "" */
 
+/* Lowercase hex of n bytes into out (2n characters and a NUL: out holds 2n + 1). */
+void str_hex(const void *in, size_t n, char *out);
+
 /* Lower-cases ASCII letters in place; returns s. */
 char *str_lower(char *s);
 

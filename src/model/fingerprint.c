@@ -26,6 +26,7 @@
 #include <openssl/evp.h>
 
 #include "core/buf.h"
+#include "core/str.h"
 
 #define FP_FIELD_MAX 4096
 
@@ -132,7 +133,6 @@ put_endpoint(struct buf *b, const char *s)
 int
 finding_fingerprint(const struct finding *f, char out[FINGERPRINT_HEX_LEN + 1])
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
     struct buf b;
@@ -155,11 +155,7 @@ finding_fingerprint(const struct finding *f, char out[FINGERPRINT_HEX_LEN + 1])
         md_len != 32) {
         rc = -1;
     } else {
-        for (unsigned int i = 0; i < md_len; i++) {
-            out[2 * i] = hex[md[i] >> 4];
-            out[2 * i + 1] = hex[md[i] & 15];
-        }
-        out[FINGERPRINT_HEX_LEN] = '\0';
+        str_hex(md, md_len, out);
     }
     buf_cleanup(&b);
     return rc;

@@ -149,6 +149,21 @@ ids_have_prefix_and_are_validated(void **state)
 }
 
 static void
+str_hex_is_lowercase_and_terminated(void **state)
+{
+    const unsigned char in[] = {0x00, 0x0f, 0xa5, 0xff};
+    char out[2 * sizeof(in) + 2];
+    (void)state;
+
+    memset(out, 'x', sizeof(out));
+    str_hex(in, sizeof(in), out);
+    assert_string_equal(out, "000fa5ff");
+    assert_int_equal(out[sizeof(out) - 1], 'x'); /* nothing past the NUL */
+    str_hex(in, 0, out);
+    assert_string_equal(out, "");
+}
+
+static void
 str_to_ll_rejects_junk_and_overflow(void **state)
 {
     long long v;
@@ -194,6 +209,7 @@ main(void)
         cmocka_unit_test(clock_parses_strict_rfc3339),
         cmocka_unit_test(ids_have_prefix_and_are_validated),
         cmocka_unit_test(str_to_ll_rejects_junk_and_overflow),
+        cmocka_unit_test(str_hex_is_lowercase_and_terminated),
         cmocka_unit_test(err_table_maps_codes_to_statuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
