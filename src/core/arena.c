@@ -178,9 +178,3 @@ arena_defer(struct arena *arena, arena_cleanup_fn fn, void *ptr)
     d->next = arena->deferred;
     arena->deferred = d;
 }
-
-size_t
-arena_used(const struct arena *arena)
-{
-    return arena->used;
-}

@@ -29,7 +29,4 @@ char *arena_vprintf(struct arena *arena, const char *fmt, va_list ap)
 /* Runs fn(ptr) when the arena is freed. */
 void arena_defer(struct arena *arena, arena_cleanup_fn fn, void *ptr);
 
-/* Bytes handed out so far (for tests and limits). */
-size_t arena_used(const struct arena *arena);
-
 #endif

@@ -145,8 +145,6 @@ bool scan_oob_hit(struct scan *scan, const char *tag);
 /* Credentials of an identity as the engine sends them ("Bearer xyz"), for JWT checks. NULL if
  * none. */
 const char *scan_identity_token(struct scan *scan, enum scan_identity identity);
-/* The header an identity's credentials go in ("Authorization", "X-API-Key"). NULL if none. */
-const char *scan_identity_header(struct scan *scan, enum scan_identity identity);
 /* The scan options (for allow_destructive etc.). */
 const struct scan_options *scan_options_of(const struct scan *scan);
 

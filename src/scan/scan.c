@@ -71,14 +71,6 @@ scan_identity_token(struct scan *scan, enum scan_identity identity)
     return scan->ident[identity].header_value;
 }
 
-const char *
-scan_identity_header(struct scan *scan, enum scan_identity identity)
-{
-    if (identity > SCAN_ID_B || !scan->ident[identity].present)
-        return NULL;
-    return scan->ident[identity].header_name;
-}
-
 static const struct scan_op_int *
 op_int(const struct scan *scan, const struct scan_op *op)
 {

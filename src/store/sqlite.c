@@ -844,12 +844,6 @@ store_db_set_actor(struct db *db, const char *actor)
     db->actor = arena_strdup(db->arena, actor ? actor : "system");
 }
 
-const char *
-store_db_org(const struct db *db)
-{
-    return db->org_id;
-}
-
 struct conn *
 db_conn(struct db *db, struct err *err)
 {

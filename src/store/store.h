@@ -82,9 +82,6 @@ struct db *store_bind(struct store *store, const char *org_id, struct arena *a);
  * Copied. */
 void store_db_set_actor(struct db *db, const char *actor);
 
-/* The organization the handle is bound to. */
-const char *store_db_org(const struct db *db);
-
 /* ---- Lists ------------------------------------------------------------------------------ */
 
 enum store_kind {
