@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auth/apikey.h"
 #include "auth/jwt.h"
@@ -211,17 +212,46 @@ api_before(struct req *req, struct err *err)
     return 0;
 }
 
-/* The request's identity for idempotency: principal, method, path and body, hashed. The
- * principal is part of it so that a key one caller used can never replay that caller's answer
- * to another (issue 14: a viewer replaying an admin's token creation); the other caller gets
- * 422 IDEMPOTENCY_KEY_REUSED instead. */
+/* ---- Idempotency ---------------------------------------------------------------------- */
+
+/* Handlers whose authorization goes beyond the route's scope (creator caps, the owner's role).
+ * Their check runs before an idempotent replay, so a key never answers what the caller could
+ * not do now: a demoted user's retry is refused, not replayed. A new POST handler with checks
+ * of its own belongs here (docs/internals/api.md). */
+static const struct {
+    http_handler_fn handler;
+    api_authorize_fn authorize;
+} authorizers[] = {
+    {api_tokens_create, api_tokens_authorize},
+    {api_service_accounts_token, api_service_accounts_token_authorize},
+};
+
+static int
+authorize_route(struct req *req, struct err *err)
+{
+    for (size_t i = 0; i < sizeof(authorizers) / sizeof(*authorizers); i++) {
+        if (req->route->handler == authorizers[i].handler)
+            return authorizers[i].authorize(req, err);
+    }
+    return 0;
+}
+
+/* The principal a key belongs to: the user for its JWTs and cookie sessions (all of them one
+ * caller), else the API token. */
+static const char *
+idem_principal(const struct principal *who)
+{
+    return who->jwt && who->user_id ? who->user_id : who->token_id;
+}
+
+/* The request within its key's scope (principal, method, route template): a SHA-256 of the
+ * concrete path and the body, so the same key with another {id} or body is a 422. */
 static const char *
 request_hash(struct req *req)
 {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digest_len = 0;
     static const char hex[] = "0123456789abcdef";
-    const char *method = http_method_name(req->method);
     const char *body;
     char *out;
     size_t len;
@@ -231,15 +261,6 @@ request_hash(struct req *req)
     if (!ctx)
         abort();
     EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    {
-        const struct principal *who = &api_state(req)->who;
-        const char *principal = who->jwt && who->user_id ? who->user_id : who->token_id;
-
-        EVP_DigestUpdate(ctx, principal ? principal : "", principal ? strlen(principal) : 0);
-        EVP_DigestUpdate(ctx, "\n", 1);
-    }
-    EVP_DigestUpdate(ctx, method, strlen(method));
-    EVP_DigestUpdate(ctx, "\n", 1);
     EVP_DigestUpdate(ctx, req->path, strlen(req->path));
     EVP_DigestUpdate(ctx, "\n", 1);
     EVP_DigestUpdate(ctx, body, len);
@@ -250,29 +271,52 @@ request_hash(struct req *req)
         out[2 * i] = hex[digest[i] >> 4];
         out[2 * i + 1] = hex[digest[i] & 15];
     }
+    out[2 * digest_len] = '\0';
     return out;
 }
 
 static int
 api_before_handler(struct req *req, struct err *err)
 {
+    struct api_state *api = api_state(req);
     const char *key = req_header(req, "Idempotency-Key");
+    struct store_idem_scope scope;
     enum store_idem_state state;
     struct store_idem_reply reply;
 
     if (req->method != HTTP_POST || !key || !req->db)
         return 0;
-    if (store_idem_begin(api_db(req), key, request_hash(req), clock_now(), &state, &reply, err))
+    if (authorize_route(req, err))
+        return -1;
+    scope.principal = idem_principal(&api->who);
+    scope.method = http_method_name(req->method);
+    scope.route = req->route->pattern;
+    scope.key = key;
+    if (store_idem_begin(api_db(req), &scope, request_hash(req), clock_now(), &state, &reply, err))
         return -1;
     switch (state) {
     case STORE_IDEM_NEW:
-        api_state(req)->idem_key = arena_strdup(req->arena, key);
+        scope.key = arena_strdup(req->arena, key);
+        api->idem_scope = scope;
         return 0;
     case STORE_IDEM_REPLAY:
         buf_append(resp_body(req), reply.body, reply.len);
+        if (reply.location)
+            resp_header(req, "Location", reply.location);
         resp_header(req, "Idempotent-Replayed", "true");
         resp_send(req, reply.status, reply.content_type);
         return 1;
+    case STORE_IDEM_SECRET:
+        if (reply.location) {
+            resp_header(req, "Location", reply.location);
+            return err_set(err, CONFLICT,
+                           "A request with this Idempotency-Key already succeeded; its answer "
+                           "held a secret shown only once and is not replayed. The created "
+                           "resource is at the Location header.");
+        }
+        return err_set(err, CONFLICT,
+                       "A request with this Idempotency-Key already succeeded; its answer held a "
+                       "secret shown only once and is not replayed.");
     case STORE_IDEM_MISMATCH:
         return err_set(err, IDEMPOTENCY_KEY_REUSED,
                        "This Idempotency-Key was used with a different request.");
@@ -283,13 +327,46 @@ api_before_handler(struct req *req, struct err *err)
     return err_internal(err, "unknown idempotency state %d", (int)state);
 }
 
+/* The Location header the handler set, or NULL. */
+static const char *
+response_location(const struct req *req)
+{
+    const char *name, *value;
+
+    for (size_t i = 0; resp_header_at(req, i, &name, &value); i++) {
+        if (strcasecmp(name, "Location") == 0)
+            return value;
+    }
+    return NULL;
+}
+
+/* Saves (2xx) or forgets (anything else) the answer of a request that took a key. */
+static void
+idem_settle(struct req *req, struct api_state *state, int status)
+{
+    struct err err = {0};
+
+    /* Only a success is worth replaying: after a 4xx or 5xx, forget the key so the corrected
+     * retry runs. */
+    if (status < 200 || status >= 300) {
+        store_idem_abort(api_db(req), &state->idem_scope, &err);
+    } else {
+        struct store_idem_reply answer = {0};
+
+        answer.status = status;
+        answer.content_type = resp_content_type(req);
+        answer.location = response_location(req);
+        answer.body = resp_data(req, &answer.len);
+        store_idem_finish(api_db(req), &state->idem_scope, &answer, state->once_secret, &err);
+    }
+    if (err_is_set(&err))
+        log_msg(LOG_WARN, "idempotency key not saved: %s %s", err.detail, err.cause);
+}
+
 static void
 api_after(struct req *req)
 {
     struct api_state *state = api_state(req);
-    struct err err = {0};
-    const char *data;
-    size_t len;
     int status = resp_status(req);
 
     /* Any write that may have changed data invalidates every data-version ETag. Bumping on a
@@ -312,19 +389,8 @@ api_after(struct req *req)
         req->method != HTTP_GET && req->method != HTTP_HEAD && req->method != HTTP_OPTIONS)
         api_audit_write(req);
 
-    if (!state || !state->idem_key)
-        return;
-    /* Only a success is worth replaying: after a 4xx or 5xx, forget the key so the corrected
-     * retry runs. */
-    if (status < 200 || status >= 300) {
-        store_idem_abort(api_db(req), state->idem_key, &err);
-    } else {
-        data = resp_data(req, &len);
-        store_idem_finish(api_db(req), state->idem_key, status, resp_content_type(req), data, len,
-                          &err);
-    }
-    if (err_is_set(&err))
-        log_msg(LOG_WARN, "idempotency key not saved: %s %s", err.detail, err.cause);
+    if (state && state->idem_scope.key)
+        idem_settle(req, state, status);
 }
 
 struct http_hooks

@@ -280,12 +280,23 @@ enum store_idem_state {
     STORE_IDEM_REPLAY,    /* same key and request: send the stored response (*reply) */
     STORE_IDEM_MISMATCH,  /* same key, another request: 422 IDEMPOTENCY_KEY_REUSED */
     STORE_IDEM_IN_FLIGHT, /* same key still being handled: 409 CONFLICT */
+    STORE_IDEM_SECRET,    /* same key and request, succeeded, answer held a once-only secret:
+                           * not replayable (409); reply->status and ->location are set */
+};
+
+/* Whose key it is: a key is unique per (organization, principal, method, route template). */
+struct store_idem_scope {
+    const char *principal; /* "usr_..." for a user's JWTs and sessions, else the token id */
+    const char *method;    /* "POST" */
+    const char *route;     /* the route template, "/api/v1/service-accounts/{id}/tokens" */
+    const char *key;       /* the Idempotency-Key header */
 };
 
 struct store_idem_reply {
     int status;
     const char *content_type;
-    const char *body; /* not NUL-terminated in general; len bytes */
+    const char *location; /* the Location header of the first answer, or NULL */
+    const char *body;     /* not NUL-terminated in general; len bytes */
     size_t len;
 };
 
@@ -293,17 +304,21 @@ struct store_idem_reply {
 #define STORE_IDEM_TTL     (24 * 3600) /* keys are forgotten after a day */
 #define STORE_IDEM_STALE   (10 * 60)   /* an in-flight key this old is abandoned: taken over */
 
-/* Looks up (org, key). `request_hash` identifies the request (the caller hashes method, path
- * and body; any string up to 128 bytes). Keys older than STORE_IDEM_TTL are treated as absent
- * and replaced. VALIDATION_ERROR on "Idempotency-Key" if key is empty or too long. */
-int store_idem_begin(struct db *db, const char *key, const char *request_hash, int64_t now,
-                     enum store_idem_state *state /* out */,
-                     struct store_idem_reply *reply /* out, set for REPLAY */, struct err *err);
-/* Stores the response of a NEW key (body copied). NOT_FOUND if the key is not in flight. */
-int store_idem_finish(struct db *db, const char *key, int status, const char *content_type,
-                      const char *body, size_t len, struct err *err);
-/* Forgets a NEW key whose handler failed (5xx), so a retry runs again. Missing key: no error. */
-int store_idem_abort(struct db *db, const char *key, struct err *err);
+/* Looks up the key of `scope` in the bound organization. `request_hash` identifies the
+ * request within that scope (the caller hashes the concrete path and the body; any string up
+ * to 128 bytes). Keys older than STORE_IDEM_TTL are treated as absent and replaced.
+ * VALIDATION_ERROR on "Idempotency-Key" if the key is empty or too long. */
+int store_idem_begin(struct db *db, const struct store_idem_scope *scope, const char *request_hash,
+                     int64_t now, enum store_idem_state *state /* out */,
+                     struct store_idem_reply *reply /* out, set for REPLAY and SECRET */,
+                     struct err *err);
+/* Stores the 2xx answer of a NEW key (content type, location and body copied). With
+ * `once_secret` the answer is not kept, only that the request succeeded (state SECRET from
+ * then on). NOT_FOUND if the key is not in flight. */
+int store_idem_finish(struct db *db, const struct store_idem_scope *scope,
+                      const struct store_idem_reply *answer, bool once_secret, struct err *err);
+/* Forgets a NEW key whose handler did not succeed, so a retry runs again. Missing: no error. */
+int store_idem_abort(struct db *db, const struct store_idem_scope *scope, struct err *err);
 /* Deletes expired keys of every organization (housekeeping); *deleted may be NULL. */
 int store_idem_purge(struct store *store, int64_t now, int64_t *deleted /* out */, struct err *err);
 
