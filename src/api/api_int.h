@@ -17,6 +17,12 @@
 #include "model/user.h"
 #include "store/store.h"
 
+/* The one 401 detail for a credential that was sent but refused, whatever the reason
+ * (malformed, unknown, expired, revoked, owner disabled or deleted): the audit log keeps it. */
+#define API_CREDENTIAL_REFUSED                                                                     \
+    "The credential is not valid: it is malformed, unknown, expired or revoked, or its owner is "  \
+    "disabled."
+
 /* Route flags (bits 0..23 are ours; see http.h). */
 #define API_PUBLIC 0x1u /* no credential needed */
 
@@ -29,6 +35,10 @@ struct api_state {
      * idempotent replay. Set through api_once_secret. */
     bool once_secret;
     bool limited; /* rate was taken: `rate` holds the X-RateLimit-* values */
+    /* A header or cookie credential came (a 401's WWW-Authenticate then says invalid_token). */
+    bool credential_sent;
+    /* The route scope a 403 named (WWW-Authenticate: insufficient_scope), or NULL. */
+    const char *missing_scope;
     struct ratelimit_result rate;
     /* The audit entry the after hook writes for a successful write; a handler may name the
      * action and target more precisely than the route does ("token.revoke"), or set

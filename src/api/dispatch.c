@@ -108,8 +108,12 @@ authenticate_jwt(struct req *req, const char *token, struct principal *who, stru
         }
         return err_set(err, UNAUTHORIZED, "The access token's user no longer exists.");
     }
-    if (u.disabled)
+    if (u.disabled) {
+        who->org_id = u.org_id;
+        who->user_id = u.id;
+        who->token_id = arena_strdup(req->arena, claims.jti);
         return err_set(err, UNAUTHORIZED, "The access token's user is disabled.");
+    }
     if (scope_parse_list(claims.scope, &claimed))
         claimed = 0;
     who->org_id = u.org_id;
@@ -168,6 +172,45 @@ take_rate(struct req *req, struct api_state *state, struct err *err)
     return 0;
 }
 
+/* Why a credential was refused, in a word, from the detail the verifier raised. */
+static const char *
+refusal_reason(const char *detail)
+{
+    static const struct {
+        const char *needle, *reason;
+    } reasons[] = {
+        {"revoked", "revoked"},         {"expired", "expired"},
+        {"disabled", "disabled"},       {"no longer exists", "owner_deleted"},
+        {"not valid", "unknown"},       {"refresh token", "refresh_token"},
+        {"signature", "bad_signature"},
+    };
+
+    for (size_t i = 0; i < sizeof(reasons) / sizeof(*reasons); i++) {
+        if (strstr(detail, reasons[i].needle))
+            return reasons[i].reason;
+    }
+    return "malformed";
+}
+
+/* A credential that was sent but did not authenticate (issue 14 item 10): the client gets one
+ * text whatever the reason, so a stolen token's state (expired? revoked? its owner disabled?)
+ * is not told to whoever holds it; the audit log keeps the reason (action "auth.failure",
+ * target the reason word), in the token's organization when it is known. A store failure
+ * passes unchanged. */
+static int
+refuse_credential(struct req *req, struct api_state *state, struct err *err)
+{
+    const char *reason;
+
+    if (err->code != ERR_UNAUTHORIZED)
+        return -1;
+    reason = refusal_reason(err->detail);
+    api_audit(req, state->who.org_id, NULL, state->who.token_id, "auth.failure", reason);
+    memset(&state->who, 0, sizeof(state->who));
+    memset(err, 0, sizeof(*err));
+    return err_set(err, UNAUTHORIZED, API_CREDENTIAL_REFUSED);
+}
+
 static int
 api_before(struct req *req, struct err *err)
 {
@@ -188,11 +231,14 @@ api_before(struct req *req, struct err *err)
     if (from_cookie < 0)
         return -1;
     /* ---- end issue 12 ---- */
+    state->credential_sent =
+        from_cookie || req_header(req, "Authorization") || req_header(req, "X-API-Key");
     if (refuse_query_credentials(req, err) ||
         (!from_cookie && authn_credential(req_header(req, "Authorization"),
-                                          req_header(req, "X-API-Key"), &secret, err)) ||
-        authenticate(req, secret, &state->who, err))
+                                          req_header(req, "X-API-Key"), &secret, err)))
         return -1;
+    if (authenticate(req, secret, &state->who, err))
+        return refuse_credential(req, state, err);
     req->log_actor = api_actor(req);
     if (take_rate(req, state, err))
         return -1;
@@ -203,6 +249,7 @@ api_before(struct req *req, struct err *err)
         scope_format(req->route->scope, ' ', &need);
         err_set(err, FORBIDDEN, "This credential lacks the scope this operation needs: %s.",
                 buf_str(&need));
+        state->missing_scope = arena_strdup(req->arena, buf_str(&need));
         buf_cleanup(&need);
         return -1;
     }
@@ -375,6 +422,17 @@ api_after(struct req *req)
         req_handler_ran(req))
         atomic_fetch_add(&api_app(req)->data_version, 1);
 
+    /* RFC 6750 section 3: which scheme to use, and why a credential was not enough. */
+    if (state && status == 401) {
+        resp_header(req, "WWW-Authenticate",
+                    state->credential_sent ? "Bearer error=\"invalid_token\"" : "Bearer");
+    } else if (state && status == 403 && state->missing_scope) {
+        char challenge[600];
+
+        snprintf(challenge, sizeof(challenge), "Bearer error=\"insufficient_scope\", scope=\"%s\"",
+                 state->missing_scope);
+        resp_header(req, "WWW-Authenticate", challenge);
+    }
     if (state && state->limited) {
         char v[32];
 
