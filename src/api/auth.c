@@ -43,9 +43,11 @@ session_wipe(struct session *s)
     str_wipe(s->refresh, sizeof(s->refresh));
 }
 
-/* An access token for u carrying the scopes of its role. */
+/* An access token for u carrying the scopes of its role and its session (the refresh family
+ * `family`), so ending the session ends the token at once. */
 static int
-access_issue(struct req *req, const struct user *u, struct session *s, struct err *err)
+access_issue(struct req *req, const struct user *u, const char *family, struct session *s,
+             struct err *err)
 {
     struct app *app = api_app(req);
     struct jwt_claims claims = {0};
@@ -57,6 +59,7 @@ access_issue(struct req *req, const struct user *u, struct session *s, struct er
     str_copy(claims.sub, u->id, sizeof(claims.sub));
     str_copy(claims.org, u->org_id, sizeof(claims.org));
     str_copy(claims.role, user_role_name(u->role), sizeof(claims.role));
+    str_copy(claims.sid, family, sizeof(claims.sid));
     buf_init(&scope, JWT_SCOPE_MAX);
     scope_format(user_role_scopes(u->role), ' ', &scope);
     str_copy(claims.scope, buf_str(&scope), sizeof(claims.scope));
@@ -76,11 +79,11 @@ session_start(struct req *req, const struct user *u, struct session *s, struct e
     char family[ID_MAX];
     int64_t now = clock_now(), family_end = now + API_SESSION_TTL;
 
-    if (access_issue(req, u, s, err))
+    refresh_family_id(family, sizeof(family));
+    if (access_issue(req, u, family, s, err))
         return -1;
     refresh_generate(s->refresh);
     refresh_digest(s->refresh, REFRESH_LEN, digest);
-    refresh_family_id(family, sizeof(family));
     return store_refresh_family_create(api_app(req)->store, u->org_id, u->id, family, family_end,
                                        digest, refresh_next_expiry(family_end, now), now, err);
 }
@@ -274,7 +277,7 @@ refresh_exchange(struct req *req, const char *token, struct session *s, struct e
     }
     if (verdict != REFRESH_OK)
         return refresh_verdict_err(verdict, err);
-    if (access_issue(req, &u, s, err))
+    if (access_issue(req, &u, row.family_id, s, err))
         return -1;
     api_audit(req, row.org_id, row.user_id, s->jti, "refresh.success", row.family_id);
     return 0;

@@ -96,6 +96,7 @@ authenticate_jwt(struct req *req, const char *token, struct principal *who, stru
     struct err lookup = {0};
     struct user u;
     uint32_t claimed = 0;
+    bool live = false;
 
     if (!app->keys)
         return err_set(err, UNAUTHORIZED, "The token is malformed.");
@@ -113,6 +114,18 @@ authenticate_jwt(struct req *req, const char *token, struct principal *who, stru
         who->user_id = u.id;
         who->token_id = arena_strdup(req->arena, claims.jti);
         return err_set(err, UNAUTHORIZED, "The access token's user is disabled.");
+    }
+    /* The session: logout, refresh reuse, disabling and a new password revoke the family, and
+     * the token ends with it (issue 14 item 12). Every token we mint names one. */
+    if (!claims.sid[0])
+        return err_set(err, UNAUTHORIZED, "The access token names no session.");
+    if (store_refresh_family_live(app->store, claims.sid, u.id, &live, err))
+        return -1;
+    if (!live) {
+        who->org_id = u.org_id;
+        who->user_id = u.id;
+        who->token_id = arena_strdup(req->arena, claims.jti);
+        return err_set(err, UNAUTHORIZED, "The access token's session was revoked.");
     }
     if (scope_parse_list(claims.scope, &claimed))
         claimed = 0;

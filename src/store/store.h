@@ -394,7 +394,8 @@ int store_user_list(struct store *store, const char *org_id, const struct store_
                     struct arena *arena, struct store_page *page /* out, .users */,
                     struct err *err);
 /* Applies role and/or disabled (w->present) and returns the row after the change in *out and
- * the role before it in *old_role. Disabling also revokes every refresh family of the user.
+ * the role before it in *old_role. Disabling also revokes, for good, every personal token and
+ * refresh family of the user (so its JWTs' sessions end too): re-enabling revives none.
  * NOT_FOUND. */
 int store_user_update(struct store *store, const char *org_id, const char *id,
                       const struct user_write *w, struct arena *arena, struct user *out /* out */,
@@ -458,6 +459,17 @@ int store_refresh_rotate(struct store *store, const unsigned char digest[STORE_S
 /* Revokes a family (logout, reuse); revoking twice keeps the first time. Missing: no error. */
 int store_refresh_family_revoke(struct store *store, const char *family_id, int64_t now,
                                 struct err *err);
+
+/* How long this process trusts a "session live" answer of store_refresh_family_live before
+ * reading the store again: a revocation by another process sharing the database (several
+ * servers) ends that session here within this time. Revocations in this process end it at
+ * once. */
+#define STORE_FAMILY_CACHE_TTL_MS 1000
+/* *live is true when family_id is a refresh family of user_id that is not revoked (the
+ * session of an access JWT's `sid`). A missing family is not live. Read from the store or a
+ * bounded cache (see STORE_FAMILY_CACHE_TTL_MS). */
+int store_refresh_family_live(struct store *store, const char *family_id, const char *user_id,
+                              bool *live /* out */, struct err *err);
 
 /* Records a one-time password-set token of a user. NOT_FOUND if the user is not in org_id. */
 int store_password_token_create(struct store *store, const char *org_id, const char *user_id,
