@@ -5,6 +5,8 @@
  * route before they run. */
 #include "api/api_int.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -185,6 +187,81 @@ take_rate(struct req *req, struct api_state *state, struct err *err)
     return 0;
 }
 
+/* ---- Failed authentication, per client address (issue 14 item 14) ----------------------- */
+
+/* The bucket of the client's address: the address, or for IPv6 its /64 (a host usually holds
+ * a whole /64 and could otherwise rotate through it; IPv4-mapped addresses stay whole). */
+static void
+address_key(const char *addr, char *key, size_t size)
+{
+    struct in6_addr a6;
+    char text[INET6_ADDRSTRLEN];
+
+    if (strchr(addr, ':') && inet_pton(AF_INET6, addr, &a6) == 1 && !IN6_IS_ADDR_V4MAPPED(&a6)) {
+        memset(a6.s6_addr + 8, 0, 8);
+        if (inet_ntop(AF_INET6, &a6, text, sizeof(text))) {
+            snprintf(key, size, "addr:%s/64", text);
+            return;
+        }
+    }
+    snprintf(key, size, "addr:%s", addr);
+}
+
+/* Takes one request from the client address's bucket (tier_anonymous), for a request that
+ * failed authentication or a public route that takes a secret in its body. Raises
+ * RATE_LIMIT_EXCEEDED with retry_after when it is empty. The X-RateLimit-* headers then
+ * describe this bucket. */
+static int
+take_address(struct req *req, struct api_state *state, struct err *err)
+{
+    struct app *app = api_app(req);
+    char key[RATELIMIT_KEY_MAX];
+
+    if (!app->limiter)
+        return 0;
+    address_key(req->client_addr, key, sizeof(key));
+    ratelimit_take(app->limiter, key, app->tier_anonymous, clock_now_ms(), &state->rate);
+    state->limited = true;
+    if (!state->rate.allowed) {
+        err_set(err, RATE_LIMIT_EXCEEDED,
+                "Too many requests without a valid credential from this address: %u a minute "
+                "(burst %u).",
+                state->rate.per_minute, state->rate.limit);
+        err->retry_after = (int)state->rate.retry_after;
+        return -1;
+    }
+    return 0;
+}
+
+/* A request that did not authenticate: counted against its address, and a 429 instead of the
+ * 401 once the address is over its limit (then nothing else is done for it, so a flood of bad
+ * credentials costs one bucket lookup a request). */
+static int
+refuse_unauthenticated(struct req *req, struct api_state *state, struct err *err)
+{
+    struct err limited = {0};
+
+    if (err->code == ERR_UNAUTHORIZED && take_address(req, state, &limited))
+        *err = limited;
+    return -1;
+}
+
+/* Public routes that take a secret in the body and answer 401 for a wrong one: each request
+ * takes from its address's bucket, so they cannot be used to guess either. The login routes
+ * have their own throttle (per username and address, auth/ratelimit.c). */
+static bool
+secret_taking_public_route(const struct req *req)
+{
+    static const http_handler_fn handlers[] = {api_auth_refresh, api_auth_logout, api_auth_password,
+                                               api_session_refresh};
+
+    for (size_t i = 0; i < sizeof(handlers) / sizeof(*handlers); i++) {
+        if (req->route->handler == handlers[i])
+            return true;
+    }
+    return false;
+}
+
 /* Why a credential was refused, in a word, from the detail the verifier raised. */
 static const char *
 refusal_reason(const char *detail)
@@ -213,10 +290,16 @@ refusal_reason(const char *detail)
 static int
 refuse_credential(struct req *req, struct api_state *state, struct err *err)
 {
+    struct err limited = {0};
     const char *reason;
 
     if (err->code != ERR_UNAUTHORIZED)
         return -1;
+    if (take_address(req, state, &limited)) {
+        memset(&state->who, 0, sizeof(state->who));
+        *err = limited;
+        return -1;
+    }
     reason = refusal_reason(err->detail);
     api_audit(req, state->who.org_id, NULL, state->who.token_id, "auth.failure", reason);
     memset(&state->who, 0, sizeof(state->who));
@@ -237,19 +320,19 @@ api_before(struct req *req, struct err *err)
     if (testhook_enabled() && req_header(req, "X-Vigil-Test-Clock-Advance"))
         clock_test_advance(strtoll(req_header(req, "X-Vigil-Test-Clock-Advance"), NULL, 10));
     if (req->route->flags & API_PUBLIC)
-        return 0;
+        return secret_taking_public_route(req) ? take_address(req, state, err) : 0;
     /* ---- issue 12: the dashboard's cookie session (session.c), CSRF-checked on writes ---- */
     if (!req_header(req, "Authorization") && !req_header(req, "X-API-Key"))
         from_cookie = api_session_credential(req, &secret, err);
     if (from_cookie < 0)
-        return -1;
+        return refuse_unauthenticated(req, state, err);
     /* ---- end issue 12 ---- */
     state->credential_sent =
         from_cookie || req_header(req, "Authorization") || req_header(req, "X-API-Key");
     if (refuse_query_credentials(req, err) ||
         (!from_cookie && authn_credential(req_header(req, "Authorization"),
                                           req_header(req, "X-API-Key"), &secret, err)))
-        return -1;
+        return refuse_unauthenticated(req, state, err);
     if (authenticate(req, secret, &state->who, err))
         return refuse_credential(req, state, err);
     req->log_actor = api_actor(req);

@@ -21,7 +21,7 @@ export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-web-'));
   const port = await freePort();
   const proc = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--database', `sqlite:${join(dir, 'vigil.db')}`],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, VIGIL_RATE_STANDARD: '1000000/100000', VIGIL_RATE_ADMIN: '1000000/100000' } });
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, VIGIL_RATE_STANDARD: '1000000/100000', VIGIL_RATE_ADMIN: '1000000/100000', VIGIL_RATE_ANONYMOUS: '1000000/100000' } });
   const token = await new Promise((resolve, reject) => {
     let out = '';
     proc.stdout.on('data', (d) => { out += d; const m = out.match(/vgl_live_[A-Za-z0-9]{38}/); if (m) resolve(m[0]); });
