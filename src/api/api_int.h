@@ -23,6 +23,11 @@
     "The credential is not valid: it is malformed, unknown, expired or revoked, or its owner is "  \
     "disabled."
 
+/* The one 401 detail of a refused refresh token (refresh, logout, session refresh). */
+#define API_REFRESH_REFUSED                                                                        \
+    "The refresh token is not valid: it is malformed, unknown, expired, used or revoked, or its "  \
+    "user is disabled."
+
 /* Route flags (bits 0..23 are ours; see http.h). */
 #define API_PUBLIC 0x1u /* no credential needed */
 

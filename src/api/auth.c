@@ -227,8 +227,8 @@ api_auth_login(struct req *req, struct err *err)
 
 /* Exchanges a refresh token: 401 for anything but a live, unused token of an enabled user;
  * a reused token revokes its whole family and is audited. */
-int
-refresh_exchange(struct req *req, const char *token, struct session *s, struct err *err)
+static int
+refresh_exchange_checked(struct req *req, const char *token, struct session *s, struct err *err)
 {
     struct app *app = api_app(req);
     unsigned char digest[REFRESH_DIGEST_LEN], next[REFRESH_DIGEST_LEN];
@@ -283,6 +283,26 @@ refresh_exchange(struct req *req, const char *token, struct session *s, struct e
     return 0;
 }
 
+/* A refused refresh token gets one text whatever the reason (malformed, unknown, expired,
+ * used, revoked, its user disabled), as a refused access credential does (issue 14 item 10):
+ * whoever holds a stolen one learns nothing, in particular not that its reuse was detected. */
+static int
+refresh_refused(struct err *err)
+{
+    if (err->code != ERR_UNAUTHORIZED)
+        return -1;
+    memset(err, 0, sizeof(*err));
+    return err_set(err, UNAUTHORIZED, API_REFRESH_REFUSED);
+}
+
+int
+refresh_exchange(struct req *req, const char *token, struct session *s, struct err *err)
+{
+    if (refresh_exchange_checked(req, token, s, err))
+        return refresh_refused(err);
+    return 0;
+}
+
 int
 api_auth_refresh(struct req *req, struct err *err)
 {
@@ -317,14 +337,14 @@ api_auth_logout(struct req *req, struct err *err)
     if (only_members(body, allowed, err) || err_is_set(err))
         return -1;
     if (!refresh_well_formed(token, strlen(token)))
-        return err_set(err, UNAUTHORIZED, "The refresh token is malformed.");
+        return err_set(err, UNAUTHORIZED, API_REFRESH_REFUSED);
     refresh_digest(token, REFRESH_LEN, digest);
     if (store_refresh_find(api_app(req)->store, digest, req->arena, &row, &lookup)) {
         if (lookup.code != ERR_NOT_FOUND) {
             *err = lookup;
             return -1;
         }
-        return err_set(err, UNAUTHORIZED, "The refresh token is not valid.");
+        return err_set(err, UNAUTHORIZED, API_REFRESH_REFUSED);
     }
     if (store_refresh_family_revoke(api_app(req)->store, row.family_id, clock_now(), err))
         return -1;

@@ -137,3 +137,35 @@ def test_expired_credentials_get_the_same_text(tmp_path):
         assert (short["id"], "expired") in {(e["credential_id"], e["target"]) for e in events}
     finally:
         srv.stop()
+
+
+REFRESH_REFUSED = ("The refresh token is not valid: it is malformed, unknown, expired, used or "
+                   "revoked, or its user is disabled.")
+
+
+def test_every_refused_refresh_token_gets_one_text(srv, op):
+    anon = Api(srv, token="")
+    reused = login(srv, make_user(op, "member"))
+    assert anon.post("/api/v1/auth/refresh",
+                     {"refresh_token": reused["refresh_token"]}).status_code == 200
+    logged_out = login(srv, make_user(op, "member"))
+    assert anon.post("/api/v1/auth/logout",
+                     {"refresh_token": logged_out["refresh_token"]}).status_code == 204
+    disabled_user = make_user(op, "member")
+    disabled = login(srv, disabled_user)
+    assert op.patch(f"/api/v1/users/{disabled_user['id']}", {"disabled": True}).status_code == 200
+    cases = {
+        "malformed": "vgl_rt_short",
+        "bad checksum": "vgl_rt_" + "a" * 49,
+        "reused (the session is revoked)": reused["refresh_token"],
+        "after logout": logged_out["refresh_token"],
+        "disabled user": disabled["refresh_token"],
+    }
+    for name, secret in cases.items():
+        r = anon.post("/api/v1/auth/refresh", {"refresh_token": secret})
+        body = assert_problem(r, 401, "UNAUTHORIZED")
+        assert body["detail"] == REFRESH_REFUSED, name
+    for secret in ("vgl_rt_short", "vgl_rt_" + "a" * 49):
+        body = assert_problem(anon.post("/api/v1/auth/logout", {"refresh_token": secret}),
+                              401, "UNAUTHORIZED")
+        assert body["detail"] == REFRESH_REFUSED
