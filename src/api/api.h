@@ -34,6 +34,10 @@ struct app {
     struct ratelimit_tier tier_standard; /* members and viewers */
     struct ratelimit_tier tier_admin;    /* admins and operator tokens */
     struct ratelimit_tier tier_service;  /* service tokens */
+    /* Requests that fail authentication, and the public routes that take a secret in the body
+     * (refresh, logout, password, session refresh): one bucket per client address.
+     * api_app_init sets RATELIMIT_TIER_ANONYMOUS. */
+    struct ratelimit_tier tier_anonymous;
     /* Target policy of server-launched scans (VIGIL_SCAN_ALLOW); NULL = deny every special
      * network. Borrowed. */
     const struct scan_policy *scan_policy;

@@ -17,14 +17,33 @@
 #include "model/user.h"
 #include "store/store.h"
 
+/* The one 401 detail for a credential that was sent but refused, whatever the reason
+ * (malformed, unknown, expired, revoked, owner disabled or deleted): the audit log keeps it. */
+#define API_CREDENTIAL_REFUSED                                                                     \
+    "The credential is not valid: it is malformed, unknown, expired or revoked, or its owner is "  \
+    "disabled."
+
+/* The one 401 detail of a refused refresh token (refresh, logout, session refresh). */
+#define API_REFRESH_REFUSED                                                                        \
+    "The refresh token is not valid: it is malformed, unknown, expired, used or revoked, or its "  \
+    "user is disabled."
+
 /* Route flags (bits 0..23 are ours; see http.h). */
 #define API_PUBLIC 0x1u /* no credential needed */
 
 /* What the hooks learned about a request; req->auth points to it. */
 struct api_state {
     struct principal who;
-    const char *idem_key; /* set while an Idempotency-Key is in flight for this request */
-    bool limited;         /* rate was taken: `rate` holds the X-RateLimit-* values */
+    /* Set while an Idempotency-Key is in flight for this request (idem_scope.key != NULL). */
+    struct store_idem_scope idem_scope;
+    /* The answer carries a secret shown once (a token's plaintext): it is never stored for an
+     * idempotent replay. Set through api_once_secret. */
+    bool once_secret;
+    bool limited; /* rate was taken: `rate` holds the X-RateLimit-* values */
+    /* A header or cookie credential came (a 401's WWW-Authenticate then says invalid_token). */
+    bool credential_sent;
+    /* The route scope a 403 named (WWW-Authenticate: insufficient_scope), or NULL. */
+    const char *missing_scope;
     struct ratelimit_result rate;
     /* The audit entry the after hook writes for a successful write; a handler may name the
      * action and target more precisely than the route does ("token.revoke"), or set
@@ -38,6 +57,15 @@ static inline struct api_state *
 api_state(struct req *req)
 {
     return (struct api_state *)req->auth;
+}
+
+/* Marks this request's answer as holding a secret shown only once (an API token, an invite
+ * token): an Idempotency-Key then records that the request succeeded, not the answer, and a
+ * replay is a 409 CONFLICT naming the created resource's Location, never the secret again. */
+static inline void
+api_once_secret(struct req *req)
+{
+    api_state(req)->once_secret = true;
 }
 
 static inline struct app *
@@ -110,6 +138,18 @@ const char *api_actor(struct req *req);
  * outside `cap`, the scopes of the owner's role. Answers 201 with the secret once. */
 int api_token_mint(struct req *req, const char *user_id, const char *service_account_id,
                    uint32_t cap, struct err *err);
+
+/* Authorization beyond the route's scope, for handlers that have some. Dispatch runs the
+ * route's check before looking up an Idempotency-Key (so a replay never answers what the
+ * caller could not do now), and the handler runs it again itself. */
+typedef int (*api_authorize_fn)(struct req *req, struct err *err);
+/* The checks of api_token_mint without minting: the body decodes and its scopes fit. */
+int api_token_authorize_cap(struct req *req, uint32_t cap, struct err *err);
+/* POST /tokens: the requested scopes against the caller's and its role's (FORBIDDEN). */
+int api_tokens_authorize(struct req *req, struct err *err);
+/* POST /service-accounts/{id}/tokens: the account exists (NOT_FOUND) and the scopes fit its
+ * role (FORBIDDEN). */
+int api_service_accounts_token_authorize(struct req *req, struct err *err);
 
 /* ---- auth.c: the pieces of a login, shared with session.c's cookie sessions ---- */
 

@@ -43,9 +43,11 @@ session_wipe(struct session *s)
     str_wipe(s->refresh, sizeof(s->refresh));
 }
 
-/* An access token for u carrying the scopes of its role. */
+/* An access token for u carrying the scopes of its role and its session (the refresh family
+ * `family`), so ending the session ends the token at once. */
 static int
-access_issue(struct req *req, const struct user *u, struct session *s, struct err *err)
+access_issue(struct req *req, const struct user *u, const char *family, struct session *s,
+             struct err *err)
 {
     struct app *app = api_app(req);
     struct jwt_claims claims = {0};
@@ -57,6 +59,7 @@ access_issue(struct req *req, const struct user *u, struct session *s, struct er
     str_copy(claims.sub, u->id, sizeof(claims.sub));
     str_copy(claims.org, u->org_id, sizeof(claims.org));
     str_copy(claims.role, user_role_name(u->role), sizeof(claims.role));
+    str_copy(claims.sid, family, sizeof(claims.sid));
     buf_init(&scope, JWT_SCOPE_MAX);
     scope_format(user_role_scopes(u->role), ' ', &scope);
     str_copy(claims.scope, buf_str(&scope), sizeof(claims.scope));
@@ -76,11 +79,11 @@ session_start(struct req *req, const struct user *u, struct session *s, struct e
     char family[ID_MAX];
     int64_t now = clock_now(), family_end = now + API_SESSION_TTL;
 
-    if (access_issue(req, u, s, err))
+    refresh_family_id(family, sizeof(family));
+    if (access_issue(req, u, family, s, err))
         return -1;
     refresh_generate(s->refresh);
     refresh_digest(s->refresh, REFRESH_LEN, digest);
-    refresh_family_id(family, sizeof(family));
     return store_refresh_family_create(api_app(req)->store, u->org_id, u->id, family, family_end,
                                        digest, refresh_next_expiry(family_end, now), now, err);
 }
@@ -224,8 +227,8 @@ api_auth_login(struct req *req, struct err *err)
 
 /* Exchanges a refresh token: 401 for anything but a live, unused token of an enabled user;
  * a reused token revokes its whole family and is audited. */
-int
-refresh_exchange(struct req *req, const char *token, struct session *s, struct err *err)
+static int
+refresh_exchange_checked(struct req *req, const char *token, struct session *s, struct err *err)
 {
     struct app *app = api_app(req);
     unsigned char digest[REFRESH_DIGEST_LEN], next[REFRESH_DIGEST_LEN];
@@ -274,9 +277,29 @@ refresh_exchange(struct req *req, const char *token, struct session *s, struct e
     }
     if (verdict != REFRESH_OK)
         return refresh_verdict_err(verdict, err);
-    if (access_issue(req, &u, s, err))
+    if (access_issue(req, &u, row.family_id, s, err))
         return -1;
     api_audit(req, row.org_id, row.user_id, s->jti, "refresh.success", row.family_id);
+    return 0;
+}
+
+/* A refused refresh token gets one text whatever the reason (malformed, unknown, expired,
+ * used, revoked, its user disabled), as a refused access credential does (issue 14 item 10):
+ * whoever holds a stolen one learns nothing, in particular not that its reuse was detected. */
+static int
+refresh_refused(struct err *err)
+{
+    if (err->code != ERR_UNAUTHORIZED)
+        return -1;
+    memset(err, 0, sizeof(*err));
+    return err_set(err, UNAUTHORIZED, API_REFRESH_REFUSED);
+}
+
+int
+refresh_exchange(struct req *req, const char *token, struct session *s, struct err *err)
+{
+    if (refresh_exchange_checked(req, token, s, err))
+        return refresh_refused(err);
     return 0;
 }
 
@@ -314,14 +337,14 @@ api_auth_logout(struct req *req, struct err *err)
     if (only_members(body, allowed, err) || err_is_set(err))
         return -1;
     if (!refresh_well_formed(token, strlen(token)))
-        return err_set(err, UNAUTHORIZED, "The refresh token is malformed.");
+        return err_set(err, UNAUTHORIZED, API_REFRESH_REFUSED);
     refresh_digest(token, REFRESH_LEN, digest);
     if (store_refresh_find(api_app(req)->store, digest, req->arena, &row, &lookup)) {
         if (lookup.code != ERR_NOT_FOUND) {
             *err = lookup;
             return -1;
         }
-        return err_set(err, UNAUTHORIZED, "The refresh token is not valid.");
+        return err_set(err, UNAUTHORIZED, API_REFRESH_REFUSED);
     }
     if (store_refresh_family_revoke(api_app(req)->store, row.family_id, clock_now(), err))
         return -1;

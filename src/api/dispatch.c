@@ -5,11 +5,14 @@
  * route before they run. */
 #include "api/api_int.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auth/apikey.h"
 #include "auth/jwt.h"
@@ -95,6 +98,7 @@ authenticate_jwt(struct req *req, const char *token, struct principal *who, stru
     struct err lookup = {0};
     struct user u;
     uint32_t claimed = 0;
+    bool live = false;
 
     if (!app->keys)
         return err_set(err, UNAUTHORIZED, "The token is malformed.");
@@ -107,8 +111,24 @@ authenticate_jwt(struct req *req, const char *token, struct principal *who, stru
         }
         return err_set(err, UNAUTHORIZED, "The access token's user no longer exists.");
     }
-    if (u.disabled)
+    if (u.disabled) {
+        who->org_id = u.org_id;
+        who->user_id = u.id;
+        who->token_id = arena_strdup(req->arena, claims.jti);
         return err_set(err, UNAUTHORIZED, "The access token's user is disabled.");
+    }
+    /* The session: logout, refresh reuse, disabling and a new password revoke the family, and
+     * the token ends with it (issue 14 item 12). Every token we mint names one. */
+    if (!claims.sid[0])
+        return err_set(err, UNAUTHORIZED, "The access token names no session.");
+    if (store_refresh_family_live(app->store, claims.sid, u.id, &live, err))
+        return -1;
+    if (!live) {
+        who->org_id = u.org_id;
+        who->user_id = u.id;
+        who->token_id = arena_strdup(req->arena, claims.jti);
+        return err_set(err, UNAUTHORIZED, "The access token's session was revoked.");
+    }
     if (scope_parse_list(claims.scope, &claimed))
         claimed = 0;
     who->org_id = u.org_id;
@@ -167,6 +187,126 @@ take_rate(struct req *req, struct api_state *state, struct err *err)
     return 0;
 }
 
+/* ---- Failed authentication, per client address (issue 14 item 14) ----------------------- */
+
+/* The bucket of the client's address: the address, or for IPv6 its /64 (a host usually holds
+ * a whole /64 and could otherwise rotate through it; IPv4-mapped addresses stay whole). */
+static void
+address_key(const char *addr, char *key, size_t size)
+{
+    struct in6_addr a6;
+    char text[INET6_ADDRSTRLEN];
+
+    if (strchr(addr, ':') && inet_pton(AF_INET6, addr, &a6) == 1 && !IN6_IS_ADDR_V4MAPPED(&a6)) {
+        memset(a6.s6_addr + 8, 0, 8);
+        if (inet_ntop(AF_INET6, &a6, text, sizeof(text))) {
+            snprintf(key, size, "addr:%s/64", text);
+            return;
+        }
+    }
+    snprintf(key, size, "addr:%s", addr);
+}
+
+/* Takes one request from the client address's bucket (tier_anonymous), for a request that
+ * failed authentication or a public route that takes a secret in its body. Raises
+ * RATE_LIMIT_EXCEEDED with retry_after when it is empty. The X-RateLimit-* headers then
+ * describe this bucket. */
+static int
+take_address(struct req *req, struct api_state *state, struct err *err)
+{
+    struct app *app = api_app(req);
+    char key[RATELIMIT_KEY_MAX];
+
+    if (!app->limiter)
+        return 0;
+    address_key(req->client_addr, key, sizeof(key));
+    ratelimit_take(app->limiter, key, app->tier_anonymous, clock_now_ms(), &state->rate);
+    state->limited = true;
+    if (!state->rate.allowed) {
+        err_set(err, RATE_LIMIT_EXCEEDED,
+                "Too many requests without a valid credential from this address: %u a minute "
+                "(burst %u).",
+                state->rate.per_minute, state->rate.limit);
+        err->retry_after = (int)state->rate.retry_after;
+        return -1;
+    }
+    return 0;
+}
+
+/* A request that did not authenticate: counted against its address, and a 429 instead of the
+ * 401 once the address is over its limit (then nothing else is done for it, so a flood of bad
+ * credentials costs one bucket lookup a request). */
+static int
+refuse_unauthenticated(struct req *req, struct api_state *state, struct err *err)
+{
+    struct err limited = {0};
+
+    if (err->code == ERR_UNAUTHORIZED && take_address(req, state, &limited))
+        *err = limited;
+    return -1;
+}
+
+/* Public routes that take a secret in the body and answer 401 for a wrong one: each request
+ * takes from its address's bucket, so they cannot be used to guess either. The login routes
+ * have their own throttle (per username and address, auth/ratelimit.c). */
+static bool
+secret_taking_public_route(const struct req *req)
+{
+    static const http_handler_fn handlers[] = {api_auth_refresh, api_auth_logout, api_auth_password,
+                                               api_session_refresh};
+
+    for (size_t i = 0; i < sizeof(handlers) / sizeof(*handlers); i++) {
+        if (req->route->handler == handlers[i])
+            return true;
+    }
+    return false;
+}
+
+/* Why a credential was refused, in a word, from the detail the verifier raised. */
+static const char *
+refusal_reason(const char *detail)
+{
+    static const struct {
+        const char *needle, *reason;
+    } reasons[] = {
+        {"revoked", "revoked"},         {"expired", "expired"},
+        {"disabled", "disabled"},       {"no longer exists", "owner_deleted"},
+        {"not valid", "unknown"},       {"refresh token", "refresh_token"},
+        {"signature", "bad_signature"},
+    };
+
+    for (size_t i = 0; i < sizeof(reasons) / sizeof(*reasons); i++) {
+        if (strstr(detail, reasons[i].needle))
+            return reasons[i].reason;
+    }
+    return "malformed";
+}
+
+/* A credential that was sent but did not authenticate (issue 14 item 10): the client gets one
+ * text whatever the reason, so a stolen token's state (expired? revoked? its owner disabled?)
+ * is not told to whoever holds it; the audit log keeps the reason (action "auth.failure",
+ * target the reason word), in the token's organization when it is known. A store failure
+ * passes unchanged. */
+static int
+refuse_credential(struct req *req, struct api_state *state, struct err *err)
+{
+    struct err limited = {0};
+    const char *reason;
+
+    if (err->code != ERR_UNAUTHORIZED)
+        return -1;
+    if (take_address(req, state, &limited)) {
+        memset(&state->who, 0, sizeof(state->who));
+        *err = limited;
+        return -1;
+    }
+    reason = refusal_reason(err->detail);
+    api_audit(req, state->who.org_id, NULL, state->who.token_id, "auth.failure", reason);
+    memset(&state->who, 0, sizeof(state->who));
+    memset(err, 0, sizeof(*err));
+    return err_set(err, UNAUTHORIZED, API_CREDENTIAL_REFUSED);
+}
+
 static int
 api_before(struct req *req, struct err *err)
 {
@@ -180,18 +320,21 @@ api_before(struct req *req, struct err *err)
     if (testhook_enabled() && req_header(req, "X-Vigil-Test-Clock-Advance"))
         clock_test_advance(strtoll(req_header(req, "X-Vigil-Test-Clock-Advance"), NULL, 10));
     if (req->route->flags & API_PUBLIC)
-        return 0;
+        return secret_taking_public_route(req) ? take_address(req, state, err) : 0;
     /* ---- issue 12: the dashboard's cookie session (session.c), CSRF-checked on writes ---- */
     if (!req_header(req, "Authorization") && !req_header(req, "X-API-Key"))
         from_cookie = api_session_credential(req, &secret, err);
     if (from_cookie < 0)
-        return -1;
+        return refuse_unauthenticated(req, state, err);
     /* ---- end issue 12 ---- */
+    state->credential_sent =
+        from_cookie || req_header(req, "Authorization") || req_header(req, "X-API-Key");
     if (refuse_query_credentials(req, err) ||
         (!from_cookie && authn_credential(req_header(req, "Authorization"),
-                                          req_header(req, "X-API-Key"), &secret, err)) ||
-        authenticate(req, secret, &state->who, err))
-        return -1;
+                                          req_header(req, "X-API-Key"), &secret, err)))
+        return refuse_unauthenticated(req, state, err);
+    if (authenticate(req, secret, &state->who, err))
+        return refuse_credential(req, state, err);
     req->log_actor = api_actor(req);
     if (take_rate(req, state, err))
         return -1;
@@ -202,6 +345,7 @@ api_before(struct req *req, struct err *err)
         scope_format(req->route->scope, ' ', &need);
         err_set(err, FORBIDDEN, "This credential lacks the scope this operation needs: %s.",
                 buf_str(&need));
+        state->missing_scope = arena_strdup(req->arena, buf_str(&need));
         buf_cleanup(&need);
         return -1;
     }
@@ -211,17 +355,46 @@ api_before(struct req *req, struct err *err)
     return 0;
 }
 
-/* The request's identity for idempotency: principal, method, path and body, hashed. The
- * principal is part of it so that a key one caller used can never replay that caller's answer
- * to another (issue 14: a viewer replaying an admin's token creation); the other caller gets
- * 422 IDEMPOTENCY_KEY_REUSED instead. */
+/* ---- Idempotency ---------------------------------------------------------------------- */
+
+/* Handlers whose authorization goes beyond the route's scope (creator caps, the owner's role).
+ * Their check runs before an idempotent replay, so a key never answers what the caller could
+ * not do now: a demoted user's retry is refused, not replayed. A new POST handler with checks
+ * of its own belongs here (docs/internals/api.md). */
+static const struct {
+    http_handler_fn handler;
+    api_authorize_fn authorize;
+} authorizers[] = {
+    {api_tokens_create, api_tokens_authorize},
+    {api_service_accounts_token, api_service_accounts_token_authorize},
+};
+
+static int
+authorize_route(struct req *req, struct err *err)
+{
+    for (size_t i = 0; i < sizeof(authorizers) / sizeof(*authorizers); i++) {
+        if (req->route->handler == authorizers[i].handler)
+            return authorizers[i].authorize(req, err);
+    }
+    return 0;
+}
+
+/* The principal a key belongs to: the user for its JWTs and cookie sessions (all of them one
+ * caller), else the API token. */
+static const char *
+idem_principal(const struct principal *who)
+{
+    return who->jwt && who->user_id ? who->user_id : who->token_id;
+}
+
+/* The request within its key's scope (principal, method, route template): a SHA-256 of the
+ * concrete path and the body, so the same key with another {id} or body is a 422. */
 static const char *
 request_hash(struct req *req)
 {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digest_len = 0;
     static const char hex[] = "0123456789abcdef";
-    const char *method = http_method_name(req->method);
     const char *body;
     char *out;
     size_t len;
@@ -231,15 +404,6 @@ request_hash(struct req *req)
     if (!ctx)
         abort();
     EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    {
-        const struct principal *who = &api_state(req)->who;
-        const char *principal = who->jwt && who->user_id ? who->user_id : who->token_id;
-
-        EVP_DigestUpdate(ctx, principal ? principal : "", principal ? strlen(principal) : 0);
-        EVP_DigestUpdate(ctx, "\n", 1);
-    }
-    EVP_DigestUpdate(ctx, method, strlen(method));
-    EVP_DigestUpdate(ctx, "\n", 1);
     EVP_DigestUpdate(ctx, req->path, strlen(req->path));
     EVP_DigestUpdate(ctx, "\n", 1);
     EVP_DigestUpdate(ctx, body, len);
@@ -250,29 +414,52 @@ request_hash(struct req *req)
         out[2 * i] = hex[digest[i] >> 4];
         out[2 * i + 1] = hex[digest[i] & 15];
     }
+    out[2 * digest_len] = '\0';
     return out;
 }
 
 static int
 api_before_handler(struct req *req, struct err *err)
 {
+    struct api_state *api = api_state(req);
     const char *key = req_header(req, "Idempotency-Key");
+    struct store_idem_scope scope;
     enum store_idem_state state;
     struct store_idem_reply reply;
 
     if (req->method != HTTP_POST || !key || !req->db)
         return 0;
-    if (store_idem_begin(api_db(req), key, request_hash(req), clock_now(), &state, &reply, err))
+    if (authorize_route(req, err))
+        return -1;
+    scope.principal = idem_principal(&api->who);
+    scope.method = http_method_name(req->method);
+    scope.route = req->route->pattern;
+    scope.key = key;
+    if (store_idem_begin(api_db(req), &scope, request_hash(req), clock_now(), &state, &reply, err))
         return -1;
     switch (state) {
     case STORE_IDEM_NEW:
-        api_state(req)->idem_key = arena_strdup(req->arena, key);
+        scope.key = arena_strdup(req->arena, key);
+        api->idem_scope = scope;
         return 0;
     case STORE_IDEM_REPLAY:
         buf_append(resp_body(req), reply.body, reply.len);
+        if (reply.location)
+            resp_header(req, "Location", reply.location);
         resp_header(req, "Idempotent-Replayed", "true");
         resp_send(req, reply.status, reply.content_type);
         return 1;
+    case STORE_IDEM_SECRET:
+        if (reply.location) {
+            resp_header(req, "Location", reply.location);
+            return err_set(err, CONFLICT,
+                           "A request with this Idempotency-Key already succeeded; its answer "
+                           "held a secret shown only once and is not replayed. The created "
+                           "resource is at the Location header.");
+        }
+        return err_set(err, CONFLICT,
+                       "A request with this Idempotency-Key already succeeded; its answer held a "
+                       "secret shown only once and is not replayed.");
     case STORE_IDEM_MISMATCH:
         return err_set(err, IDEMPOTENCY_KEY_REUSED,
                        "This Idempotency-Key was used with a different request.");
@@ -283,13 +470,46 @@ api_before_handler(struct req *req, struct err *err)
     return err_internal(err, "unknown idempotency state %d", (int)state);
 }
 
+/* The Location header the handler set, or NULL. */
+static const char *
+response_location(const struct req *req)
+{
+    const char *name, *value;
+
+    for (size_t i = 0; resp_header_at(req, i, &name, &value); i++) {
+        if (strcasecmp(name, "Location") == 0)
+            return value;
+    }
+    return NULL;
+}
+
+/* Saves (2xx) or forgets (anything else) the answer of a request that took a key. */
+static void
+idem_settle(struct req *req, struct api_state *state, int status)
+{
+    struct err err = {0};
+
+    /* Only a success is worth replaying: after a 4xx or 5xx, forget the key so the corrected
+     * retry runs. */
+    if (status < 200 || status >= 300) {
+        store_idem_abort(api_db(req), &state->idem_scope, &err);
+    } else {
+        struct store_idem_reply answer = {0};
+
+        answer.status = status;
+        answer.content_type = resp_content_type(req);
+        answer.location = response_location(req);
+        answer.body = resp_data(req, &answer.len);
+        store_idem_finish(api_db(req), &state->idem_scope, &answer, state->once_secret, &err);
+    }
+    if (err_is_set(&err))
+        log_msg(LOG_WARN, "idempotency key not saved: %s %s", err.detail, err.cause);
+}
+
 static void
 api_after(struct req *req)
 {
     struct api_state *state = api_state(req);
-    struct err err = {0};
-    const char *data;
-    size_t len;
     int status = resp_status(req);
 
     /* Any write that may have changed data invalidates every data-version ETag. Bumping on a
@@ -298,6 +518,17 @@ api_after(struct req *req)
         req_handler_ran(req))
         atomic_fetch_add(&api_app(req)->data_version, 1);
 
+    /* RFC 6750 section 3: which scheme to use, and why a credential was not enough. */
+    if (state && status == 401) {
+        resp_header(req, "WWW-Authenticate",
+                    state->credential_sent ? "Bearer error=\"invalid_token\"" : "Bearer");
+    } else if (state && status == 403 && state->missing_scope) {
+        char challenge[600];
+
+        snprintf(challenge, sizeof(challenge), "Bearer error=\"insufficient_scope\", scope=\"%s\"",
+                 state->missing_scope);
+        resp_header(req, "WWW-Authenticate", challenge);
+    }
     if (state && state->limited) {
         char v[32];
 
@@ -312,19 +543,8 @@ api_after(struct req *req)
         req->method != HTTP_GET && req->method != HTTP_HEAD && req->method != HTTP_OPTIONS)
         api_audit_write(req);
 
-    if (!state || !state->idem_key)
-        return;
-    /* Only a success is worth replaying: after a 4xx or 5xx, forget the key so the corrected
-     * retry runs. */
-    if (status < 200 || status >= 300) {
-        store_idem_abort(api_db(req), state->idem_key, &err);
-    } else {
-        data = resp_data(req, &len);
-        store_idem_finish(api_db(req), state->idem_key, status, resp_content_type(req), data, len,
-                          &err);
-    }
-    if (err_is_set(&err))
-        log_msg(LOG_WARN, "idempotency key not saved: %s %s", err.detail, err.cause);
+    if (state && state->idem_scope.key)
+        idem_settle(req, state, status);
 }
 
 struct http_hooks

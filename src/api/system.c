@@ -27,6 +27,7 @@ api_app_init(struct app *app, struct store *store, struct err *err)
 
     memset(app, 0, sizeof(*app));
     app->store = store;
+    app->tier_anonymous = RATELIMIT_TIER_ANONYMOUS;
     random_bytes(&version, sizeof(version));
     atomic_store(&app->data_version, version >> 1);
     doc = yaml_to_json((const char *)embed_docs_openapi_yaml, embed_docs_openapi_yaml_len, err);

@@ -29,6 +29,27 @@ forbid_scopes(uint32_t excess, const char *why, struct err *err)
     return -1;
 }
 
+/* Decodes a token creation body into *t and checks its scopes: FORBIDDEN for one the caller
+ * lacks (unless it is an admin) or one outside `cap`. */
+static int
+token_request(struct req *req, uint32_t cap, struct api_token *t, struct err *err)
+{
+    const struct principal *who = &api_state(req)->who;
+    json_t *body = req_json_body(req, err);
+    uint32_t excess;
+
+    if (!body || api_token_from_json(t, body, clock_now(), req->arena, err))
+        return -1;
+    excess = t->scopes & ~who->scopes;
+    if (excess && !(who->scopes & SCOPE(ADMIN)))
+        return forbid_scopes(excess, "A token cannot grant scopes its creator lacks", err);
+    /* admin implies every scope, so a cap without admin refuses it and nothing else. */
+    excess = (cap & SCOPE(ADMIN)) ? 0 : t->scopes & ~cap;
+    if (excess)
+        return forbid_scopes(excess, "The owner's role does not allow these scopes", err);
+    return 0;
+}
+
 int
 api_token_mint(struct req *req, const char *user_id, const char *service_account_id, uint32_t cap,
                struct err *err)
@@ -39,19 +60,9 @@ api_token_mint(struct req *req, const char *user_id, const char *service_account
     struct buf *out = resp_body(req);
     struct jsonw w;
     struct buf one;
-    json_t *body = req_json_body(req, err);
-    uint32_t excess;
 
-    if (!body || api_token_from_json(&t, body, clock_now(), req->arena, err))
+    if (token_request(req, cap, &t, err))
         return -1;
-    excess = t.scopes & ~state->who.scopes;
-    if (excess && !(state->who.scopes & SCOPE(ADMIN)))
-        return forbid_scopes(excess, "A token cannot grant scopes its creator lacks", err);
-    /* admin implies every scope, so a cap without admin refuses it and nothing else. */
-    excess = (cap & SCOPE(ADMIN)) ? 0 : t.scopes & ~cap;
-    if (excess)
-        return forbid_scopes(excess, "The owner's role does not allow these scopes", err);
-
     t.org_id = state->who.org_id;
     t.created_by = api_actor(req);
     t.user_id = user_id;
@@ -72,10 +83,32 @@ api_token_mint(struct req *req, const char *user_id, const char *service_account
     buf_cleanup(&one);
     str_wipe(secret, sizeof(secret));
 
+    api_once_secret(req);
     state->audit_action = "token.create";
     state->audit_target = t.id;
     resp_location(req, "/api/v1/tokens/%s", t.id);
     return resp_json(req, 201);
+}
+
+/* The scopes the caller's own tokens may hold: its role's, or all for an operator token. */
+static uint32_t
+caller_cap(const struct principal *who)
+{
+    return who->role >= 0 ? user_role_scopes((enum user_role)who->role) : SCOPE_ALL;
+}
+
+int
+api_token_authorize_cap(struct req *req, uint32_t cap, struct err *err)
+{
+    struct api_token t;
+
+    return token_request(req, cap, &t, err);
+}
+
+int
+api_tokens_authorize(struct req *req, struct err *err)
+{
+    return api_token_authorize_cap(req, caller_cap(&api_state(req)->who), err);
 }
 
 /* POST /tokens: a personal token for a user, a service token for a service account's own
@@ -84,9 +117,8 @@ int
 api_tokens_create(struct req *req, struct err *err)
 {
     const struct principal *who = &api_state(req)->who;
-    uint32_t cap = who->role >= 0 ? user_role_scopes((enum user_role)who->role) : SCOPE_ALL;
 
-    return api_token_mint(req, who->user_id, who->service_account_id, cap, err);
+    return api_token_mint(req, who->user_id, who->service_account_id, caller_cap(who), err);
 }
 
 /* Non-admins see and revoke only their own tokens; an operator token without admin owns

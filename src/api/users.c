@@ -175,6 +175,7 @@ api_users_invite(struct req *req, struct err *err)
     jsonw_obj_close(&w);
     jsonw_obj_close(&w);
     str_wipe(token, sizeof(token));
+    api_once_secret(req);
     resp_header(req, "Cache-Control", "no-store");
     return resp_json(req, 201);
 }
@@ -259,17 +260,37 @@ api_service_accounts_delete(struct req *req, struct err *err)
     return resp_empty(req, 204);
 }
 
-/* POST /service-accounts/{id}/tokens: a service token, capped by the account's role. */
-int
-api_service_accounts_token(struct req *req, struct err *err)
+/* The service account of POST /service-accounts/{id}/tokens into *s. */
+static int
+token_account(struct req *req, struct service_account *s, struct err *err)
 {
     const char *id = api_path_id(req, "svc_", "service account", err);
-    struct service_account s;
 
     if (!id)
         return -1;
     if (store_service_account_get(api_app(req)->store, api_state(req)->who.org_id, id, req->arena,
-                                  &s, err))
+                                  s, err))
         return api_store_failed(err, "service account", id);
+    return 0;
+}
+
+int
+api_service_accounts_token_authorize(struct req *req, struct err *err)
+{
+    struct service_account s;
+
+    if (token_account(req, &s, err))
+        return -1;
+    return api_token_authorize_cap(req, user_role_scopes(s.role), err);
+}
+
+/* POST /service-accounts/{id}/tokens: a service token, capped by the account's role. */
+int
+api_service_accounts_token(struct req *req, struct err *err)
+{
+    struct service_account s;
+
+    if (token_account(req, &s, err))
+        return -1;
     return api_token_mint(req, NULL, s.id, user_role_scopes(s.role), err);
 }

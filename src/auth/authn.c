@@ -57,10 +57,13 @@ authn_verify(struct store *store, const char *secret, int64_t now, struct arena 
     }
     if (!str_ct_equal(token.digest, digest, sizeof(digest)))
         return err_set(err, UNAUTHORIZED, "The token is not valid.");
-    if (token.revoked_at)
-        return err_set(err, UNAUTHORIZED, "The token has been revoked.");
-    if (token.expires_at && token.expires_at <= now)
+    if (token.revoked_at || (token.expires_at && token.expires_at <= now)) {
+        who->org_id = token.org_id;
+        who->token_id = token.id;
+        if (token.revoked_at)
+            return err_set(err, UNAUTHORIZED, "The token has been revoked.");
         return err_set(err, UNAUTHORIZED, "The token has expired.");
+    }
 
     who->org_id = token.org_id;
     who->token_id = token.id;

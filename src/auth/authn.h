@@ -38,7 +38,8 @@ int authn_credential(const char *authorization, const char *api_key, const char 
 /* Verifies a secret: well-formed with a valid checksum (checked before any lookup), known,
  * not revoked, not expired at `now`. Every failure is UNAUTHORIZED with a detail that says
  * which (malformed / unknown / revoked / expired) but never echoes the secret. On success fills
- * *who and records the use (at most one write a minute per token). */
+ * *who and records the use (at most one write a minute per token). For a revoked or expired
+ * token, who->org_id and who->token_id name it (for the audit log) and nothing else is set. */
 int authn_verify(struct store *store, const char *secret, int64_t now, struct arena *arena,
                  struct principal *who /* out */, struct err *err);
 

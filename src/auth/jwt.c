@@ -443,6 +443,8 @@ jwt_access_issue(const struct jwt_keyring *ring, const struct jwt_config *config
     rc |= jwt_add_grant(jwt, "role", claims->role);
     rc |= jwt_add_grant(jwt, "scope", claims->scope);
     rc |= jwt_add_grant(jwt, "jti", claims->jti);
+    if (claims->sid[0])
+        rc |= jwt_add_grant(jwt, "sid", claims->sid);
     rc |= jwt_add_grant(jwt, "token_use", "access");
     rc |= jwt_add_grant_int(jwt, "iat", (long)claims->iat);
     rc |= jwt_add_grant_int(jwt, "nbf", (long)claims->nbf);
@@ -592,6 +594,11 @@ claims_check(json_t *payload, const struct jwt_config *config, int64_t now,
         !claim_string(payload, "role", claims->role, sizeof(claims->role), false) ||
         !claim_string(payload, "jti", claims->jti, sizeof(claims->jti), false) ||
         !claim_string(payload, "scope", claims->scope, sizeof(claims->scope), true))
+        return reject(err, "claims incomplete");
+    /* sid is optional here (the API requires it): absent is "", present must be a string. */
+    claims->sid[0] = '\0';
+    if (json_object_get(payload, "sid") &&
+        !claim_string(payload, "sid", claims->sid, sizeof(claims->sid), false))
         return reject(err, "claims incomplete");
     return 0;
 }

@@ -62,6 +62,7 @@ struct jwt_claims {
     char role[JWT_CLAIM_MAX]; /* "admin", "member", "viewer" */
     char scope[JWT_SCOPE_MAX];
     char jti[JWT_CLAIM_MAX]; /* unique token id: lets a deny list revoke one token */
+    char sid[JWT_CLAIM_MAX]; /* session: the refresh family ("rtf_..."); "" = none (optional) */
     int64_t iat, nbf, exp;   /* unix seconds */
 };
 
@@ -108,11 +109,11 @@ int jwt_keyring_load_or_create(struct jwt_keyring *ring, const char *path, struc
 /* Access tokens                                                                             */
 
 /* Signs an access token with the ring's current key. The caller fills claims->sub, org, role
- * and scope; this sets jti (random), iat = nbf = now and exp = now + config->ttl in *claims and
- * writes the token (NUL-terminated) to out. Header: {"alg":"HS256","typ":"JWT","kid":...};
- * claims: iss, aud, sub, org, role, scope, jti, iat, nbf, exp and token_use "access". Raises
- * VALIDATION_ERROR if sub, org or role is empty, INTERNAL if the ring is empty, size is too
- * small or libjwt fails. */
+ * and scope (and sid, written when not empty); this sets jti (random), iat = nbf = now and exp =
+ * now + config->ttl in *claims and writes the token (NUL-terminated) to out. Header:
+ * {"alg":"HS256","typ":"JWT","kid":...}; claims: iss, aud, sub, org, role, scope, jti, iat, nbf,
+ * exp and token_use "access". Raises VALIDATION_ERROR if sub, org or role is empty, INTERNAL if the
+ * ring is empty, size is too small or libjwt fails. */
 int jwt_access_issue(const struct jwt_keyring *ring, const struct jwt_config *config,
                      struct jwt_claims *claims /* in and out */, int64_t now, char *out,
                      size_t size, struct err *err);
@@ -121,7 +122,8 @@ int jwt_access_issue(const struct jwt_keyring *ring, const struct jwt_config *co
  * base64url parts, at most JWT_TOKEN_MAX bytes); header JSON with alg exactly "HS256", typ
  * exactly "JWT", no crit, and a kid found in the ring; the signature (libjwt, with that key);
  * token_use "access"; iss; aud (a string or an array holding config->audience); exp, nbf and iat
- * with config->leeway; sub, org, role and jti non-empty strings, scope a string. Any failure
+ * with config->leeway; sub, org, role and jti non-empty strings, scope a string, sid absent
+ * (claims->sid "") or a non-empty string. Any failure
  * raises UNAUTHORIZED with a detail naming the reason (for example "access token expired",
  * "access token algorithm not allowed", "access token signature invalid"); nothing from the
  * token is echoed. *claims is only meaningful on success. */

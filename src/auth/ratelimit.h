@@ -31,6 +31,8 @@ struct ratelimit_tier {
 #define RATELIMIT_TIER_STANDARD ((struct ratelimit_tier){1000, 100})
 #define RATELIMIT_TIER_ADMIN    ((struct ratelimit_tier){2000, 200})
 #define RATELIMIT_TIER_SERVICE  ((struct ratelimit_tier){5000, 500})
+/* Requests that fail authentication (no, bad or dead credential), per client address. */
+#define RATELIMIT_TIER_ANONYMOUS ((struct ratelimit_tier){60, 30})
 
 /* The outcome of one request, and the values of the response headers:
  *   X-RateLimit-Limit     = limit (the bucket size, so Remaining never exceeds Limit)

@@ -48,7 +48,8 @@ serve_usage(FILE *out)
         "as PER_MINUTE/BURST; defaults 1000/100, 2000/200, 5000/500), VIGIL_ADMIN_USERNAME and\n"
         "VIGIL_ADMIN_PASSWORD (first start: also create this admin user), VIGIL_SCAN_ALLOW\n"
         "(cidr,... networks scans may reach besides public ones), VIGIL_SCAN_MAX_PER_ORG\n"
-        "(running scans per organization, default 2).\n",
+        "(running scans per organization, default 2), VIGIL_RATE_ANONYMOUS (requests that fail\n"
+        "authentication, per client address; default 60/30).\n",
         CMD_DEFAULT_DATABASE);
 }
 
@@ -202,6 +203,7 @@ cmd_serve(int argc, char **argv)
     struct jwt_config jwt = JWT_CONFIG_DEFAULT;
     struct ratelimit_tier standard = RATELIMIT_TIER_STANDARD, admin = RATELIMIT_TIER_ADMIN,
                           service = RATELIMIT_TIER_SERVICE;
+    struct ratelimit_tier anonymous = RATELIMIT_TIER_ANONYMOUS; /* issue 14 item 14 */
     struct ratelimit *limiter = NULL;
     struct throttle *throttle = NULL;
     char host[256];
@@ -261,7 +263,8 @@ cmd_serve(int argc, char **argv)
         return 2;
     }
     if (parse_tier("VIGIL_RATE_STANDARD", &standard) || parse_tier("VIGIL_RATE_ADMIN", &admin) ||
-        parse_tier("VIGIL_RATE_SERVICE", &service))
+        parse_tier("VIGIL_RATE_SERVICE", &service) ||
+        parse_tier("VIGIL_RATE_ANONYMOUS", &anonymous))
         return 2;
     if (parse_listen(listen, host, sizeof(host), &cfg.port)) {
         fprintf(stderr, "vigil serve: --listen wants HOST:PORT, got '%s'\n", listen);
@@ -312,6 +315,7 @@ cmd_serve(int argc, char **argv)
     app.tier_standard = standard;
     app.tier_admin = admin;
     app.tier_service = service;
+    app.tier_anonymous = anonymous;
     app.scan_policy = &policy;
 
     cfg.host = host;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Idempotency keys (one row per organization and key). begin decides, under the write lock,
- * whether a POST runs (NEW), replays a stored response (REPLAY), is refused because the key
- * came with another request (MISMATCH) or is still running (IN_FLIGHT). Expired rows are
+/* Idempotency keys, one row per organization, principal, method, route template and key.
+ * begin decides, under the write lock, whether a POST runs (NEW), replays a stored response
+ * (REPLAY), is refused because the key came with another request (MISMATCH), is still running
+ * (IN_FLIGHT) or succeeded with a once-only secret that is not kept (SECRET). Expired rows are
  * replaced in place, so a key can be reused after a day without a purge having run; an
  * in-flight row older than STORE_IDEM_STALE belongs to a process that died mid-request. */
 #include "store/store_int.h"
@@ -13,9 +14,40 @@
 
 #define IDEM_HASH_MAX 128
 
+/* The WHERE clause every statement shares: ?1..?5 are the organization and the scope. */
+#define IDEM_WHERE "org_id = ?1 AND principal = ?2 AND method = ?3 AND route = ?4 AND key = ?5"
+
+static void
+bind_scope(sqlite3_stmt *st, const struct db *db, const struct store_idem_scope *scope)
+{
+    bind_text(st, 1, db->org_id);
+    bind_text(st, 2, scope->principal);
+    bind_text(st, 3, scope->method);
+    bind_text(st, 4, scope->route);
+    bind_text(st, 5, scope->key);
+}
+
+static void
+read_reply(sqlite3_stmt *st, struct arena *arena, struct store_idem_reply *reply)
+{
+    const void *body = sqlite3_column_blob(st, 4);
+    char *copy;
+
+    reply->status = (int)sqlite3_column_int64(st, 2);
+    reply->content_type = col_text(st, 3, arena);
+    reply->location = col_text(st, 6, arena);
+    reply->len = (size_t)sqlite3_column_bytes(st, 4);
+    copy = arena_alloc(arena, reply->len + 1); /* NUL-terminated for convenience */
+    if (body)
+        memcpy(copy, body, reply->len);
+    copy[reply->len] = '\0';
+    reply->body = copy;
+}
+
 int
-store_idem_begin(struct db *db, const char *key, const char *request_hash, int64_t now,
-                 enum store_idem_state *state, struct store_idem_reply *reply, struct err *err)
+store_idem_begin(struct db *db, const struct store_idem_scope *scope, const char *request_hash,
+                 int64_t now, enum store_idem_state *state, struct store_idem_reply *reply,
+                 struct err *err)
 {
     struct conn *c;
     sqlite3_stmt *st;
@@ -23,26 +55,28 @@ store_idem_begin(struct db *db, const char *key, const char *request_hash, int64
     bool take = false;
 
     memset(reply, 0, sizeof(*reply));
-    if (!key || !*key || strlen(key) > STORE_IDEM_KEY_MAX)
+    if (!scope->key || !*scope->key || strlen(scope->key) > STORE_IDEM_KEY_MAX)
         return err_field(err, "Idempotency-Key", "must be 1 to %d characters", STORE_IDEM_KEY_MAX);
+    if (!scope->principal || !scope->method || !scope->route)
+        return err_internal(err, "idempotency scope incomplete");
     if (!request_hash || strlen(request_hash) > IDEM_HASH_MAX)
         return err_internal(err, "idempotency request hash missing or too long");
     if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
         return -1;
     st = stmt_get(c,
-                  "SELECT request_hash, state, status, content_type, body, created_at"
-                  " FROM idempotency_keys WHERE org_id = ?1 AND key = ?2",
+                  "SELECT request_hash, state, status, content_type, body, created_at, location"
+                  " FROM idempotency_keys WHERE " IDEM_WHERE,
                   err);
     if (!st)
         goto fail;
-    bind_text(st, 1, db->org_id);
-    bind_text(st, 2, key);
+    bind_scope(st, db, scope);
     step = sqlite3_step(st);
     if (step == SQLITE_DONE) {
         take = true;
     } else if (step == SQLITE_ROW) {
         const char *hash = (const char *)sqlite3_column_text(st, 0);
-        bool in_flight = strcmp((const char *)sqlite3_column_text(st, 1), "in_flight") == 0;
+        const char *row_state = (const char *)sqlite3_column_text(st, 1);
+        bool in_flight = strcmp(row_state, "in_flight") == 0;
         int64_t created = col_int(st, 5);
 
         if (created <= now - STORE_IDEM_TTL || (in_flight && created <= now - STORE_IDEM_STALE)) {
@@ -52,17 +86,8 @@ store_idem_begin(struct db *db, const char *key, const char *request_hash, int64
         } else if (in_flight) {
             *state = STORE_IDEM_IN_FLIGHT;
         } else {
-            const void *body = sqlite3_column_blob(st, 4);
-            char *copy;
-
-            *state = STORE_IDEM_REPLAY;
-            reply->status = (int)col_int(st, 2);
-            reply->content_type = col_text(st, 3, db->arena);
-            reply->len = (size_t)sqlite3_column_bytes(st, 4);
-            copy = arena_alloc(db->arena, reply->len + 1); /* NUL-terminated for convenience */
-            if (body)
-                memcpy(copy, body, reply->len);
-            reply->body = copy;
+            *state = strcmp(row_state, "secret") == 0 ? STORE_IDEM_SECRET : STORE_IDEM_REPLAY;
+            read_reply(st, db->arena, reply);
         }
     }
     sqlite3_reset(st);
@@ -72,15 +97,15 @@ store_idem_begin(struct db *db, const char *key, const char *request_hash, int64
     }
     if (take) {
         st = stmt_get(c,
-                      "INSERT OR REPLACE INTO idempotency_keys (org_id, key, request_hash, state,"
-                      " created_at) VALUES (?, ?, ?, 'in_flight', ?)",
+                      "INSERT OR REPLACE INTO idempotency_keys (org_id, principal, method, route,"
+                      " key, request_hash, state, created_at)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'in_flight', ?7)",
                       err);
         if (!st)
             goto fail;
-        bind_text(st, 1, db->org_id);
-        bind_text(st, 2, key);
-        bind_text(st, 3, request_hash);
-        bind_int(st, 4, now);
+        bind_scope(st, db, scope);
+        bind_text(st, 6, request_hash);
+        bind_int(st, 7, now);
         if (stmt_exec(c, st, err))
             goto fail;
         *state = STORE_IDEM_NEW;
@@ -94,8 +119,8 @@ fail:
 }
 
 int
-store_idem_finish(struct db *db, const char *key, int status, const char *content_type,
-                  const char *body, size_t len, struct err *err)
+store_idem_finish(struct db *db, const struct store_idem_scope *scope,
+                  const struct store_idem_reply *answer, bool once_secret, struct err *err)
 {
     struct conn *c;
     sqlite3_stmt *st;
@@ -103,16 +128,22 @@ store_idem_finish(struct db *db, const char *key, int status, const char *conten
     if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
         return -1;
     st = stmt_get(c,
-                  "UPDATE idempotency_keys SET state = 'done', status = ?3, content_type = ?4,"
-                  " body = ?5 WHERE org_id = ?1 AND key = ?2 AND state = 'in_flight'",
+                  "UPDATE idempotency_keys SET state = ?6, status = ?7, content_type = ?8,"
+                  " location = ?9, body = ?10 WHERE " IDEM_WHERE " AND state = 'in_flight'",
                   err);
     if (!st)
         goto fail;
-    bind_text(st, 1, db->org_id);
-    bind_text(st, 2, key);
-    bind_int(st, 3, status);
-    bind_text(st, 4, content_type);
-    sqlite3_bind_blob64(st, 5, body ? body : "", (sqlite3_uint64)len, SQLITE_TRANSIENT);
+    bind_scope(st, db, scope);
+    bind_text(st, 6, once_secret ? "secret" : "done");
+    bind_int(st, 7, answer->status);
+    bind_text(st, 8, once_secret ? NULL : answer->content_type);
+    bind_text(st, 9, answer->location);
+    /* A once-only secret is never written to disk: the row keeps no body at all. */
+    if (once_secret)
+        sqlite3_bind_null(st, 10);
+    else
+        sqlite3_bind_blob64(st, 10, answer->body ? answer->body : "", (sqlite3_uint64)answer->len,
+                            SQLITE_TRANSIENT);
     if (stmt_exec(c, st, err))
         goto fail;
     if (sqlite3_changes(c->sqlite) == 0) {
@@ -128,21 +159,18 @@ fail:
 }
 
 int
-store_idem_abort(struct db *db, const char *key, struct err *err)
+store_idem_abort(struct db *db, const struct store_idem_scope *scope, struct err *err)
 {
     struct conn *c;
     sqlite3_stmt *st;
 
     if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
         return -1;
-    st = stmt_get(c,
-                  "DELETE FROM idempotency_keys WHERE org_id = ?1 AND key = ?2"
-                  " AND state = 'in_flight'",
+    st = stmt_get(c, "DELETE FROM idempotency_keys WHERE " IDEM_WHERE " AND state = 'in_flight'",
                   err);
     if (!st)
         goto fail;
-    bind_text(st, 1, db->org_id);
-    bind_text(st, 2, key);
+    bind_scope(st, db, scope);
     if (stmt_exec(c, st, err) || tx_commit(c, err))
         goto fail;
     return 0;

@@ -315,10 +315,19 @@ store_user_update(struct store *store, const char *org_id, const char *id,
                  " WHERE org_id = ?1 AND id = ?2",
                  "tttii", org_id, id, user_role_name(out->role), (int64_t)out->disabled, now))
         goto done;
-    if (out->disabled && revoke_user_families(c, id, now, err))
+    /* Disabling ends every credential of the user for good: re-enabling revives none of
+     * them, the user logs in again and makes new tokens (issue 14 item 11). */
+    if (out->disabled &&
+        (exec_sql(c, NULL, err,
+                  "UPDATE api_tokens SET revoked_at = ?3 WHERE org_id = ?1 AND user_id = ?2"
+                  " AND revoked_at = 0",
+                  "tti", org_id, id, now) ||
+         revoke_user_families(c, id, now, err)))
         goto done;
     if (tx_commit(c, err))
         goto done;
+    if (out->disabled)
+        family_cache_invalidate(store->families);
     out->password_hash = NULL;
     rc = 0;
 done:
@@ -348,6 +357,7 @@ store_user_set_password(struct store *store, const char *org_id, const char *id,
     }
     if (revoke_user_families(c, id, now, err) || tx_commit(c, err))
         goto done;
+    family_cache_invalidate(store->families);
     rc = 0;
 done:
     tx_rollback(c);
@@ -379,6 +389,7 @@ store_user_delete(struct store *store, const char *org_id, const char *id, struc
         exec_sql(c, NULL, err, "DELETE FROM password_tokens WHERE user_id = ?1", "t", id) ||
         tx_commit(c, err))
         goto done;
+    family_cache_invalidate(store->families);
     rc = 0;
 done:
     tx_rollback(c);
@@ -641,6 +652,7 @@ store_refresh_family_revoke(struct store *store, const char *family_id, int64_t 
                  "ti", family_id, now) ||
         tx_commit(c, err))
         goto done;
+    family_cache_invalidate(store->families);
     rc = 0;
 done:
     tx_rollback(c);
@@ -736,6 +748,7 @@ store_password_token_consume(struct store *store,
                  "tti", user->id, password_hash, now) ||
         revoke_user_families(c, user->id, now, err) || tx_commit(c, err))
         goto done;
+    family_cache_invalidate(store->families);
     user->password_hash = NULL;
     rc = 0;
 done:

@@ -719,6 +719,7 @@ store_open(const char *url, struct err *err)
     pthread_cond_init(&store->batch_done, NULL);
     store->counts = count_cache_new();
     store->id_lists = id_cache_new();
+    store->families = family_cache_new();
     pthread_cond_init(&store->synced, NULL);
     c = conn_acquire(store, err);
     if (!c) {
@@ -761,6 +762,7 @@ store_close(struct store *store)
     pthread_cond_destroy(&store->batch_done);
     count_cache_free(store->counts);
     id_cache_free(store->id_lists);
+    family_cache_free(store->families);
     free(store->wal_path);
     free(store->path);
     free(store);

@@ -277,12 +277,23 @@ enum store_idem_state {
     STORE_IDEM_REPLAY,    /* same key and request: send the stored response (*reply) */
     STORE_IDEM_MISMATCH,  /* same key, another request: 422 IDEMPOTENCY_KEY_REUSED */
     STORE_IDEM_IN_FLIGHT, /* same key still being handled: 409 CONFLICT */
+    STORE_IDEM_SECRET,    /* same key and request, succeeded, answer held a once-only secret:
+                           * not replayable (409); reply->status and ->location are set */
+};
+
+/* Whose key it is: a key is unique per (organization, principal, method, route template). */
+struct store_idem_scope {
+    const char *principal; /* "usr_..." for a user's JWTs and sessions, else the token id */
+    const char *method;    /* "POST" */
+    const char *route;     /* the route template, "/api/v1/service-accounts/{id}/tokens" */
+    const char *key;       /* the Idempotency-Key header */
 };
 
 struct store_idem_reply {
     int status;
     const char *content_type;
-    const char *body; /* not NUL-terminated in general; len bytes */
+    const char *location; /* the Location header of the first answer, or NULL */
+    const char *body;     /* not NUL-terminated in general; len bytes */
     size_t len;
 };
 
@@ -290,17 +301,21 @@ struct store_idem_reply {
 #define STORE_IDEM_TTL     (24 * 3600) /* keys are forgotten after a day */
 #define STORE_IDEM_STALE   (10 * 60)   /* an in-flight key this old is abandoned: taken over */
 
-/* Looks up (org, key). `request_hash` identifies the request (the caller hashes method, path
- * and body; any string up to 128 bytes). Keys older than STORE_IDEM_TTL are treated as absent
- * and replaced. VALIDATION_ERROR on "Idempotency-Key" if key is empty or too long. */
-int store_idem_begin(struct db *db, const char *key, const char *request_hash, int64_t now,
-                     enum store_idem_state *state /* out */,
-                     struct store_idem_reply *reply /* out, set for REPLAY */, struct err *err);
-/* Stores the response of a NEW key (body copied). NOT_FOUND if the key is not in flight. */
-int store_idem_finish(struct db *db, const char *key, int status, const char *content_type,
-                      const char *body, size_t len, struct err *err);
-/* Forgets a NEW key whose handler failed (5xx), so a retry runs again. Missing key: no error. */
-int store_idem_abort(struct db *db, const char *key, struct err *err);
+/* Looks up the key of `scope` in the bound organization. `request_hash` identifies the
+ * request within that scope (the caller hashes the concrete path and the body; any string up
+ * to 128 bytes). Keys older than STORE_IDEM_TTL are treated as absent and replaced.
+ * VALIDATION_ERROR on "Idempotency-Key" if the key is empty or too long. */
+int store_idem_begin(struct db *db, const struct store_idem_scope *scope, const char *request_hash,
+                     int64_t now, enum store_idem_state *state /* out */,
+                     struct store_idem_reply *reply /* out, set for REPLAY and SECRET */,
+                     struct err *err);
+/* Stores the 2xx answer of a NEW key (content type, location and body copied). With
+ * `once_secret` the answer is not kept, only that the request succeeded (state SECRET from
+ * then on). NOT_FOUND if the key is not in flight. */
+int store_idem_finish(struct db *db, const struct store_idem_scope *scope,
+                      const struct store_idem_reply *answer, bool once_secret, struct err *err);
+/* Forgets a NEW key whose handler did not succeed, so a retry runs again. Missing: no error. */
+int store_idem_abort(struct db *db, const struct store_idem_scope *scope, struct err *err);
 /* Deletes expired keys of every organization (housekeeping); *deleted may be NULL. */
 int store_idem_purge(struct store *store, int64_t now, int64_t *deleted /* out */, struct err *err);
 
@@ -376,7 +391,8 @@ int store_user_list(struct store *store, const char *org_id, const struct store_
                     struct arena *arena, struct store_page *page /* out, .users */,
                     struct err *err);
 /* Applies role and/or disabled (w->present) and returns the row after the change in *out and
- * the role before it in *old_role. Disabling also revokes every refresh family of the user.
+ * the role before it in *old_role. Disabling also revokes, for good, every personal token and
+ * refresh family of the user (so its JWTs' sessions end too): re-enabling revives none.
  * NOT_FOUND. */
 int store_user_update(struct store *store, const char *org_id, const char *id,
                       const struct user_write *w, struct arena *arena, struct user *out /* out */,
@@ -440,6 +456,17 @@ int store_refresh_rotate(struct store *store, const unsigned char digest[STORE_S
 /* Revokes a family (logout, reuse); revoking twice keeps the first time. Missing: no error. */
 int store_refresh_family_revoke(struct store *store, const char *family_id, int64_t now,
                                 struct err *err);
+
+/* How long this process trusts a "session live" answer of store_refresh_family_live before
+ * reading the store again: a revocation by another process sharing the database (several
+ * servers) ends that session here within this time. Revocations in this process end it at
+ * once. */
+#define STORE_FAMILY_CACHE_TTL_MS 1000
+/* *live is true when family_id is a refresh family of user_id that is not revoked (the
+ * session of an access JWT's `sid`). A missing family is not live. Read from the store or a
+ * bounded cache (see STORE_FAMILY_CACHE_TTL_MS). */
+int store_refresh_family_live(struct store *store, const char *family_id, const char *user_id,
+                              bool *live /* out */, struct err *err);
 
 /* Records a one-time password-set token of a user. NOT_FOUND if the user is not in org_id. */
 int store_password_token_create(struct store *store, const char *org_id, const char *user_id,

@@ -57,6 +57,14 @@ struct conn {
     struct conn *next_idle;
 };
 
+/* ---- Refresh-family cache (families.c): is a login session live? ------------------------- */
+
+struct family_cache;
+struct family_cache *family_cache_new(void);
+void family_cache_free(struct family_cache *cache); /* accepts NULL */
+/* Drops every "live" answer: call after revoking any family in this process. */
+void family_cache_invalidate(struct family_cache *cache);
+
 /* ---- Count cache (count_cache.c): list totals valid until the next write ----------------- */
 
 struct count_cache;
@@ -108,6 +116,7 @@ struct store {
     _Atomic uint64_t generation;
     struct count_cache *counts;
     struct id_cache *id_lists;
+    struct family_cache *families; /* session liveness (families.c) */
     struct conn *writer; /* the write connection's handle while no transaction borrows it */
     _Atomic int writers_waiting;
     bool batch_open; /* a batch transaction is open on the writer */

@@ -103,6 +103,7 @@ class Server:
         full_env.update({"VIGIL_RATE_STANDARD": "1000000/100000",
                          "VIGIL_RATE_ADMIN": "1000000/100000",
                          "VIGIL_RATE_SERVICE": "1000000/100000",
+                         "VIGIL_RATE_ANONYMOUS": "1000000/100000",
                          # Test hooks (src/core/testhook.h): counted argon2 verifications and
                          # an advanceable clock, so no test has to time or sleep.
                          "VIGIL_TEST_HOOKS": "1"})

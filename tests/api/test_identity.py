@@ -180,7 +180,8 @@ def test_forged_tokens_are_refused(admin, idsrv):
 
     # Control: a token made here with the server's key and valid claims is accepted, so each
     # refusal below is caused by the one thing changed.
-    good = sign(header, valid_claims(user, org))
+    # It must name the live session (sid) of a real login, as every token the server mints does.
+    good = sign(header, valid_claims(user, org, sid=claims["sid"]))
     assert Api(idsrv, token=good).get("/api/v1/clients").status_code == 200
 
     now = int(time.time())
@@ -212,7 +213,8 @@ def test_jwt_scopes_follow_the_current_role(admin, idsrv):
     s = session(idsrv, user)
     header, claims = parts(s["access_token"])
     # A valid signature over a claim of more scope than the role allows gains nothing.
-    token = sign(header, valid_claims(user, claims["org"], scope="admin clients:read"))
+    token = sign(header, valid_claims(user, claims["org"], scope="admin clients:read",
+                                      sid=claims["sid"]))
     assert_problem(Api(idsrv, token=token).get("/api/v1/users"), 403, "FORBIDDEN")
     # Demoted to viewer: the same JWT can no longer write.
     me = Api(idsrv, token=s["access_token"])
@@ -313,11 +315,13 @@ def test_disabled_user_loses_every_credential_at_once(admin, idsrv):
                    401, "UNAUTHORIZED")
     assert_problem(login(idsrv, user["username"]), 401, "UNAUTHORIZED")
 
-    # Enabled again: the tokens that were not revoked work again, the old login does not.
+    # Enabled again: disabling revoked them for good (issue 14 item 11); a new login works.
     assert admin.patch(f"/api/v1/users/{user['id']}", {"disabled": False}).status_code == 200
-    assert Api(idsrv, token=tok["token"]).get("/api/v1/clients").status_code == 200
+    for name, token in creds.items():
+        assert_problem(Api(idsrv, token=token).get("/api/v1/clients"), 401, "UNAUTHORIZED")
     assert_problem(Api(idsrv, token="").post("/api/v1/auth/refresh", {"refresh_token": s["refresh_token"]}),
                    401, "UNAUTHORIZED")
+    assert Api(idsrv, token=session(idsrv, user)["access_token"]).get("/api/v1/clients").status_code == 200
 
 
 def test_deleted_user_loses_every_credential_but_service_tokens_survive(admin, idsrv):

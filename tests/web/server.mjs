@@ -22,6 +22,7 @@ export async function startServer() {
   const port = await freePort();
   const proc = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--database', `sqlite:${join(dir, 'vigil.db')}`],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, VIGIL_RATE_STANDARD: '1000000/100000', VIGIL_RATE_ADMIN: '1000000/100000',
+      VIGIL_RATE_ANONYMOUS: '1000000/100000',
       VIGIL_SCAN_ALLOW: '127.0.0.1/32', VIGIL_SCAN_WORKERS: '1' } }); // scans may reach the test's own target only
   const token = await new Promise((resolve, reject) => {
     let out = '';

@@ -182,6 +182,41 @@ issued_token_verifies_with_all_claims(void **state)
     assert_accepted(forge(kid_header, good_payload(), EVP_sha256(), secret, strlen(secret)), NOW);
 }
 
+/* The session id (refresh family) round-trips; a token without one verifies with sid "" (the
+ * API refuses it), and a sid that is not a non-empty string is refused here. */
+static void
+session_id_round_trips_and_must_be_a_string(void **state)
+{
+    struct jwt_claims in = {.sub = "usr_1",
+                            .org = "org_1",
+                            .role = "member",
+                            .scope = "findings:read",
+                            .sid = "rtf_abc"};
+    struct jwt_claims out;
+    char token[JWT_TOKEN_MAX];
+    struct err err = {0};
+    (void)state;
+
+    assert_int_equal(jwt_access_issue(&ring, &config, &in, NOW, token, sizeof(token), &err), 0);
+    assert_int_equal(jwt_access_verify(&ring, &config, token, NOW, &out, &err), 0);
+    assert_string_equal(out.sid, "rtf_abc");
+
+    in.sid[0] = '\0';
+    assert_int_equal(jwt_access_issue(&ring, &config, &in, NOW, token, sizeof(token), &err), 0);
+    assert_int_equal(jwt_access_verify(&ring, &config, token, NOW, &out, &err), 0);
+    assert_string_equal(out.sid, "");
+
+    for (int i = 0; i < 2; i++) {
+        char payload[1100];
+        const char *bad = i == 0 ? "5" : "\"\"";
+
+        snprintf(payload, sizeof(payload), "%.*s,\"sid\":%s}", (int)strlen(good_payload()) - 1,
+                 good_payload(), bad);
+        assert_refused(forge(kid_header, payload, EVP_sha256(), secret, strlen(secret)), NOW,
+                       "access token claims incomplete");
+    }
+}
+
 static void
 issue_needs_identity_and_a_key(void **state)
 {
@@ -661,6 +696,8 @@ main(void)
         cmocka_unit_test_setup_teardown(malformed_tokens_are_refused, setup, teardown),
         cmocka_unit_test(secret_must_be_long_enough_and_names_its_kid_stably),
         cmocka_unit_test(keyring_add_validates),
+        cmocka_unit_test_setup_teardown(session_id_round_trips_and_must_be_a_string, setup,
+                                        teardown),
         cmocka_unit_test(key_file_round_trips_privately),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
