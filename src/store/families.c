@@ -129,7 +129,7 @@ store_refresh_family_live(struct store *store, const char *family_id, const char
     pthread_mutex_lock(&cache->lock);
     generation = cache->generation;
     pthread_mutex_unlock(&cache->lock);
-    if (!(c = conn_acquire(store, err)))
+    if (store_fault_check(err) || !(c = conn_acquire(store, err)))
         return -1;
     st = stmt_get(c, "SELECT revoked_at FROM refresh_families WHERE id = ?1 AND user_id = ?2", err);
     if (!st) {
