@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd/options.h"
+#include "auth/secretbox.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "jobs/jobs.h"
@@ -35,6 +36,8 @@ cmd_worker(int argc, char **argv)
     struct jobs_config cfg = {.name = "worker"};
     struct jobs_pool *pool;
     struct store *store;
+    struct secretbox_key key = {0};
+    char key_path[4096];
     struct err err = {0};
     sigset_t signals;
     bool bad = false;
@@ -79,12 +82,20 @@ cmd_worker(int argc, char **argv)
         fprintf(stderr, "vigil worker: %s\n", err.cause[0] ? err.cause : err.detail);
         return 1;
     }
+    secretbox_default_path(database, key_path, sizeof(key_path));
+    if (secretbox_key_load_or_create(&key, key_path, &err)) {
+        fprintf(stderr, "vigil worker: %s\n", err.cause[0] ? err.cause : err.detail);
+        store_close(store);
+        return 1;
+    }
+    cfg.credentials_key = &key;
     cfg.store = store;
     cfg.workers = (int)workers;
     pool = jobs_start(&cfg, &err);
     if (!pool) {
         fprintf(stderr, "vigil worker: %s\n", err.cause[0] ? err.cause : err.detail);
         store_close(store);
+        secretbox_key_cleanup(&key);
         return 1;
     }
     log_msg(LOG_INFO, "vigil worker: %lld scan workers on %s", workers, database);
@@ -92,5 +103,6 @@ cmd_worker(int argc, char **argv)
     log_msg(LOG_INFO, "signal %d: stopping", sig);
     jobs_stop(pool);
     store_close(store);
+    secretbox_key_cleanup(&key);
     return 0;
 }
