@@ -49,7 +49,9 @@ serve_usage(FILE *out)
         "as PER_MINUTE/BURST; defaults 1000/100, 2000/200, 5000/500), VIGIL_ADMIN_USERNAME and\n"
         "VIGIL_ADMIN_PASSWORD (first start: also create this admin user), VIGIL_SCAN_ALLOW\n"
         "(cidr,... networks scans may reach besides public ones), VIGIL_SCAN_MAX_PER_ORG\n"
-        "(running scans per organization, default 2).\n",
+        "(running scans per organization, default 2), VIGIL_SCAN_KEY_FILE (seals scans' target\n"
+        "credentials; default scan-credentials.key next to the database, created on first\n"
+        "start).\n",
         CMD_DEFAULT_DATABASE);
 }
 

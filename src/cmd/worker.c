@@ -23,7 +23,8 @@ worker_usage(FILE *out)
             "Runs queued scans from the database until SIGINT or SIGTERM.\n"
             "  --database   sqlite:PATH (VIGIL_DATABASE_URL, default %s)\n"
             "  --workers    scan worker threads (VIGIL_SCAN_WORKERS, default 1)\n\n"
-            "Environment: VIGIL_SCAN_ALLOW, VIGIL_SCAN_MAX_PER_ORG (see vigil serve --help).\n",
+            "Environment: VIGIL_SCAN_ALLOW, VIGIL_SCAN_MAX_PER_ORG, VIGIL_SCAN_KEY_FILE (the\n"
+            "same key file as vigil serve; see vigil serve --help).\n",
             CMD_DEFAULT_DATABASE);
 }
 
