@@ -794,7 +794,7 @@ api_settings_scan_policy_put(struct req *req, struct err *err)
     struct scan_policy *merged = arena_alloc(req->arena, sizeof(*merged));
     char canonical[SCAN_POLICY_MAX_ALLOW * 48];
     struct scan_policy org = {0};
-    const char *allow;
+    const char *allow, *key;
     struct buf text;
     int64_t at;
     size_t i;
@@ -804,10 +804,10 @@ api_settings_scan_policy_put(struct req *req, struct err *err)
         return -1;
     if (!json_is_object(body))
         return err_set(err, VALIDATION_ERROR, "The body must be a JSON object.");
-    json_object_foreach(body, allow, item)
+    json_object_foreach(body, key, item)
     {
-        if (strcmp(allow, "allow") != 0)
-            return err_field(err, allow, "is not a field of the scan policy");
+        if (strcmp(key, "allow") != 0)
+            return err_field(err, key, "is not a field of the scan policy");
     }
     list = json_object_get(body, "allow");
     if (!json_is_array(list))

@@ -202,6 +202,19 @@ def test_rerun_after_wipe_is_a_conflict_without_credentials_is_fine(api, bola_fi
     assert_problem(api.post("/api/v1/scans/scan_doesnotexist00000000/rerun"), 404, "NOT_FOUND")
 
 
+def test_failed_login_fails_the_scan_without_naming_the_password(api, server, bola_fixture):
+    wrong = "wrong-pass-7f3a9c"
+    r = api.post("/api/v1/scans", scan_body(bola_fixture, auth={
+        "type": "login", "login_url": "/api/login",
+        "login_body": {"username": "alice", "password": wrong}}))
+    s = wait_done(api, r.json()["data"]["scan_id"])
+    assert s["status"] == "failed", s
+    assert "login" in s["error"] and "401" in s["error"]
+    assert s["credentials"] == "wiped"
+    assert wrong not in json.dumps(s) and wrong not in server.read_log()
+    assert wrong.encode() not in db_bytes(server)
+
+
 def test_cancelled_queued_scan_wipes_its_credentials(tmp_path, bola_fixture):
     srv = Server(str(tmp_path), extra_args=("--scan-workers", "0"), env=ALLOW)
     try:
