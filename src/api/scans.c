@@ -269,12 +269,29 @@ in_list(const char *const *list, const char *name)
     return false;
 }
 
+/* Credentials go in auth, where they are sealed: a URL carrying user:password@ would be stored,
+ * shown and logged in the clear. */
+static int
+no_userinfo(const char *url, const char *field, struct err *err)
+{
+    const char *authority = url ? strstr(url, "://") : NULL;
+    size_t n;
+
+    if (!authority)
+        return 0;
+    authority += 3;
+    n = strcspn(authority, "/?#");
+    if (memchr(authority, '@', n))
+        return err_field(err, field, "must not carry credentials (user:password@); use auth");
+    return 0;
+}
+
 /* A URL the scan will call on its own (token endpoint, absolute login URL): http(s) and allowed
  * by the target policy, like the target. */
 static int
 auth_url(const struct scan_policy *policy, const char *url, const char *field, struct err *err)
 {
-    return scan_policy_check_url(policy, url, field, err);
+    return no_userinfo(url, field, err) || scan_policy_check_url(policy, url, field, err) ? -1 : 0;
 }
 
 /* Validates one identity and adds its sealed copy to `sealed` and its non-secret summary to
@@ -541,7 +558,8 @@ api_scans_create(struct req *req, struct err *err)
     target = json_string_value(v);
     if (!target)
         return err_field(err, "url", "is required: the base URL of the API to scan");
-    if (org_policy(req, policy, err) || scan_policy_check_url(policy, target, target_field, err))
+    if (no_userinfo(target, target_field, err) || org_policy(req, policy, err) ||
+        scan_policy_check_url(policy, target, target_field, err))
         return -1;
     if (check_options(json_object_get(body, "options"), err))
         return -1;
@@ -567,7 +585,8 @@ api_scans_create(struct req *req, struct err *err)
     text = spec_text(req, body, &url, err);
     if (!text && !url)
         return -1;
-    if (url && scan_policy_check_url(policy, url, "spec_url", err))
+    if (url &&
+        (no_userinfo(url, "spec_url", err) || scan_policy_check_url(policy, url, "spec_url", err)))
         return -1;
     if (text) {
         struct err serr = {0};
