@@ -9,6 +9,8 @@ test_pkgs=(libcmocka-dev python3 python3-pytest python3-jsonschema python3-yaml 
 fuzz_pkgs=(clang libclang-rt-14-dev)
 bench_pkgs=(wrk nginx-light time util-linux)
 lint_pkgs=(clang-format cppcheck)
+# Scan target credentials are sealed at rest with libsodium (issue 8).
+build_pkgs+=(libsodium-dev)
 
 want=("${build_pkgs[@]}")
 for set in "$@"; do

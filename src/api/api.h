@@ -14,6 +14,7 @@
 
 struct store;
 struct scan_policy;
+struct secretbox_key;
 
 /* Process-wide state every handler can reach through req->app. Owner: the serve command. */
 struct app {
@@ -41,6 +42,9 @@ struct app {
     /* Target policy of server-launched scans (VIGIL_SCAN_ALLOW); NULL = deny every special
      * network. Borrowed. */
     const struct scan_policy *scan_policy;
+    /* Seals scans' target credentials (auth/secretbox.h); NULL = scans with credentials are
+     * refused (503). Borrowed. */
+    const struct secretbox_key *scan_key;
 };
 
 /* Loads the embedded OpenAPI document. INTERNAL if it does not parse. */

@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/secretbox.h"
 #include "core/arena.h"
 #include "core/clock.h"
 #include "core/jsonw.h"
+#include "core/str.h"
 #include "jobs/jobs.h"
 #include "model/finding.h"
 #include "report/report.h"
@@ -29,6 +31,34 @@ time_or_null(struct jsonw *w, const char *key, int64_t t)
         jsonw_kstr(w, key, clock_format_rfc3339(t, ts, sizeof(ts)));
     else
         jsonw_knull(w, key);
+}
+
+/* "auth" and "auth_secondary" as stored in the summary: types and non-secret fields only. */
+static void
+auth_summary_to_json(struct jsonw *w, const char *summary)
+{
+    json_t *doc = summary ? json_loads(summary, 0, NULL) : NULL;
+    static const char *const keys[] = {"auth", "auth_secondary"};
+
+    for (size_t i = 0; i < 2; i++) {
+        json_t *one = json_object_get(doc, keys[i]);
+        const char *k;
+        json_t *v;
+
+        jsonw_key(w, keys[i]);
+        if (!json_is_object(one)) {
+            jsonw_null(w);
+            continue;
+        }
+        jsonw_obj_open(w);
+        json_object_foreach(one, k, v)
+        {
+            if (json_is_string(v))
+                jsonw_kstr(w, k, json_string_value(v));
+        }
+        jsonw_obj_close(w);
+    }
+    json_decref(doc);
 }
 
 static void
@@ -78,6 +108,13 @@ scan_to_json(struct jsonw *w, const struct store_scan *s)
         jsonw_kstr(w, "error", s->error);
     else
         jsonw_knull(w, "error");
+    auth_summary_to_json(w, s->auth_summary);
+    jsonw_kstr(w, "credentials", s->credentials_state ? s->credentials_state : "none");
+    jsonw_kbool(w, "keep_credentials", s->keep_credentials);
+    if (s->rerun_of)
+        jsonw_kstr(w, "rerun_of", s->rerun_of);
+    else
+        jsonw_knull(w, "rerun_of");
     jsonw_obj_close(w);
 }
 
@@ -190,22 +227,258 @@ check_options(json_t *opts, struct err *err)
     return 0;
 }
 
-/* Credentials are refused until they can be stored encrypted at rest. */
-static int
-check_auth(json_t *body, const char *key, struct err *err)
-{
-    json_t *auth = json_object_get(body, key);
+/* ---- target credentials --------------------------------------------------------------- */
+
+#define SCAN_AUTH_FIELD_MAX 8192
+
+/* The fields of each auth type: secret ones are sealed and never shown, the others are shown
+ * in the scan's GET. `required` lists what the type cannot do without. */
+struct auth_kind {
     const char *type;
+    const char *const *required;
+    const char *const *optional; /* beyond type */
+};
+
+static const char *const no_fields[] = {NULL};
+static const char *const bearer_req[] = {"token", NULL};
+static const char *const header_req[] = {"header_name", "header_value", NULL};
+static const char *const basic_req[] = {"username", NULL};
+static const char *const basic_opt[] = {"password", NULL};
+static const char *const oauth2_req[] = {"oauth2_token_url", "oauth2_client_id",
+                                         "oauth2_client_secret", NULL};
+static const char *const oauth2_opt[] = {"oauth2_scope", NULL};
+static const char *const login_req[] = {"login_url", "login_body", NULL};
+static const char *const login_opt[] = {"login_token_pointer", NULL};
+
+static const struct auth_kind auth_kinds[] = {
+    {"none", no_fields, no_fields},     {"bearer", bearer_req, no_fields},
+    {"header", header_req, no_fields},  {"basic", basic_req, basic_opt},
+    {"oauth2", oauth2_req, oauth2_opt}, {"login", login_req, login_opt},
+};
+
+/* Secret values: sealed, never shown, masked in evidence by the engine. */
+static const char *const secret_fields[] = {"token",      "header_value",         "password",
+                                            "login_body", "oauth2_client_secret", NULL};
+
+static bool
+in_list(const char *const *list, const char *name)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (strcmp(list[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Credentials go in auth, where they are sealed: a URL carrying user:password@ would be stored,
+ * shown and logged in the clear. */
+static int
+no_userinfo(const char *url, const char *field, struct err *err)
+{
+    const char *authority = url ? strstr(url, "://") : NULL;
+    size_t n;
+
+    if (!authority)
+        return 0;
+    authority += 3;
+    n = strcspn(authority, "/?#");
+    if (memchr(authority, '@', n))
+        return err_field(err, field, "must not carry credentials (user:password@); use auth");
+    return 0;
+}
+
+/* A URL the scan will call on its own (token endpoint, absolute login URL): http(s) and allowed
+ * by the target policy, like the target. */
+static int
+auth_url(const struct scan_policy *policy, const char *url, const char *field, struct err *err)
+{
+    return no_userinfo(url, field, err) || scan_policy_check_url(policy, url, field, err) ? -1 : 0;
+}
+
+/* Validates one identity and adds its sealed copy to `sealed` and its non-secret summary to
+ * `summary` under `key`. VALIDATION_ERROR naming "<key>.<field>"; TARGET_NOT_ALLOWED for a
+ * token or login URL the policy denies. Error messages never quote a value. */
+static int
+check_auth(json_t *body, const char *key, const struct scan_policy *policy, json_t *sealed,
+           json_t *summary, bool *has_secret, struct err *err)
+{
+    json_t *auth = json_object_get(body, key), *copy, *shown, *v;
+    const struct auth_kind *kind = NULL;
+    const char *type, *k;
+    char field[96];
 
     if (!auth || json_is_null(auth))
         return 0;
-    type = json_string_value(json_object_get(auth, "type"));
-    if (!json_is_object(auth) || !type)
+    if (!json_is_object(auth) || !(type = json_string_value(json_object_get(auth, "type"))))
         return err_field(err, key, "must be an object with a type");
-    if (strcmp(type, "none") != 0)
-        return err_field(err, key,
-                         "credentials for the target are not accepted by this server yet; "
-                         "use type none");
+    for (size_t i = 0; i < sizeof(auth_kinds) / sizeof(auth_kinds[0]); i++)
+        if (strcmp(auth_kinds[i].type, type) == 0)
+            kind = &auth_kinds[i];
+    snprintf(field, sizeof(field), "%s.type", key);
+    if (!kind)
+        return err_field(err, field, "must be none, bearer, header, basic, oauth2 or login");
+    json_object_foreach(auth, k, v)
+    {
+        snprintf(field, sizeof(field), "%s.%.60s", key, k);
+        if (strcmp(k, "type") == 0)
+            continue;
+        if (!in_list(kind->required, k) && !in_list(kind->optional, k))
+            return err_field(err, field, "is not a field of %s auth", kind->type);
+        if (strcmp(k, "login_body") == 0 && json_is_object(v))
+            continue;
+        if (!json_is_string(v) || json_string_length(v) > SCAN_AUTH_FIELD_MAX)
+            return err_field(err, field, "must be a string of at most %d bytes",
+                             SCAN_AUTH_FIELD_MAX);
+    }
+    for (size_t i = 0; kind->required[i]; i++) {
+        v = json_object_get(auth, kind->required[i]);
+        snprintf(field, sizeof(field), "%s.%s", key, kind->required[i]);
+        if (!v || (json_is_string(v) && json_string_length(v) == 0))
+            return err_field(err, field, "is required for %s auth", kind->type);
+    }
+    copy = json_object();
+    shown = json_object();
+    json_object_set_new(copy, "type", json_string(type));
+    json_object_set_new(shown, "type", json_string(type));
+    json_object_foreach(auth, k, v)
+    {
+        const char *text = json_string_value(v);
+        char *dumped = NULL;
+        int rc = 0;
+
+        if (strcmp(k, "type") == 0)
+            continue;
+        snprintf(field, sizeof(field), "%s.%s", key, k);
+        if (strcmp(k, "login_body") == 0) {
+            json_t *doc = json_is_object(v) ? json_incref(v) : json_loads(text, 0, NULL);
+
+            if (!json_is_object(doc))
+                rc = err_field(err, field, "must be a JSON object (or its text)");
+            else
+                text = dumped = json_dumps(doc, JSON_COMPACT);
+            json_decref(doc);
+        } else if (strcmp(k, "header_name") == 0) {
+            if (strpbrk(text, ": \t\r\n") || !*text)
+                rc = err_field(err, field, "must be a header name (no colon, space or newline)");
+        } else if (strcmp(k, "header_value") == 0 || strcmp(k, "token") == 0) {
+            if (strpbrk(text, "\r\n"))
+                rc = err_field(err, field, "must not contain a newline");
+        } else if (strcmp(k, "username") == 0) {
+            if (strchr(text, ':'))
+                rc = err_field(err, field, "must not contain a colon");
+        } else if (strcmp(k, "oauth2_token_url") == 0) {
+            rc = auth_url(policy, text, field, err);
+        } else if (strcmp(k, "login_url") == 0) {
+            if (text[0] != '/')
+                rc = auth_url(policy, text, field, err);
+        } else if (strcmp(k, "login_token_pointer") == 0) {
+            if (text[0] && text[0] != '/')
+                rc = err_field(err, field, "must be a JSON pointer (\"/access_token\")");
+        }
+        if (rc == 0) {
+            json_object_set_new(copy, k, json_string(text));
+            if (!in_list(secret_fields, k))
+                json_object_set_new(shown, k, json_string(text));
+        }
+        if (dumped) {
+            str_wipe(dumped, strlen(dumped));
+            free(dumped);
+        }
+        if (rc) {
+            json_decref(copy);
+            json_decref(shown);
+            return -1;
+        }
+    }
+    if (strcmp(type, "none") != 0) {
+        json_object_set_new(shown, "secret", json_string("***"));
+        *has_secret = true;
+    }
+    json_object_set_new(sealed, key, copy);
+    json_object_set_new(summary, key, shown);
+    return 0;
+}
+
+/* Overwrites every string of a JSON value that held credentials before it is freed. */
+static void
+wipe_json(json_t *v)
+{
+    const char *k;
+    json_t *item;
+
+    if (json_is_string(v))
+        str_wipe((char *)json_string_value(v), json_string_length(v));
+    else if (json_is_object(v))
+        json_object_foreach(v, k, item)
+        {
+            wipe_json(item);
+        }
+}
+
+/* Seals the identities of `sealed` for the caller's organization into in->credentials (arena)
+ * and their summary into in->auth_summary. Nothing to seal: both stay NULL. */
+static int
+seal_credentials(struct req *req, json_t *sealed, json_t *summary, bool has_secret,
+                 struct store_scan *in, struct err *err)
+{
+    char *plain, *text;
+    unsigned char *box = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (json_object_size(summary)) {
+        text = json_dumps(summary, JSON_COMPACT);
+        in->auth_summary = arena_strdup(req->arena, text);
+        free(text);
+    }
+    if (!has_secret)
+        return 0;
+    if (!api_app(req)->scan_key)
+        return err_set(err, SERVICE_UNAVAILABLE,
+                       "This server has no key to store target credentials with.");
+    json_object_set_new(sealed, "org", json_string(api_state(req)->who.org_id));
+    plain = json_dumps(sealed, JSON_COMPACT);
+    rc = secretbox_seal(api_app(req)->scan_key, plain, strlen(plain), &box, &len, err);
+    str_wipe(plain, strlen(plain));
+    free(plain);
+    if (rc)
+        return -1;
+    in->credentials = arena_alloc(req->arena, len);
+    memcpy((unsigned char *)in->credentials, box, len);
+    in->credentials_len = len;
+    free(box);
+    return 0;
+}
+
+/* The caller's organization's policy: the server's allow list plus the one its admin set. */
+static int
+org_policy(struct req *req, struct scan_policy *out, struct err *err)
+{
+    const char *allow;
+    int64_t at;
+
+    return store_scan_policy_get(api_db(req), &allow, &at, err) ||
+                   jobs_org_policy(api_app(req)->scan_policy, allow, out, err)
+               ? -1
+               : 0;
+}
+
+/* `frameworks`: compliance framework names kept on the scan for the controls a later issue
+ * maps findings to (seed 003). */
+static int
+check_frameworks(json_t *v, struct err *err)
+{
+    json_t *item;
+    size_t i;
+
+    if (!v)
+        return 0;
+    if (!json_is_array(v) || json_array_size(v) > 32)
+        return err_field(err, "frameworks", "must be an array of at most 32 strings");
+    json_array_foreach(v, i, item)
+    {
+        if (!json_is_string(item) || json_string_length(item) == 0 || json_string_length(item) > 64)
+            return err_field(err, "frameworks", "must be an array of names of 1 to 64 bytes");
+    }
     return 0;
 }
 
@@ -266,8 +539,9 @@ spec_text(struct req *req, json_t *body, const char **url, struct err *err)
 int
 api_scans_create(struct req *req, struct err *err)
 {
-    const struct scan_policy *policy = api_app(req)->scan_policy;
-    json_t *body = req_json_body(req, err), *stored, *v;
+    struct scan_policy *policy = arena_alloc(req->arena, sizeof(*policy));
+    json_t *body = req_json_body(req, err), *stored, *v, *sealed, *summary;
+    bool has_secret = false;
     const char *target, *target_field = "url", *text, *url, *project_id = NULL;
     struct store_scan in = {0}, out;
     struct spec *spec;
@@ -284,21 +558,35 @@ api_scans_create(struct req *req, struct err *err)
     target = json_string_value(v);
     if (!target)
         return err_field(err, "url", "is required: the base URL of the API to scan");
-    if (scan_policy_check_url(policy, target, target_field, err))
+    if (no_userinfo(target, target_field, err) || org_policy(req, policy, err) ||
+        scan_policy_check_url(policy, target, target_field, err))
         return -1;
-    if (check_auth(body, "auth", err) || check_auth(body, "auth_secondary", err) ||
-        check_options(json_object_get(body, "options"), err))
+    if (check_options(json_object_get(body, "options"), err))
+        return -1;
+    if ((v = json_object_get(body, "keep_credentials")) && !json_is_boolean(v))
+        return err_field(err, "keep_credentials", "must be true or false");
+    in.keep_credentials = json_is_true(v);
+    sealed = json_object();
+    summary = json_object();
+    rc = check_auth(body, "auth", policy, sealed, summary, &has_secret, err) ||
+         check_auth(body, "auth_secondary", policy, sealed, summary, &has_secret, err) ||
+         seal_credentials(req, sealed, summary, has_secret, &in, err);
+    wipe_json(sealed);
+    json_decref(sealed);
+    json_decref(summary);
+    if (rc)
         return -1;
     if ((v = json_object_get(body, "project_id")) && !json_is_null(v)) {
         if (!(project_id = json_string_value(v)))
             return err_field(err, "project_id", "must be a project id");
     }
-    if ((v = json_object_get(body, "frameworks")) && !json_is_array(v))
-        return err_field(err, "frameworks", "must be an array of strings");
+    if (check_frameworks(json_object_get(body, "frameworks"), err))
+        return -1;
     text = spec_text(req, body, &url, err);
     if (!text && !url)
         return -1;
-    if (url && scan_policy_check_url(policy, url, "spec_url", err))
+    if (url &&
+        (no_userinfo(url, "spec_url", err) || scan_policy_check_url(policy, url, "spec_url", err)))
         return -1;
     if (text) {
         struct err serr = {0};
@@ -410,4 +698,157 @@ api_reports_get(struct req *req, struct err *err)
     const char *id = api_path_id(req, "scan_", "scan", err);
 
     return id ? send_report(req, id, err) : -1;
+}
+
+/* ---- findings, rerun, the scan policy setting --------------------------------------------- */
+
+int
+api_scans_findings(struct req *req, struct err *err)
+{
+    const char *id = api_path_id(req, "scan_", "scan", err);
+    struct store_filter *fixed;
+    const char **values;
+    struct store_list q;
+    struct store_page page;
+    struct jsonw w;
+
+    if (!id)
+        return -1;
+    fixed = arena_alloc(req->arena, sizeof(*fixed));
+    values = arena_alloc(req->arena, sizeof(*values));
+    values[0] = id;
+    *fixed = (struct store_filter){.field = "scan_id", .values = values, .n_values = 1};
+    if (api_list_query(req, STORE_SCAN_FINDINGS, 0, fixed, &q, err))
+        return -1;
+    if (store_scan_findings_list(api_db(req), id, &q, &page, err))
+        return api_store_failed(err, "scan", id);
+    jsonw_init(&w, resp_body(req));
+    jsonw_obj_open(&w);
+    jsonw_key(&w, "data");
+    jsonw_arr_open(&w);
+    for (size_t i = 0; i < page.n; i++)
+        finding_to_json(&w, &page.findings[i]);
+    jsonw_arr_close(&w);
+    api_list_meta(req, &w, &q, &page);
+    jsonw_obj_close(&w);
+    return resp_json(req, 200);
+}
+
+/* POST /scans/{id}/rerun: the same target, spec, options and stored credentials, as a new
+ * scan. The target policy is checked again (an admin may have narrowed it since). A scan whose
+ * credentials were wiped when it ended cannot be rerun with them: 409, the client starts a new
+ * scan with its credentials (or asks keep_credentials next time). */
+int
+api_scans_rerun(struct req *req, struct err *err)
+{
+    struct scan_policy *policy = arena_alloc(req->arena, sizeof(*policy));
+    const char *id = api_path_id(req, "scan_", "scan", err);
+    struct store_scan orig, out;
+
+    if (!id)
+        return -1;
+    if (store_scan_get(api_db(req), id, &orig, err))
+        return api_store_failed(err, "scan", id);
+    if (org_policy(req, policy, err) || scan_policy_check_url(policy, orig.target, "url", err))
+        return -1;
+    if (store_scan_rerun(api_db(req), id, JOBS_MAX_ATTEMPTS, &out, err))
+        return api_store_failed(err, "scan", id);
+    resp_location(req, "/api/v1/scans/%s", out.id);
+    return send_scan(req, &out, 201, true);
+}
+
+static int
+send_policy(struct req *req, const char *allow, int64_t updated_at)
+{
+    const struct scan_policy *server = api_app(req)->scan_policy;
+    char text[SCAN_POLICY_MAX_ALLOW * 48];
+    struct arena *a = req->arena;
+    struct jsonw w;
+    char **items;
+    size_t n = 0;
+
+    jsonw_init(&w, resp_body(req));
+    jsonw_obj_open(&w);
+    jsonw_key(&w, "data");
+    jsonw_obj_open(&w);
+    jsonw_key(&w, "allow");
+    jsonw_arr_open(&w);
+    items = str_empty(allow) ? NULL : str_split(a, allow, ',', &n);
+    for (size_t i = 0; i < n; i++)
+        jsonw_str(&w, items[i]);
+    jsonw_arr_close(&w);
+    jsonw_key(&w, "server_allow");
+    jsonw_arr_open(&w);
+    text[0] = '\0';
+    if (server)
+        scan_policy_format(server, text, sizeof(text));
+    n = 0;
+    items = text[0] ? str_split(a, text, ',', &n) : NULL;
+    for (size_t i = 0; i < n; i++)
+        jsonw_str(&w, items[i]);
+    jsonw_arr_close(&w);
+    time_or_null(&w, "updated_at", updated_at);
+    jsonw_obj_close(&w);
+    jsonw_obj_close(&w);
+    return resp_json(req, 200);
+}
+
+int
+api_settings_scan_policy_get(struct req *req, struct err *err)
+{
+    const char *allow;
+    int64_t at;
+
+    if (store_scan_policy_get(api_db(req), &allow, &at, err))
+        return -1;
+    return send_policy(req, allow, at);
+}
+
+/* PUT /settings/scan-policy: {"allow": ["cidr", ...]} replaces the networks this
+ * organization's scans may reach besides the server's VIGIL_SCAN_ALLOW. */
+int
+api_settings_scan_policy_put(struct req *req, struct err *err)
+{
+    json_t *body = req_json_body(req, err), *list, *item;
+    struct scan_policy *merged = arena_alloc(req->arena, sizeof(*merged));
+    char canonical[SCAN_POLICY_MAX_ALLOW * 48];
+    struct scan_policy org = {0};
+    const char *allow, *key;
+    struct buf text;
+    int64_t at;
+    size_t i;
+    int rc;
+
+    if (!body)
+        return -1;
+    if (!json_is_object(body))
+        return err_set(err, VALIDATION_ERROR, "The body must be a JSON object.");
+    json_object_foreach(body, key, item)
+    {
+        if (strcmp(key, "allow") != 0)
+            return err_field(err, key, "is not a field of the scan policy");
+    }
+    list = json_object_get(body, "allow");
+    if (!json_is_array(list))
+        return err_field(err, "allow", "is required: an array of CIDR networks");
+    buf_init(&text, 64 * 1024);
+    json_array_foreach(list, i, item)
+    {
+        if (!json_is_string(item) || strchr(json_string_value(item), ',')) {
+            buf_cleanup(&text);
+            return err_field(err, "allow", "must be an array of CIDR strings");
+        }
+        buf_printf(&text, "%s%s", i ? "," : "", json_string_value(item));
+    }
+    rc = scan_policy_parse(&org, buf_str(&text), "allow", err) ||
+         jobs_org_policy(api_app(req)->scan_policy, buf_str(&text), merged, err);
+    buf_cleanup(&text);
+    if (rc)
+        return -1;
+    scan_policy_format(&org, canonical, sizeof(canonical));
+    if (store_scan_policy_put(api_db(req), canonical, err) ||
+        store_scan_policy_get(api_db(req), &allow, &at, err))
+        return -1;
+    api_state(req)->audit_action = "settings.scan_policy.update";
+    return send_policy(req, allow, at);
 }

@@ -16,6 +16,7 @@
 #include "auth/jwt.h"
 #include "auth/password.h"
 #include "auth/ratelimit.h"
+#include "auth/secretbox.h"
 #include "cmd/options.h"
 #include "core/arena.h"
 #include "core/log.h"
@@ -49,7 +50,9 @@ serve_usage(FILE *out)
         "VIGIL_ADMIN_PASSWORD (first start: also create this admin user), VIGIL_SCAN_ALLOW\n"
         "(cidr,... networks scans may reach besides public ones), VIGIL_SCAN_MAX_PER_ORG\n"
         "(running scans per organization, default 2), VIGIL_RATE_ANONYMOUS (requests that fail\n"
-        "authentication, per client address; default 60/30).\n",
+        "authentication, per client address; default 60/30), VIGIL_SCAN_KEY_FILE (seals scans'\n"
+        "target credentials; default scan-credentials.key next to the database, created on\n"
+        "first start).\n",
         CMD_DEFAULT_DATABASE);
 }
 
@@ -222,6 +225,8 @@ cmd_serve(int argc, char **argv)
     struct scan_policy policy = {0};
     struct jobs_config jobs = {.name = "serve"};
     struct jobs_pool *pool = NULL;
+    struct secretbox_key scan_key = {0};
+    char scan_key_path[4096];
 
     for (int i = 1; i < argc && !bad; i++) {
         const char *v;
@@ -301,6 +306,9 @@ cmd_serve(int argc, char **argv)
     jwt_keyring_init(&keys);
     if (load_keys(&keys, key_file, database, &err))
         goto fail;
+    secretbox_default_path(database, scan_key_path, sizeof(scan_key_path));
+    if (secretbox_key_load_or_create(&scan_key, scan_key_path, &err))
+        goto fail;
     store = store_open(database, &err);
     if (!store)
         goto fail;
@@ -317,6 +325,8 @@ cmd_serve(int argc, char **argv)
     app.tier_service = service;
     app.tier_anonymous = anonymous;
     app.scan_policy = &policy;
+    app.scan_key = &scan_key;
+    jobs.credentials_key = &scan_key;
 
     cfg.host = host;
     /* Requests block while their write batch is committed and synced (see store/sqlite.c),
@@ -356,6 +366,7 @@ cmd_serve(int argc, char **argv)
     ratelimit_free(limiter);
     throttle_free(throttle);
     jwt_keyring_cleanup(&keys);
+    secretbox_key_cleanup(&scan_key);
     log_msg(LOG_INFO, "stopped cleanly");
     return 0;
 
@@ -369,5 +380,6 @@ fail:
     ratelimit_free(limiter);
     throttle_free(throttle);
     jwt_keyring_cleanup(&keys);
+    secretbox_key_cleanup(&scan_key);
     return status;
 }

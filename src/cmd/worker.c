@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd/options.h"
+#include "auth/secretbox.h"
 #include "core/log.h"
 #include "core/str.h"
 #include "jobs/jobs.h"
@@ -22,7 +23,8 @@ worker_usage(FILE *out)
             "Runs queued scans from the database until SIGINT or SIGTERM.\n"
             "  --database   sqlite:PATH (VIGIL_DATABASE_URL, default %s)\n"
             "  --workers    scan worker threads (VIGIL_SCAN_WORKERS, default 1)\n\n"
-            "Environment: VIGIL_SCAN_ALLOW, VIGIL_SCAN_MAX_PER_ORG (see vigil serve --help).\n",
+            "Environment: VIGIL_SCAN_ALLOW, VIGIL_SCAN_MAX_PER_ORG, VIGIL_SCAN_KEY_FILE (the\n"
+            "same key file as vigil serve; see vigil serve --help).\n",
             CMD_DEFAULT_DATABASE);
 }
 
@@ -35,6 +37,8 @@ cmd_worker(int argc, char **argv)
     struct jobs_config cfg = {.name = "worker"};
     struct jobs_pool *pool;
     struct store *store;
+    struct secretbox_key key = {0};
+    char key_path[4096];
     struct err err = {0};
     sigset_t signals;
     bool bad = false;
@@ -79,12 +83,20 @@ cmd_worker(int argc, char **argv)
         err_print(stderr, "vigil worker", &err);
         return 1;
     }
+    secretbox_default_path(database, key_path, sizeof(key_path));
+    if (secretbox_key_load_or_create(&key, key_path, &err)) {
+        fprintf(stderr, "vigil worker: %s\n", err.cause[0] ? err.cause : err.detail);
+        store_close(store);
+        return 1;
+    }
+    cfg.credentials_key = &key;
     cfg.store = store;
     cfg.workers = (int)workers;
     pool = jobs_start(&cfg, &err);
     if (!pool) {
         err_print(stderr, "vigil worker", &err);
         store_close(store);
+        secretbox_key_cleanup(&key);
         return 1;
     }
     log_msg(LOG_INFO, "vigil worker: %lld scan workers on %s", workers, database);
@@ -92,5 +104,6 @@ cmd_worker(int argc, char **argv)
     log_msg(LOG_INFO, "signal %d: stopping", sig);
     jobs_stop(pool);
     store_close(store);
+    secretbox_key_cleanup(&key);
     return 0;
 }

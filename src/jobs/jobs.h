@@ -16,6 +16,7 @@
 struct store;
 struct store_scan;
 struct scan_result;
+struct secretbox_key;
 
 #define JOBS_LEASE_SECONDS   30 /* a lease outlives a silent worker by this long */
 #define JOBS_DEFAULT_PER_ORG 2  /* VIGIL_SCAN_MAX_PER_ORG */
@@ -28,7 +29,16 @@ struct jobs_config {
     int max_per_org;                  /* running scans per organization; 0 = no cap */
     const char *name;                 /* owner prefix, e.g. "serve" or "worker" */
     int lease_seconds;                /* 0 = JOBS_LEASE_SECONDS (VIGIL_SCAN_LEASE_SECONDS) */
+    /* Opens scans' sealed target credentials (borrowed); NULL = a scan with credentials fails
+     * with that reason. */
+    const struct secretbox_key *credentials_key;
 };
+
+/* The policy of one organization's scans: the server's (VIGIL_SCAN_ALLOW) plus the networks
+ * its admin allowed (org_allow, "cidr,cidr" as stored by PUT /settings/scan-policy).
+ * VALIDATION_ERROR on "allow" for a bad item or more than SCAN_POLICY_MAX_ALLOW in all. */
+int jobs_org_policy(const struct scan_policy *server, const char *org_allow,
+                    struct scan_policy *out /* out */, struct err *err);
 
 struct jobs_pool;
 

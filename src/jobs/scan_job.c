@@ -10,11 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth/secretbox.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/log.h"
+#include "core/str.h"
 #include "report/report.h"
 #include "scan/scan.h"
 #include "spec/spec.h"
@@ -186,6 +188,149 @@ apply_options(json_t *req, struct scan_options *o, enum severity *fail_on, bool 
     }
 }
 
+/* ---- target credentials ----------------------------------------------------------------- */
+
+static const char *const auth_type_names[] = {"none",  "bearer", "header",
+                                              "basic", "oauth2", "login"};
+
+/* One identity of the opened credentials onto the engine's (the API validated it). The strings
+ * stay owned by `doc` for the scan's duration. */
+static void
+auth_from_json(json_t *o, struct scan_auth *out)
+{
+    const char *type = jstr(o, "type");
+
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; type && i < sizeof(auth_type_names) / sizeof(auth_type_names[0]); i++)
+        if (strcmp(type, auth_type_names[i]) == 0)
+            out->type = (enum scan_auth_type)i;
+    out->token = jstr(o, "token");
+    out->header_name = jstr(o, "header_name");
+    out->header_value = jstr(o, "header_value");
+    out->username = jstr(o, "username");
+    out->password = jstr(o, "password");
+    out->oauth2_token_url = jstr(o, "oauth2_token_url");
+    out->oauth2_client_id = jstr(o, "oauth2_client_id");
+    out->oauth2_client_secret = jstr(o, "oauth2_client_secret");
+    out->oauth2_scope = jstr(o, "oauth2_scope");
+    out->login_url = jstr(o, "login_url");
+    out->login_body = jstr(o, "login_body");
+    out->login_token_pointer = jstr(o, "login_token_pointer");
+}
+
+/* Overwrites every string of the opened credentials before jansson frees them. */
+static void
+wipe_json(json_t *v)
+{
+    const char *k;
+    json_t *item;
+    size_t i;
+
+    if (json_is_string(v))
+        str_wipe((char *)json_string_value(v), json_string_length(v));
+    else if (json_is_object(v))
+        json_object_foreach(v, k, item)
+        {
+            wipe_json(item);
+        }
+    else if (json_is_array(v))
+        json_array_foreach(v, i, item)
+        {
+            wipe_json(item);
+        }
+}
+
+/* Opens the scan's sealed credentials into o->auth and o->auth2: *doc owns their strings (wipe
+ * and free with credentials_free). A scan without credentials leaves them NONE. -1 with a reason
+ * in *why when they cannot be opened. */
+static int
+credentials_open(const struct jobs_config *cfg, const struct store_scan *scan,
+                 struct scan_options *o, json_t **doc, const char **why, struct arena *a)
+{
+    const unsigned char *blob;
+    struct err err = {0};
+    char *plain = NULL;
+    size_t len = 0, n;
+
+    *doc = NULL;
+    if (!scan->credentials_state || strcmp(scan->credentials_state, "none") == 0)
+        return 0;
+    if (strcmp(scan->credentials_state, "stored") != 0) {
+        *why = "the scan's target credentials were wiped";
+        return -1;
+    }
+    if (store_scan_credentials(cfg->store, scan->id, a, &blob, &n, &err) || !blob) {
+        *why = "the scan's target credentials are gone";
+        return -1;
+    }
+    if (secretbox_open(cfg->credentials_key, blob, n, &plain, &len, &err)) {
+        *why = cfg->credentials_key ? "the scan's target credentials do not open with this "
+                                      "worker's key file (VIGIL_SCAN_KEY_FILE)"
+                                    : "this worker has no key to open target credentials";
+        return -1;
+    }
+    *doc = json_loadb(plain, len, 0, NULL);
+    str_wipe(plain, len);
+    free(plain);
+    /* Sealed for this organization: a blob copied onto another tenant's scan does not run. */
+    if (!*doc || !str_eq(jstr(*doc, "org"), scan->org_id)) {
+        json_decref(*doc);
+        *doc = NULL;
+        *why = "the scan's target credentials are not this organization's";
+        return -1;
+    }
+    auth_from_json(json_object_get(*doc, "auth"), &o->auth);
+    auth_from_json(json_object_get(*doc, "auth_secondary"), &o->auth2);
+    return 0;
+}
+
+static void
+credentials_free(json_t *doc)
+{
+    if (doc) {
+        wipe_json(doc);
+        json_decref(doc);
+    }
+}
+
+int
+jobs_org_policy(const struct scan_policy *server, const char *org_allow, struct scan_policy *out,
+                struct err *err)
+{
+    struct scan_policy org = {0};
+
+    *out = server ? *server : (struct scan_policy){0};
+    if (str_empty(org_allow))
+        return 0;
+    if (scan_policy_parse(&org, org_allow, "allow", err))
+        return -1;
+    if (out->n_allow + org.n_allow > SCAN_POLICY_MAX_ALLOW)
+        return err_field(err, "allow",
+                         "with the server's VIGIL_SCAN_ALLOW this makes more than %d networks",
+                         SCAN_POLICY_MAX_ALLOW);
+    for (size_t i = 0; i < org.n_allow; i++)
+        out->allow[out->n_allow++] = org.allow[i];
+    return 0;
+}
+
+/* The scan's organization's policy, or the server's alone if the store cannot say. */
+static void
+scan_org_policy(const struct jobs_config *cfg, const struct store_scan *scan,
+                struct scan_policy *out, struct arena *a)
+{
+    struct db *db = store_bind(cfg->store, scan->org_id, a);
+    const char *allow = "";
+    int64_t at;
+    struct err err = {0};
+
+    if (store_scan_policy_get(db, &allow, &at, &err) ||
+        jobs_org_policy(cfg->policy, allow, out, &err)) {
+        log_msg(LOG_WARN, "scan %s: organization scan policy not applied: %s", scan->id,
+                err.n_fields ? err.fields[0].message : err.detail);
+        *out = cfg->policy ? *cfg->policy : (struct scan_policy){0};
+    }
+}
+
 static const enum report_format report_formats[] = {REPORT_JSON, REPORT_SARIF, REPORT_MARKDOWN,
                                                     REPORT_HTML, REPORT_JUNIT};
 #define N_FORMATS (sizeof(report_formats) / sizeof(report_formats[0]))
@@ -249,7 +394,8 @@ run_scan(const struct jobs_config *cfg, const char *owner, const struct store_jo
          volatile int *stop, struct arena *a, struct err *err)
 {
     struct run_ctx x = {.cfg = cfg, .owner = owner, .job_id = job->id, .stop = stop};
-    struct scan_policy_guard guard = {.policy = cfg->policy};
+    struct scan_policy *policy = arena_alloc(a, sizeof(*policy));
+    struct scan_policy_guard guard = {.policy = policy};
     struct store_scan scan, fin = {.exit_status = -1};
     struct store_scan_report reports[N_FORMATS];
     struct buf bufs[N_FORMATS];
@@ -260,8 +406,8 @@ run_scan(const struct jobs_config *cfg, const char *owner, const struct store_jo
     enum severity fail_on;
     bool never_fail, rendered = false;
     enum store_scan_status status = STORE_SCAN_FAILED;
-    json_t *payload = json_loads(job->payload, 0, NULL), *req = NULL;
-    const char *scan_id = jstr(payload, "scan_id"), *spec_text, *spec_url;
+    json_t *payload = json_loads(job->payload, 0, NULL), *req = NULL, *creds = NULL;
+    const char *scan_id = jstr(payload, "scan_id"), *spec_text, *spec_url, *why = NULL;
     int rc = -1;
 
     memset(bufs, 0, sizeof(bufs));
@@ -271,14 +417,19 @@ run_scan(const struct jobs_config *cfg, const char *owner, const struct store_jo
         goto out;
     }
     x.scan_id = scan.id;
+    scan_org_policy(cfg, &scan, policy, a);
     if (store_scan_started(cfg->store, scan.id, clock_now(), err))
         goto out;
+    if (credentials_open(cfg, &scan, &o, &creds, &why, a)) {
+        fin.error = arena_strdup(a, why);
+        goto finish;
+    }
     req = json_loads(scan.request, 0, NULL);
     spec_text = jstr(req, "spec");
     spec_url = jstr(req, "spec_url");
     if (spec_text)
         spec = spec_load_buffer(spec_text, strlen(spec_text), "spec", &serr);
-    else if (spec_url && scan_policy_check_url(cfg->policy, spec_url, "spec_url", &serr) == 0)
+    else if (spec_url && scan_policy_check_url(policy, spec_url, "spec_url", &serr) == 0)
         spec = scan_spec_fetch(spec_url, SCAN_DEFAULT_TIMEOUT_MS, &serr);
     else if (!spec_url)
         err_set(&serr, VALIDATION_ERROR, "no spec");
@@ -328,6 +479,11 @@ finish:
      * the project; a rerun after a crash here lands them again, and the ingest deduplicates. */
     if (status == STORE_SCAN_COMPLETE && scan.project_id)
         jobs_scan_findings_ready(cfg->store, &scan, &r);
+    if (rendered &&
+        store_scan_findings_put(cfg->store, &scan, arena_printf(a, "vigil-scan %s|", scan.target),
+                                r.findings, r.n_findings, clock_now(), &serr))
+        log_msg(LOG_ERROR, "scan %s: findings list not recorded: %s", scan.id,
+                serr.cause[0] ? serr.cause : serr.detail);
     if (store_scan_finish(cfg->store, scan.id, status, &fin, reports, rendered ? N_FORMATS : 0,
                           clock_now(), err))
         goto out;
@@ -342,6 +498,7 @@ out:
         buf_cleanup(&bufs[i]);
     scan_result_cleanup(&r);
     spec_free(spec);
+    credentials_free(creds);
     json_decref(req);
     json_decref(payload);
     return rc;

@@ -15,6 +15,7 @@
 #include "core/buf.h"
 #include "core/str.h"
 #include "core/xalloc.h"
+#include "scan/policy.h"
 
 #define AUTH_ANSWER_MAX (256 * 1024)
 
@@ -166,6 +167,8 @@ fetch_token(struct scan *scan, const char *url, const char *content_type, const 
     headers = curl_slist_append(headers, "Accept: application/json");
     curl_easy_setopt(e, CURLOPT_URL, url);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* Server scans: the token URL is held to the target policy like every probe. */
+    scan_policy_apply(e, scan->opts.policy_guard);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)scan->opts.timeout_ms);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);

@@ -13,7 +13,7 @@
 #include "model/cvss.h"
 #include "model/fingerprint.h"
 
-static void
+void
 read_finding(sqlite3_stmt *st, void *item, struct arena *a)
 {
     struct finding *f = item;

@@ -120,6 +120,10 @@ settle_abandoned(struct conn *c, const char *kind, int64_t now, struct err *err)
                       " ELSE 'failed' END,"
                       " error = CASE WHEN j.cancel_requested THEN NULL"
                       " ELSE 'worker lost: the lease expired on the last attempt' END,"
+                      /* its credentials are wiped as at any end (SCAN_WIPE_CREDENTIALS) */
+                      " credentials = CASE WHEN keep_credentials THEN credentials ELSE NULL END,"
+                      " credentials_state = CASE WHEN credentials_state = 'stored'"
+                      " AND NOT keep_credentials THEN 'wiped' ELSE credentials_state END,"
                       " finished_at = ?2, updated_at = ?2"
                       " FROM jobs j WHERE j.id = scans.job_id AND j.kind = ?1"
                       " AND j.state = 'running' AND j.lease_expires_at <= ?2"

@@ -235,6 +235,40 @@ const struct list_kind list_scans = {
     .uncached = true,
 };
 
+/* One scan's findings (store_scan_findings_list fixes scan_id), through the view that adds
+ * each landed finding's platform status. */
+static const struct store_field scan_finding_fields[] = {
+    {.name = "severity",
+     .type = STORE_FIELD_ENUM,
+     .filter = true,
+     .sort = true,
+     ENUM_OF(severity_values)},
+    {.name = "status",
+     .type = STORE_FIELD_ENUM,
+     .filter = true,
+     .sort = true,
+     ENUM_OF(finding_status_values)},
+    {.name = "scan_id", .type = STORE_FIELD_ID, .filter = true, .id_prefix = "scan_"},
+    {.name = "risk_score", .type = STORE_FIELD_INT, .sort = true},
+    TIME_FIELD("created_at"),
+};
+static const struct list_column scan_finding_cols[] = {
+    {IN("severity"), .order = "severity", .rank = true},
+    {IN("status"), .order = "status"},
+    {IN("scan_id")},
+    {.order = "risk_score"},
+    {.order = "created_at"},
+};
+
+const struct list_kind list_scan_findings = {
+    .table = "scan_findings_view",
+    .columns = FINDING_COLUMNS,
+    .fields = scan_finding_fields,
+    .cols = scan_finding_cols,
+    .n_fields = N(scan_finding_fields),
+    .uncached = true, /* written by workers in other processes; a view has no rowid */
+};
+
 static const struct list_kind *
 kind_of(enum store_kind kind)
 {
@@ -251,6 +285,8 @@ kind_of(enum store_kind kind)
         return &list_tokens;
     case STORE_SCANS:
         return &list_scans;
+    case STORE_SCAN_FINDINGS:
+        return &list_scan_findings;
     }
     return &list_tokens;
 }

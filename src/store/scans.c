@@ -58,6 +58,10 @@ read_scan(sqlite3_stmt *st, void *item, struct arena *a)
     s->started_at = col_int(st, 15);
     s->finished_at = col_int(st, 16);
     s->updated_at = col_int(st, 17);
+    s->credentials_state = col_text(st, 18, a);
+    s->keep_credentials = col_int(st, 19) != 0;
+    s->auth_summary = col_text(st, 20, a);
+    s->rerun_of = col_text(st, 21, a);
 }
 
 #define SCAN_SELECT "SELECT " SCAN_COLUMNS " FROM scans WHERE org_id = ?1 AND id = ?2"
@@ -92,9 +96,12 @@ store_scan_create(struct db *db, const struct store_scan *in, int max_attempts,
     row.exit_status = -1;
     row.created_at = row.updated_at = now;
     row.started_at = row.finished_at = 0;
+    row.credentials_state = in->credentials ? "stored" : "none";
     st = stmt_get(c,
                   "INSERT INTO scans (id, org_id, project_id, status, target, request, job_id,"
-                  " created_at, updated_at) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?7)",
+                  " created_at, updated_at, credentials, credentials_state, keep_credentials,"
+                  " auth_summary, rerun_of)"
+                  " VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12)",
                   err);
     if (!st)
         goto fail;
@@ -105,8 +112,16 @@ store_scan_create(struct db *db, const struct store_scan *in, int max_attempts,
     bind_text(st, 5, row.request);
     bind_text(st, 6, row.job_id);
     bind_int(st, 7, now);
+    if (in->credentials)
+        sqlite3_bind_blob(st, 8, in->credentials, (int)in->credentials_len, SQLITE_TRANSIENT);
+    bind_text(st, 9, row.credentials_state);
+    bind_int(st, 10, in->keep_credentials);
+    bind_text(st, 11, in->auth_summary);
+    bind_text(st, 12, in->rerun_of);
     if (stmt_exec(c, st, err))
         goto fail;
+    row.credentials = NULL; /* never handed back */
+    row.credentials_len = 0;
     st = stmt_get(c,
                   "INSERT INTO jobs (id, org_id, kind, payload, state, max_attempts, run_after,"
                   " created_at, updated_at)"
@@ -177,8 +192,8 @@ store_scan_cancel(struct db *db, const char *id, bool *was_running, struct err *
     sqlite3_reset(st);
     if (!*was_running) {
         st = stmt_get(c,
-                      "UPDATE scans SET status = 'cancelled', finished_at = ?3, updated_at = ?3"
-                      " WHERE org_id = ?1 AND id = ?2",
+                      "UPDATE scans SET status = 'cancelled'," SCAN_WIPE_CREDENTIALS
+                      " finished_at = ?3, updated_at = ?3 WHERE org_id = ?1 AND id = ?2",
                       err);
         if (!st)
             goto fail;
@@ -313,7 +328,8 @@ store_scan_finish(struct store *store, const char *id, enum store_scan_status st
     if (tx_begin(c, true, err))
         goto done;
     st = stmt_get(c,
-                  "UPDATE scans SET status = ?2, endpoints_discovered = ?3, endpoints_tested = ?4,"
+                  "UPDATE scans SET" SCAN_WIPE_CREDENTIALS
+                  " status = ?2, endpoints_discovered = ?3, endpoints_tested = ?4,"
                   " requests_sent = ?5, findings = ?6, summary = ?7,"
                   " exit_status = CASE WHEN ?8 < 0 THEN NULL ELSE ?8 END, error = ?9,"
                   " finished_at = ?10, updated_at = ?10 WHERE id = ?1",
@@ -370,4 +386,237 @@ store_scan_list(struct db *db, const struct store_list *q, struct store_page *pa
         return -1;
     page->scans = items;
     return 0;
+}
+
+/* ---- Credentials, reruns, findings, policy (migration 009) ------------------------------ */
+
+int
+store_scan_credentials(struct store *store, const char *id, struct arena *arena,
+                       const unsigned char **blob, size_t *len, struct err *err)
+{
+    sqlite3_stmt *st;
+    int step, rc = -1;
+
+    *blob = NULL;
+    *len = 0;
+    WITH_CONN(store, c, err)
+    if (!(st = stmt_get(c, "SELECT credentials FROM scans WHERE id = ?1", err)))
+        goto done;
+    bind_text(st, 1, id);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
+        size_t n = (size_t)sqlite3_column_bytes(st, 0);
+        unsigned char *copy = arena_alloc(arena, n ? n : 1);
+
+        memcpy(copy, sqlite3_column_blob(st, 0), n);
+        *blob = copy;
+        *len = n;
+    }
+    sqlite3_reset(st);
+    if (step == SQLITE_DONE)
+        err_set(err, NOT_FOUND, "No such scan.");
+    else if (step != SQLITE_ROW)
+        sql_fail(c, step, "scan credentials", err);
+    else
+        rc = 0;
+done:
+    conn_release(store, c);
+    return rc;
+}
+
+int
+store_scan_rerun(struct db *db, const char *id, int max_attempts, struct store_scan *out,
+                 struct err *err)
+{
+    struct store_scan orig = {0}, in = {0};
+    sqlite3_stmt *st;
+    struct conn *c;
+    int step;
+
+    if (!(c = db_conn(db, err)) || store_fault_check(err))
+        return -1;
+    if (row_load(c, SCAN_SELECT, db->org_id, id, read_scan, &orig, db->arena, "scan", err))
+        return -1;
+    if (orig.credentials_state && strcmp(orig.credentials_state, "wiped") == 0)
+        return err_set(err, CONFLICT,
+                       "The scan's target credentials were wiped when it ended; start a new "
+                       "scan with them (or use keep_credentials to rerun later).");
+    in.project_id = orig.project_id;
+    in.target = orig.target;
+    in.request = orig.request;
+    in.keep_credentials = orig.keep_credentials;
+    in.auth_summary = orig.auth_summary;
+    in.rerun_of = orig.id;
+    if (orig.credentials_state && strcmp(orig.credentials_state, "stored") == 0) {
+        st = stmt_get(c, "SELECT credentials FROM scans WHERE org_id = ?1 AND id = ?2", err);
+        if (!st)
+            return -1;
+        bind_text(st, 1, db->org_id);
+        bind_text(st, 2, id);
+        step = sqlite3_step(st);
+        if (step == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
+            size_t n = (size_t)sqlite3_column_bytes(st, 0);
+            unsigned char *copy = arena_alloc(db->arena, n ? n : 1);
+
+            memcpy(copy, sqlite3_column_blob(st, 0), n);
+            in.credentials = copy;
+            in.credentials_len = n;
+        }
+        sqlite3_reset(st);
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
+            return sql_fail(c, step, "scan credentials", err);
+        if (!in.credentials) /* wiped between the two reads: the scan just ended */
+            return err_set(err, CONFLICT,
+                           "The scan's target credentials were wiped when it "
+                           "ended; start a new scan with them.");
+    }
+    /* The original's project may have been deleted since: the create checks it again. */
+    return store_scan_create(db, &in, max_attempts, out, err);
+}
+
+int
+store_scan_findings_list(struct db *db, const char *id, const struct store_list *q,
+                         struct store_page *page, struct err *err)
+{
+    struct store_scan row;
+    struct store_list fixed = *q;
+    const char **values = arena_alloc(db->arena, sizeof(*values));
+    struct conn *c = db_conn(db, err);
+    void *items;
+
+    if (!c || store_fault_check(err))
+        return -1;
+    if (row_load(c, SCAN_SELECT, db->org_id, id, read_scan, &row, db->arena, "scan", err))
+        return -1;
+    /* Whatever the caller filtered, only this scan's rows. */
+    if (q->n_filters >= STORE_LIST_MAX_FILTERS)
+        return err_field(err, "filter", "at most %d filters", STORE_LIST_MAX_FILTERS - 1);
+    values[0] = id;
+    fixed.filters[fixed.n_filters++] =
+        (struct store_filter){.field = "scan_id", .values = values, .n_values = 1};
+    if (list_bound(db, &list_scan_findings, &fixed, sizeof(struct finding), read_finding, page,
+                   &items, err))
+        return -1;
+    page->findings = items;
+    for (size_t i = 0; i < page->n; i++)
+        page->findings[i].org_id = db->org_id;
+    return 0;
+}
+
+int
+store_scan_findings_put(struct store *store, const struct store_scan *scan, const char *source_key,
+                        const struct finding *findings, size_t n, int64_t now, struct err *err)
+{
+    struct arena *a = arena_new();
+    sqlite3_stmt *st;
+    int rc = -1;
+
+    WITH_CONN(store, c, err)
+    if (tx_begin(c, true, err))
+        goto done;
+    if (!(st = stmt_get(c, "DELETE FROM scan_findings WHERE scan_id = ?1", err)))
+        goto done;
+    bind_text(st, 1, scan->id);
+    if (stmt_exec(c, st, err))
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        const struct finding *f = &findings[i];
+
+        st = stmt_get(c,
+                      "INSERT INTO scan_findings (id, org_id, scan_id, project_id, asset_id,"
+                      " source_key, title, severity, confidence, description, remediation,"
+                      " cvss_vector, cvss_score, cwe, owasp, endpoint, risk_score, check_id,"
+                      " ev_request, ev_response, ev_notes, refs, fingerprint, created_at)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+                      " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+                      err);
+        if (!st)
+            goto done;
+        bind_text(st, 1, id_new(a, "find_"));
+        bind_text(st, 2, scan->org_id);
+        bind_text(st, 3, scan->id);
+        bind_text(st, 4, scan->project_id);
+        bind_text(st, 5, f->asset_id);
+        bind_text(st, 6, scan->project_id ? source_key : NULL);
+        bind_text(st, 7, f->title ? f->title : "");
+        bind_int(st, 8, (int64_t)f->severity);
+        bind_int(st, 9, (int64_t)f->confidence);
+        bind_text(st, 10, f->description);
+        bind_text(st, 11, f->remediation);
+        bind_text(st, 12, f->cvss_vector);
+        if (f->cvss_vector && f->cvss_score >= 0)
+            sqlite3_bind_double(st, 13, f->cvss_score);
+        bind_text(st, 14, f->cwe);
+        bind_text(st, 15, f->owasp);
+        bind_text(st, 16, f->endpoint);
+        bind_int(st, 17, f->risk_score);
+        bind_text(st, 18, f->check_id);
+        bind_text(st, 19, f->evidence.request);
+        bind_text(st, 20, f->evidence.response);
+        bind_text(st, 21, f->evidence.notes);
+        bind_text(st, 22, strings_to_json(f->references, f->n_references, a));
+        bind_text(st, 23, f->fingerprint ? f->fingerprint : "");
+        bind_int(st, 24, now);
+        if (stmt_exec(c, st, err))
+            goto done;
+    }
+    if (tx_commit(c, err))
+        goto done;
+    rc = 0;
+done:
+    tx_rollback(c);
+    conn_release(store, c);
+    arena_free(a);
+    return rc;
+}
+
+int
+store_scan_policy_get(struct db *db, const char **allow, int64_t *updated_at, struct err *err)
+{
+    struct conn *c = db_conn(db, err);
+    sqlite3_stmt *st;
+    int step;
+
+    *allow = "";
+    *updated_at = 0;
+    if (!c || store_fault_check(err))
+        return -1;
+    if (!(st = stmt_get(c, "SELECT allow, updated_at FROM scan_policies WHERE org_id = ?1", err)))
+        return -1;
+    bind_text(st, 1, db->org_id);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        *allow = col_text(st, 0, db->arena);
+        *updated_at = col_int(st, 1);
+    }
+    sqlite3_reset(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return sql_fail(c, step, "scan policy", err);
+    return 0;
+}
+
+int
+store_scan_policy_put(struct db *db, const char *allow, struct err *err)
+{
+    struct conn *c;
+    sqlite3_stmt *st;
+
+    if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
+        return -1;
+    st = stmt_get(c,
+                  "INSERT INTO scan_policies (org_id, allow, updated_at) VALUES (?1, ?2, ?3)"
+                  " ON CONFLICT (org_id) DO UPDATE SET allow = excluded.allow,"
+                  " updated_at = excluded.updated_at",
+                  err);
+    if (!st)
+        goto fail;
+    bind_text(st, 1, db->org_id);
+    bind_text(st, 2, allow);
+    bind_int(st, 3, clock_now());
+    if (stmt_exec(c, st, err) || tx_commit(c, err))
+        goto fail;
+    return 0;
+fail:
+    tx_rollback(c);
+    return -1;
 }

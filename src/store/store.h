@@ -91,8 +91,9 @@ enum store_kind {
     STORE_FINDINGS,
     STORE_TOKENS,
     STORE_SCANS,
+    STORE_SCAN_FINDINGS, /* one scan's findings (store_scan_findings_list) */
 };
-#define STORE_KIND_COUNT 6
+#define STORE_KIND_COUNT 7
 
 enum store_field_type {
     STORE_FIELD_TEXT, /* compared exactly (cwe, owasp...) */
@@ -526,6 +527,14 @@ struct store_scan {
     int exit_status;     /* -1 until finished */
     const char *error;   /* why it failed, else NULL */
     int64_t created_at, started_at, finished_at, updated_at;
+    /* Target credentials (migration 009). `credentials` is the sealed blob, set on create and
+     * never read back into this struct (store_scan_credentials loads it for the worker). */
+    const unsigned char *credentials;
+    size_t credentials_len;
+    const char *credentials_state; /* "none", "stored" or "wiped" */
+    bool keep_credentials;         /* not wiped when the scan ends, for reruns */
+    const char *auth_summary;      /* JSON: types and non-secret fields of auth/auth_secondary */
+    const char *rerun_of;          /* the scan this one reran, or NULL */
 };
 
 /* One rendered report of a scan. */
@@ -549,6 +558,7 @@ int store_scan_get(struct db *db, const char *id, struct store_scan *out /* out 
  * cancel requested (the worker stops and marks it cancelled). *was_running says which.
  * NOT_FOUND; CONFLICT when the scan has finished. */
 int store_scan_cancel(struct db *db, const char *id, bool *was_running /* out */, struct err *err);
+/* (A queued scan cancelled here has its credentials wiped unless it keeps them.) */
 /* Filters: status, project_id. Sort: status, created_at, updated_at. No search. */
 int store_scan_list(struct db *db, const struct store_list *q, struct store_page *page /* out */,
                     struct err *err);
@@ -556,7 +566,32 @@ int store_scan_list(struct db *db, const struct store_list *q, struct store_page
 int store_scan_report_get(struct db *db, const char *id, const char *format,
                           struct store_scan_report *out /* out */, struct err *err);
 
+/* A new queued scan with the target, request, project and stored credentials of scan `id`
+ * (rerun_of = id). NOT_FOUND; CONFLICT when the original's credentials were wiped. */
+int store_scan_rerun(struct db *db, const char *id, int max_attempts,
+                     struct store_scan *out /* out */, struct err *err);
+/* The organization's allowed scan networks ("cidr,cidr", "" if never set) and when they were
+ * last set (0 = never). */
+int store_scan_policy_get(struct db *db, const char **allow /* out */,
+                          int64_t *updated_at /* out */, struct err *err);
+/* Replaces them. */
+int store_scan_policy_put(struct db *db, const char *allow, struct err *err);
+/* A scan's findings (kind STORE_SCAN_FINDINGS: filters severity, status; sorts severity,
+ * risk_score, created_at), with the platform status and id of each one the scan landed in its
+ * project. NOT_FOUND for no such scan. */
+int store_scan_findings_list(struct db *db, const char *id, const struct store_list *q,
+                             struct store_page *page /* out, .findings */, struct err *err);
+
 /* Workers (unbound). */
+/* The sealed credentials of a scan: *blob NULL when it has none (or they were wiped). */
+int store_scan_credentials(struct store *store, const char *id, struct arena *arena,
+                           const unsigned char **blob /* out */, size_t *len /* out */,
+                           struct err *err);
+/* Replaces the findings the scan reports (GET /scans/{id}/findings); source_key is the
+ * platform source their project copies carry (NULL without a project). */
+int store_scan_findings_put(struct store *store, const struct store_scan *scan,
+                            const char *source_key, const struct finding *findings, size_t n,
+                            int64_t now, struct err *err);
 /* NOT_FOUND */
 int store_scan_load(struct store *store, const char *id, struct arena *arena,
                     struct store_scan *out /* out */, struct err *err);
@@ -567,7 +602,8 @@ int store_scan_progress(struct store *store, const char *id, int64_t endpoints_d
                         int64_t endpoints_tested, int64_t requests_sent, int64_t findings,
                         int64_t now, struct err *err);
 /* Ends the scan: final status (complete, failed or cancelled), counters in `final` (its
- * progress fields, summary, exit_status, error) and its rendered reports, replacing any. */
+ * progress fields, summary, exit_status, error) and its rendered reports, replacing any. Its
+ * credentials are wiped in the same transaction unless it keeps them. */
 int store_scan_finish(struct store *store, const char *id, enum store_scan_status status,
                       const struct store_scan *final, const struct store_scan_report *reports,
                       size_t n_reports, int64_t now, struct err *err);

@@ -209,8 +209,18 @@ int row_exists(struct conn *c, const char *sql, const char *a, const char *b, bo
 #define SCAN_COLUMNS                                                                               \
     "id, org_id, project_id, status, target, request, job_id, endpoints_discovered, "              \
     "endpoints_tested, requests_sent, findings, summary, coalesce(exit_status, -1), error, "       \
-    "created_at, started_at, finished_at, updated_at"
+    "created_at, started_at, finished_at, updated_at, credentials_state, keep_credentials, "       \
+    "auth_summary, rerun_of"
 
+/* Ending a scan wipes its credentials unless it keeps them (an UPDATE scans SET fragment;
+ * scans.c; the abandoned-lease settlement in jobs.c spells out the same). */
+#define SCAN_WIPE_CREDENTIALS                                                                      \
+    " credentials = CASE WHEN keep_credentials THEN credentials ELSE NULL END,"                    \
+    " credentials_state = CASE WHEN credentials_state = 'stored' AND NOT keep_credentials"         \
+    " THEN 'wiped' ELSE credentials_state END,"
+
+/* Reads a FINDING_COLUMNS row (findings.c; also the scan findings view, scans.c). */
+void read_finding(sqlite3_stmt *st, void *item, struct arena *a);
 /* Reads a TOKEN_COLUMNS row (tokens.c). */
 void read_token(sqlite3_stmt *st, void *item, struct arena *a);
 
@@ -265,7 +275,7 @@ int list_bound(struct db *db, const struct list_kind *kind, const struct store_l
 char *fts_query(const char *text, struct arena *a);
 
 extern const struct list_kind list_clients, list_projects, list_assets, list_findings, list_tokens;
-extern const struct list_kind list_scans;
+extern const struct list_kind list_scans, list_scan_findings;
 
 /* ---- Findings (findings.c), shared with ingest.c ---------------------------------------- */
 

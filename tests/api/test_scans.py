@@ -153,7 +153,7 @@ def test_allowed_network_does_not_open_others(aapi, fixture):
     ({"spec_url": "http://127.0.0.1:9/x"}, "spec"),  # two specs
     ({"spec": "not: [an openapi document"}, "spec"),
     ({"spec": None, "spec_content": "%%%%"}, "spec_content"),
-    ({"auth": {"type": "bearer", "token": "s3cret"}}, "auth"),
+    ({"auth": {"type": "bearer"}}, "auth.token"),
     ({"auth": "bearer"}, "auth"),
     ({"options": {"concurrency": 0}}, "options.concurrency"),
     ({"options": {"timeout": "30"}}, "options.timeout"),
