@@ -106,6 +106,34 @@ char *check_json_quote(struct scan *scan, const char *s);
 bool check_is_login(struct scan *scan, const struct scan_op *op, const char **user_key /* out */,
                     const char **pass_key /* out */);
 
+/* ---- logins --------------------------------------------------------------------------------- */
+
+/* An identity's username and password, from its --auth login body (arena strings). */
+struct check_credentials {
+    const char *user_key; /* the body's member names, "username" and "password" */
+    const char *pass_key;
+    const char *user;
+    const char *password;
+};
+
+/* The credentials of identity A or B when it logs in with a JSON body; false otherwise. */
+bool check_identity_login(struct scan *scan, enum scan_identity identity,
+                          struct check_credentials *out /* out */);
+/* The operation used as login: the spec's login at the path identity A logs in with, or, when A
+ * does not log in at all, the first check_is_login operation. NULL when there is none. */
+const struct scan_op *check_login_op(struct scan *scan, const char **user_key /* out */,
+                                     const char **pass_key /* out */);
+bool check_is_login_op(struct scan *scan, const struct scan_op *op);
+/* The token a login answer grants (at identity A's token pointer, else a string member named
+ * like "token"), or NULL: a non-2xx answer, or a 2xx that is a failure message. Arena string. */
+const char *check_login_token(struct scan *scan, const struct probe_response *r);
+/* A login at op (its baseline body with the user and password members set), no credentials. */
+void check_login_probe(struct scan *scan, const struct scan_op *op, const char *user_key,
+                       const char *user, const char *pass_key, const char *password,
+                       struct probe *out /* out */);
+/* A fresh password any sane policy accepts (mixed case, digits, a symbol, 20 characters). */
+const char *check_strong_password(struct scan *scan);
+
 /* ---- response comparison ---------------------------------------------------------------- */
 
 /* `body` with every occurrence of each of the n needles removed, raw and JSON-escaped, so that a
