@@ -246,30 +246,6 @@ whoami_done(struct scan *scan, const struct probe *probe, const struct probe_res
         replay_objects(scan, st);
 }
 
-/* A GET without path parameters that tells who the caller is. */
-static const struct scan_op *
-find_whoami(struct scan *scan)
-{
-    static const char *const ends[] = {"/me",       "/profile",  "/account",       "/whoami",
-                                       "/user",     "/users/me", "/users/current", "/self",
-                                       "/userinfo", NULL};
-
-    for (size_t i = 0; i < scan_op_count(scan); i++) {
-        const struct scan_op *op = scan_op_at(scan, i);
-
-        if (!check_method_is(op, "GET") || !op->path || strchr(op->path, '{') ||
-            !check_status_ok(op->baseline_status))
-            continue;
-        for (size_t e = 0; ends[e]; e++) {
-            size_t n = strlen(op->path), m = strlen(ends[e]);
-
-            if (n >= m && strcmp(op->path + n - m, ends[e]) == 0)
-                return op;
-        }
-    }
-    return NULL;
-}
-
 /* ---- writes: B changes A's account, confirmed by effect ----------------------------------- */
 
 /* B sends a write through a path that names A (PUT /users/alice/password). The status says
@@ -550,8 +526,6 @@ writes_of(struct write_test *t)
     return (struct writes *)t->st->writes;
 }
 
-static const struct scan_op *find_whoami(struct scan *scan);
-
 static void
 plan_writes(struct scan *scan, const struct scan_check *check, struct bola *st)
 {
@@ -563,7 +537,7 @@ plan_writes(struct scan *scan, const struct scan_check *check, struct bola *st)
         !check_identity_login(scan, SCAN_ID_B, &w->b) || strcmp(w->a.user, w->b.user) == 0)
         return;
     w->login = check_login_op(scan, &w->login_user_key, &w->login_pass_key);
-    w->whoami = find_whoami(scan);
+    w->whoami = check_whoami_op(scan);
     w->tests = arena_calloc(scan_arena(scan), scan_op_count(scan) + 1, sizeof(*w->tests));
     for (size_t i = 0; i < scan_op_count(scan); i++) {
         const struct scan_op *op = scan_op_at(scan, i);
@@ -633,7 +607,7 @@ on_scan(struct scan *scan, const struct scan_check *check)
         replay_objects(scan, st);
         return;
     }
-    whoami = find_whoami(scan);
+    whoami = check_whoami_op(scan);
     if (!whoami)
         return;
     scan_probe_as(scan, whoami, SCAN_ID_A, &p);

@@ -29,6 +29,9 @@ extern const struct scan_check check_redos;
 extern const struct scan_check check_misconfig;
 extern const struct scan_check check_undocumented;
 extern const struct scan_check check_server_error;
+extern const struct scan_check check_default_credentials;
+extern const struct scan_check check_password_policy;
+extern const struct scan_check check_dangerous_ops;
 
 /* ---- per-scan state --------------------------------------------------------------------- */
 
@@ -106,6 +109,13 @@ char *check_json_quote(struct scan *scan, const char *s);
 bool check_is_login(struct scan *scan, const struct scan_op *op, const char **user_key /* out */,
                     const char **pass_key /* out */);
 
+/* The member names of a user and a password among body's string members (a login or a
+ * registration body); false unless both are there. */
+bool check_credential_keys(json_t *body, const char **user_key /* out */,
+                           const char **pass_key /* out */);
+/* A 2xx answer that says it failed: {"status": "fail"}, {"success": false}, {"error": ...}. */
+bool check_answer_is_failure(json_t *j);
+
 /* ---- logins --------------------------------------------------------------------------------- */
 
 /* An identity's username and password, from its --auth login body (arena strings). */
@@ -131,6 +141,9 @@ const char *check_login_token(struct scan *scan, const struct probe_response *r)
 void check_login_probe(struct scan *scan, const struct scan_op *op, const char *user_key,
                        const char *user, const char *pass_key, const char *password,
                        struct probe *out /* out */);
+/* A GET without path parameters that tells who the caller is (/me, /profile, /users/me...),
+ * whose baseline answered 2xx; NULL if none. */
+const struct scan_op *check_whoami_op(struct scan *scan);
 /* A fresh password any sane policy accepts (mixed case, digits, a symbol, 20 characters). */
 const char *check_strong_password(struct scan *scan);
 

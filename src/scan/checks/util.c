@@ -472,6 +472,37 @@ string_key(json_t *body, const char *const *keys)
 }
 
 bool
+check_credential_keys(json_t *body, const char **user_key, const char **pass_key)
+{
+    *user_key = string_key(body, login_user_keys);
+    *pass_key = string_key(body, login_pass_keys);
+    return *user_key && *pass_key;
+}
+
+bool
+check_answer_is_failure(json_t *j)
+{
+    static const char *const keys[] = {"status", "result", "outcome"};
+    static const char *const words[] = {"fail", "error", "denied", "invalid", NULL};
+    json_t *v;
+
+    if (!json_is_object(j))
+        return false;
+    if (json_is_false(json_object_get(j, "success")) || json_is_false(json_object_get(j, "ok")))
+        return true;
+    v = json_object_get(j, "error");
+    if (v && !json_is_null(v) && !json_is_false(v))
+        return true;
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const char *t = json_string_value(json_object_get(j, keys[i]));
+
+        if (t && check_contains_any_ci(t, words))
+            return true;
+    }
+    return false;
+}
+
+bool
 check_is_login(struct scan *scan, const struct scan_op *op, const char **user_key,
                const char **pass_key)
 {
@@ -661,6 +692,30 @@ const char *
 check_strong_password(struct scan *scan)
 {
     return arena_printf(scan_arena(scan), "Vigil-%s-7q!", check_random_token(scan, 12));
+}
+
+/* A GET without path parameters that tells who the caller is. */
+const struct scan_op *
+check_whoami_op(struct scan *scan)
+{
+    static const char *const ends[] = {"/me",       "/profile",  "/account",       "/whoami",
+                                       "/user",     "/users/me", "/users/current", "/self",
+                                       "/userinfo", NULL};
+
+    for (size_t i = 0; i < scan_op_count(scan); i++) {
+        const struct scan_op *op = scan_op_at(scan, i);
+
+        if (!check_method_is(op, "GET") || !op->path || strchr(op->path, '{') ||
+            !check_status_ok(op->baseline_status))
+            continue;
+        for (size_t e = 0; ends[e]; e++) {
+            size_t n = strlen(op->path), m = strlen(ends[e]);
+
+            if (n >= m && strcmp(op->path + n - m, ends[e]) == 0)
+                return op;
+        }
+    }
+    return NULL;
 }
 
 /* ---- response comparison ------------------------------------------------------------------- */
