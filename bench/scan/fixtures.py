@@ -5,11 +5,14 @@
 and JWT checks included), and the requests each check sent (scan.requests_by_check).
 
 Prints figures; asserts nothing (timing belongs here, not in tests). Loopback only.
-Usage: bench/scan/fixtures.py [BUILD_DIR]   (default: build)
+Usage: bench/scan/fixtures.py [BUILD_DIR [BASELINE_BUILD_DIR]]   (default: build)
+With a baseline (a build of another commit, e.g. main), each figure is printed for both.
 
-Fixtures: tests/scan/fixture.py (flaws and their expected findings from tests/scan/
-test_checks.py's PLANTED table). A fixture added under tests/scan/ with the same
-`--port/--vulnerable/--fixed` switches and a PLANTED table joins by an entry in FIXTURES."""
+Fixtures: tests/scan/fixture.py (PLANTED of tests/scan/test_checks.py), the express fixture
+(tests/scan/fixtures/express, PLANTED of test_express.py; needs node and its npm ci) and the
+standard-library one (tests/scan/fixtures/stdlib, PLANTED of test_stdlib.py). A fixture with
+the same `--port/--vulnerable/--fixed` switches and a PLANTED table joins by an entry in
+FIXTURES."""
 
 import json
 import os
@@ -25,10 +28,19 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "scan"))
 
 import conftest  # noqa: E402  (Fixture, credentials, proxy-free environment)
 import test_checks  # noqa: E402  (PLANTED, matches)
+import test_express  # noqa: E402
+import test_stdlib  # noqa: E402
 
+# name, command (None: fixture.py), health path, spec (None: served at /openapi.json),
+# PLANTED, matches, identity A, identity B
 FIXTURES = [
-    ("fixture.py (stdlib, shop)", conftest.FIXTURE, conftest.SPEC, test_checks.PLANTED,
-     conftest.ALICE, conftest.BOB),
+    ("fixture.py (stdlib, shop, ids)", None, "/api/health", conftest.SPEC, test_checks.PLANTED,
+     test_checks.matches, conftest.ALICE, conftest.BOB),
+    ("fixtures/express (node + express, bookshelf)",
+     [test_express.NODE or "node", test_express.APP], "/health", None, test_express.PLANTED,
+     test_express.matches, test_express.ALICE, test_express.BOB),
+    ("fixtures/stdlib (http.server, recipes)", [sys.executable, test_stdlib.APP], "/health",
+     None, test_stdlib.PLANTED, test_stdlib.matches, test_stdlib.ANN, test_stdlib.BEN),
 ]
 
 
@@ -45,42 +57,52 @@ def scan(binary, url, spec, auth, auth2, out):
         return json.load(f), seconds
 
 
+def measure(binary, fixture, tmp):
+    name, command, health, spec, planted, matches, auth, auth2 = fixture
+    out = {}
+    for variant in ("vulnerable", "fixed"):
+        fx = conftest.Fixture(**{variant: "all"}, command=command, health=health)
+        try:
+            report, seconds = scan(binary, fx.url, spec or fx.url + "/openapi.json", auth, auth2,
+                                   os.path.join(tmp, variant + ".json"))
+        finally:
+            fx.stop()
+        out[variant] = (report, seconds)
+    return out
+
+
 def main():
     build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build")
-    binary = os.path.join(os.path.abspath(build), "vigil")
+    builds = [("after", os.path.join(os.path.abspath(build), "vigil"))]
+    if len(sys.argv) > 2:
+        builds.insert(0, ("before", os.path.join(os.path.abspath(sys.argv[2]), "vigil")))
     tmp = tempfile.mkdtemp(prefix="vigil-bench-fixtures.")
-    for name, _script, spec, planted, auth, auth2 in FIXTURES:
-        vuln = conftest.Fixture(vulnerable="all")
-        try:
-            report, seconds = scan(binary, vuln.url, spec, auth, auth2,
-                                   os.path.join(tmp, "vuln.json"))
-        finally:
-            vuln.stop()
-        fixed = conftest.Fixture(fixed="all")
-        try:
-            clean, clean_seconds = scan(binary, fixed.url, spec, auth, auth2,
-                                        os.path.join(tmp, "fixed.json"))
-        finally:
-            fixed.stop()
-        found = [flaw for flaw, exp in planted.items()
-                 if any(test_checks.matches(f, exp) for f in report["findings"])]
-        ops = report["scan"]["endpoints_discovered"]
-        print("%s: %d operations" % (name, ops))
-        print("  recall           %d/%d planted flaws" % (len(found), len(planted)))
-        missed = sorted(set(planted) - set(found))
-        if missed:
-            print("  missed           %s" % ", ".join(missed))
-        print("  false positives  %d (findings on the all-fixed variant)" % len(clean["findings"]))
-        for f in clean["findings"]:
-            print("    %s | %s | %s" % (f["check_id"], f["endpoint"], f["title"]))
-        print("  vulnerable scan  %d requests, %.1f s, %d findings"
-              % (report["scan"]["requests_sent"], seconds, len(report["findings"])))
-        print("  fixed scan       %d requests, %.1f s"
-              % (clean["scan"]["requests_sent"], clean_seconds))
-        per = report["scan"].get("requests_by_check", {})
-        if per:
-            print("  requests by check (vulnerable): " +
-                  ", ".join("%s %d" % kv for kv in sorted(per.items(), key=lambda kv: -kv[1])))
+    for fixture in FIXTURES:
+        name, planted, matches = fixture[0], fixture[4], fixture[5]
+        print("%s" % name)
+        for label, binary in builds:
+            runs = measure(binary, fixture, tmp)
+            report, seconds = runs["vulnerable"]
+            clean, clean_seconds = runs["fixed"]
+            found = [flaw for flaw, exp in planted.items()
+                     if any(matches(f, exp) for f in report["findings"])]
+            print("  [%s] %d operations" % (label, report["scan"]["endpoints_discovered"]))
+            print("    recall           %d/%d planted flaws" % (len(found), len(planted)))
+            missed = sorted(set(planted) - set(found))
+            if missed:
+                print("    missed           %s" % ", ".join(missed))
+            print("    false positives  %d (findings on the all-fixed variant)"
+                  % len(clean["findings"]))
+            for f in clean["findings"]:
+                print("      %s | %s | %s" % (f["check_id"], f["endpoint"], f["title"]))
+            print("    vulnerable scan  %d requests, %.1f s, %d findings"
+                  % (report["scan"]["requests_sent"], seconds, len(report["findings"])))
+            print("    fixed scan       %d requests, %.1f s"
+                  % (clean["scan"]["requests_sent"], clean_seconds))
+            per = report["scan"].get("requests_by_check", {})
+            if per:
+                print("    requests by check (vulnerable): " +
+                      ", ".join("%s %d" % kv for kv in sorted(per.items(), key=lambda kv: -kv[1])))
     shutil.rmtree(tmp, ignore_errors=True)
 
 

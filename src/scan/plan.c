@@ -538,11 +538,48 @@ path_ends_with_param(const char *path)
     return n > 0 && path[n - 1] == '}';
 }
 
+/* Whether one segment of path is exactly word, ignoring case. */
+static bool
+path_has_segment(const char *path, const char *word)
+{
+    size_t n = strlen(word);
+
+    for (const char *p = path; p && *p; p++) {
+        if (*p == '/' && strncasecmp(p + 1, word, n) == 0 && (p[1 + n] == '/' || !p[1 + n]))
+            return true;
+    }
+    return false;
+}
+
+/* An update whose body sets a password (PUT/PATCH, or a POST to a password path). */
+static bool
+changes_password(const struct spec_operation *so)
+{
+    json_t *props = so->body_schema ? json_object_get(so->body_schema, "properties") : NULL;
+    const char *key;
+    json_t *sub;
+
+    if (str_eq(so->method, "POST"))
+        return name_has(so->path, "password") && !name_has(so->path, "forgot") &&
+               !name_has(so->path, "login");
+    if (!str_eq(so->method, "PUT") && !str_eq(so->method, "PATCH"))
+        return false;
+    json_object_foreach(props, key, sub)
+    {
+        (void)sub;
+        if (name_has(key, "password") || name_has(key, "passwd") || str_eq_ci(key, "pass") ||
+            str_eq_ci(key, "pwd") || name_has(key, "passphrase"))
+            return true;
+    }
+    return false;
+}
+
 static bool
 is_destructive(const struct spec_operation *so)
 {
-    static const char *const words[] = {"reset", "purge",   "wipe", "truncate",
-                                        "drop",  "destroy", "erase"};
+    static const char *const words[] = {"reset",    "purge",    "wipe",     "truncate", "drop",
+                                        "destroy",  "erase",    "createdb", "initdb",   "seed",
+                                        "populate", "recreate", "flush"};
 
     if (str_eq(so->method, "DELETE"))
         return true;
@@ -550,7 +587,12 @@ is_destructive(const struct spec_operation *so)
         if (name_has(so->path, words[i]) || name_has(so->operation_id, words[i]))
             return true;
     }
-    return false;
+    /* A password change can lock the scan's own identities out: it runs only on an account the
+     * scan made (or with allow_destructive), like a delete. */
+    if (changes_password(so))
+        return true;
+    /* "/init" or "/db/init" re-initialises; "/initial-balance" does not. */
+    return path_has_segment(so->path, "init");
 }
 
 static bool
@@ -1045,6 +1087,29 @@ unwrap(json_t *v)
     return json_is_object(v) ? v : NULL;
 }
 
+/* A 2xx answer that says it failed: {"status": "fail"}, {"success": false}, {"error": ...}. */
+static bool
+answer_is_failure(json_t *j)
+{
+    static const char *const keys[] = {"status", "result", "outcome"};
+    json_t *v;
+
+    if (!json_is_object(j))
+        return false;
+    if (json_is_false(json_object_get(j, "success")) || json_is_false(json_object_get(j, "ok")))
+        return true;
+    v = json_object_get(j, "error");
+    if (v && !json_is_null(v) && !json_is_false(v))
+        return true;
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const char *t = json_string_value(json_object_get(j, keys[i]));
+
+        if (t && (name_has(t, "fail") || name_has(t, "error") || name_has(t, "denied")))
+            return true;
+    }
+    return false;
+}
+
 void
 scan_plan_harvest(struct scan *scan, struct scan_op_int *op, const struct probe_response *r,
                   json_t *json)
@@ -1080,6 +1145,20 @@ scan_plan_harvest(struct scan *scan, struct scan_op_int *op, const struct probe_
         if (slash && slash[1]) {
             id = arena_strndup(scan->arena, slash + 1, strcspn(slash + 1, "?#"));
             harvest_add(scan, op->resource, "id", id, true);
+        }
+    }
+    /* A create that answered no id ({"message": "added"}) made an object the API addresses by
+     * a value the client chose (a title, a username): the strings the body sent are its keys. */
+    if (created && !id && !location && json_is_object(op->body) && !answer_is_failure(json) &&
+        !name_has(op->op.path, "login") && !name_has(op->op.path, "auth") &&
+        !name_has(op->op.path, "session") && !name_has(op->op.path, "token")) {
+        fields = 0;
+        json_object_foreach(op->body, key, v)
+        {
+            if (++fields > PLAN_HARVEST_FIELDS)
+                break;
+            if (json_is_string(v) && !name_has(key, "pass") && !name_has(key, "secret"))
+                harvest_add(scan, op->resource, key, json_string_value(v), true);
         }
     }
     harvest_links(scan, op, r, json, created);

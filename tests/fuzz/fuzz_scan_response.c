@@ -2,7 +2,8 @@
 /* libFuzzer target for the response parsing the scanner's checks do on hostile answers: JWT
  * splitting and base64url decoding (tokens come back from login answers), the evidence
  * signatures (SQL errors, `id` output, passwd lines, stack traces), echo stripping and the JSON
- * comparisons used to judge two answers alike. The first byte picks a token value or a body;
+ * comparisons used to judge two answers alike, and the reading of login answers (a token, or a
+ * 2xx that says it failed). The first byte picks a token value or a body;
  * the rest is the input. Invariants: decoding never overruns, stripping never grows the text,
  * a value always compares alike with itself. */
 #include <stdint.h>
@@ -67,8 +68,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(check_json_has_value(j, json_string_value(j)));
         (void)check_json_has_value(j, "alice");
         (void)check_json_text(&scan, j);
+        (void)check_answer_is_failure(j);
         json_decref(j);
     }
+    /* A login answer: the token it grants, if any (no identity logs in, so by member name). */
+    {
+        struct probe_response r = {.status = 200, .body = text, .body_len = strlen(text)};
+        const char *token = check_login_token(&scan, &r);
+
+        CHECK(!token || strlen(token) >= 16);
+    }
+    for (size_t i = 0; i < scan.n_json_refs; i++)
+        json_decref(scan.json_refs[i]);
+    free(scan.json_refs);
     arena_free(scan.arena);
     return 0;
 }

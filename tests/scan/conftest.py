@@ -44,9 +44,12 @@ def free_port():
 
 
 class Fixture:
-    """A running fixture API."""
+    """A running fixture API: `command` (default: this python running fixture.py) takes the
+    switches --port, --vulnerable and --fixed; `health` is a path answering 200 once it is up."""
 
-    def __init__(self, vulnerable="", fixed=""):
+    def __init__(self, vulnerable="", fixed="", command=None, health="/api/health"):
+        self.command = command or [sys.executable, FIXTURE]
+        self.health = health
         # A free port can be taken by someone else before the fixture binds it: try a few.
         for _ in range(5):
             if self._start(vulnerable, fixed):
@@ -56,7 +59,7 @@ class Fixture:
     def _start(self, vulnerable, fixed):
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
-        args = [sys.executable, FIXTURE, "--port", str(self.port)]
+        args = list(self.command) + ["--port", str(self.port)]
         if vulnerable:
             args += ["--vulnerable", vulnerable]
         if fixed:
@@ -71,7 +74,7 @@ class Fixture:
                     return False
                 raise RuntimeError("fixture exited: %s" % err)
             try:
-                with OPENER.open(self.url + "/api/health", timeout=1) as r:
+                with OPENER.open(self.url + self.health, timeout=1) as r:
                     if r.status == 200:
                         return True
             except OSError:
@@ -96,11 +99,11 @@ class Scanner:
         self.tmp_path = tmp_path
         self.count = 0
 
-    def scan(self, target, checks=None, extra=(), auth=ALICE, auth2=BOB, timeout=150):
+    def scan(self, target, checks=None, extra=(), auth=ALICE, auth2=BOB, timeout=150, spec=SPEC):
         """Runs one scan; returns (exit code, report dict, stderr)."""
         self.count += 1
         out = os.path.join(str(self.tmp_path), "report-%d.json" % self.count)
-        args = [vigil_bin(), "scan", target, "--spec", SPEC, "--format", "json", "-o", out,
+        args = [vigil_bin(), "scan", target, "--spec", spec, "--format", "json", "-o", out,
                 "--fail-on", "none", "-q"]
         if auth:
             args += ["--auth", auth]
@@ -122,8 +125,8 @@ class Scanner:
 def start_fixture():
     started = []
 
-    def start(vulnerable="", fixed=""):
-        fx = Fixture(vulnerable, fixed)
+    def start(vulnerable="", fixed="", command=None, health="/api/health"):
+        fx = Fixture(vulnerable, fixed, command, health)
         started.append(fx)
         return fx
 

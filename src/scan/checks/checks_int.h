@@ -29,6 +29,9 @@ extern const struct scan_check check_redos;
 extern const struct scan_check check_misconfig;
 extern const struct scan_check check_undocumented;
 extern const struct scan_check check_server_error;
+extern const struct scan_check check_default_credentials;
+extern const struct scan_check check_password_policy;
+extern const struct scan_check check_dangerous_ops;
 
 /* ---- per-scan state --------------------------------------------------------------------- */
 
@@ -105,6 +108,44 @@ char *check_json_quote(struct scan *scan, const char *s);
  * password field (names returned). */
 bool check_is_login(struct scan *scan, const struct scan_op *op, const char **user_key /* out */,
                     const char **pass_key /* out */);
+
+/* The member names of a user and a password among body's string members (a login or a
+ * registration body); false unless both are there. */
+bool check_credential_keys(json_t *body, const char **user_key /* out */,
+                           const char **pass_key /* out */);
+/* A 2xx answer that says it failed: {"status": "fail"}, {"success": false}, {"error": ...}. */
+bool check_answer_is_failure(json_t *j);
+
+/* ---- logins --------------------------------------------------------------------------------- */
+
+/* An identity's username and password, from its --auth login body (arena strings). */
+struct check_credentials {
+    const char *user_key; /* the body's member names, "username" and "password" */
+    const char *pass_key;
+    const char *user;
+    const char *password;
+};
+
+/* The credentials of identity A or B when it logs in with a JSON body; false otherwise. */
+bool check_identity_login(struct scan *scan, enum scan_identity identity,
+                          struct check_credentials *out /* out */);
+/* The operation used as login: the spec's login at the path identity A logs in with, or, when A
+ * does not log in at all, the first check_is_login operation. NULL when there is none. */
+const struct scan_op *check_login_op(struct scan *scan, const char **user_key /* out */,
+                                     const char **pass_key /* out */);
+bool check_is_login_op(struct scan *scan, const struct scan_op *op);
+/* The token a login answer grants (at identity A's token pointer, else a string member named
+ * like "token"), or NULL: a non-2xx answer, or a 2xx that is a failure message. Arena string. */
+const char *check_login_token(struct scan *scan, const struct probe_response *r);
+/* A login at op (its baseline body with the user and password members set), no credentials. */
+void check_login_probe(struct scan *scan, const struct scan_op *op, const char *user_key,
+                       const char *user, const char *pass_key, const char *password,
+                       struct probe *out /* out */);
+/* A GET without path parameters that tells who the caller is (/me, /profile, /users/me...),
+ * whose baseline answered 2xx; NULL if none. */
+const struct scan_op *check_whoami_op(struct scan *scan);
+/* A fresh password any sane policy accepts (mixed case, digits, a symbol, 20 characters). */
+const char *check_strong_password(struct scan *scan);
 
 /* ---- response comparison ---------------------------------------------------------------- */
 

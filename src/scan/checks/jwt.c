@@ -11,118 +11,15 @@
 #include <openssl/hmac.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "core/arena.h"
 #include "core/id.h"
 
-/* Secrets seen in tutorials, defaults and leaked configurations. */
+/* Secrets seen in tutorials, framework defaults, sample configurations and password lists:
+ * a few thousand, tried offline (HMAC in process, no request). */
 static const char *const weak_secrets[] = {
-    "secret",
-    "secret123",
-    "secretkey",
-    "secret-key",
-    "secret_key",
-    "mysecret",
-    "my-secret",
-    "my_secret",
-    "mysecretkey",
-    "my-secret-key",
-    "my_secret_key",
-    "supersecret",
-    "super-secret",
-    "super_secret",
-    "supersecretkey",
-    "topsecret",
-    "changeme",
-    "change-me",
-    "changeit",
-    "change_this",
-    "changethis",
-    "password",
-    "password1",
-    "password123",
-    "passw0rd",
-    "p@ssw0rd",
-    "admin",
-    "admin123",
-    "administrator",
-    "root",
-    "toor",
-    "test",
-    "test123",
-    "testing",
-    "demo",
-    "default",
-    "dev",
-    "development",
-    "prod",
-    "production",
-    "staging",
-    "qwerty",
-    "qwerty123",
-    "123456",
-    "1234567",
-    "12345678",
-    "123456789",
-    "1234567890",
-    "letmein",
-    "welcome",
-    "hello",
-    "hello123",
-    "abc123",
-    "abcdef",
-    "jwt",
-    "jwtsecret",
-    "jwt-secret",
-    "jwt_secret",
-    "jwtkey",
-    "jwt-key",
-    "jwt_key",
-    "jwt_secret_key",
-    "jwtSecret",
-    "JWT_SECRET",
-    "token",
-    "tokensecret",
-    "token-secret",
-    "auth",
-    "authsecret",
-    "auth-secret",
-    "key",
-    "private",
-    "privatekey",
-    "private-key",
-    "shhh",
-    "shhhhh",
-    "s3cr3t",
-    "s3cret",
-    "secr3t",
-    "your-256-bit-secret",
-    "your-secret-key",
-    "your_jwt_secret",
-    "yoursecret",
-    "your-secret",
-    "app-secret",
-    "appsecret",
-    "api-secret",
-    "apisecret",
-    "sessionsecret",
-    "session-secret",
-    "keyboard cat",
-    "nodejs",
-    "express",
-    "django",
-    "flask",
-    "laravel",
-    "spring",
-    "hs256",
-    "HS256",
-    "signing-key",
-    "signingkey",
-    "master",
-    "example",
-    "sample",
-    "null",
-    "",
+#include "scan/checks/jwt_secrets.inc"
 };
 
 #define NONE_HEADER "{\"alg\":\"none\",\"typ\":\"JWT\"}"
@@ -244,6 +141,123 @@ control_done(struct scan *scan, const struct probe *probe, const struct probe_re
         send_forged(scan, userdata);
 }
 
+/* ---- weak secret: crack, then forge --------------------------------------------------------- */
+
+struct forgery {
+    struct jwt_state *st;
+    const char *secret;
+    const struct scan_op *op; /* where the forged token went */
+    const char *subject;      /* identity B's username when forging B, else NULL */
+};
+
+static void
+report_weak(struct scan *scan, struct forgery *f, const char *how, const struct probe *probe,
+            const struct probe_response *resp)
+{
+    struct check_finding cf = {
+        .title = "JWT signed with a weak HMAC secret",
+        .description = "The token's HMAC secret is in a list of common secrets: anyone can sign "
+                       "tokens for any identity.",
+        .severity = SEVERITY_CRITICAL,
+        .confidence = CONFIDENCE_HIGH,
+        .cwe = "CWE-521",
+        .notes = arena_printf(scan_arena(scan),
+                              "The first identity's token verifies with the secret \"%s\" "
+                              "(masked), found offline among %zu common secrets; %s.",
+                              mask_secret(scan, f->secret), N_SECRETS, how),
+    };
+    check_emit(scan, f->st->check, f->op ? f->op : f->st->op, &cf, probe, resp);
+}
+
+static void
+forged_weak_done(struct scan *scan, const struct probe *probe, const struct probe_response *resp,
+                 void *userdata)
+{
+    struct forgery *f = userdata;
+    json_t *j = check_status_ok(resp->status) ? probe_json(scan, resp) : NULL;
+    bool accepted;
+
+    if (f->subject)
+        accepted = j && check_json_has_value(j, f->subject);
+    else
+        accepted = j && f->op->baseline_json &&
+                   check_json_shape_similarity(f->op->baseline_json, j) >= 0.8;
+    report_weak(scan, f,
+                accepted ? (f->subject ? arena_printf(scan_arena(scan),
+                                                      "a token signed with it for identity B's "
+                                                      "subject (\"%s\") was accepted: the answer "
+                                                      "is B's",
+                                                      f->subject)
+                                       : "a token signed with it (new claims) was accepted")
+                         : "a token signed with it was not accepted by the operation tried",
+                probe, resp);
+}
+
+/* Claims for the forged token: identity B's (another subject) when B has a JWT, else A's with a
+ * new jti; both valid for another hour. */
+static const char *
+forged_claims(struct scan *scan, struct forgery *f)
+{
+    struct check_jwt b;
+    struct check_credentials cb;
+    json_t *claims;
+    const char *text;
+    int64_t now = (int64_t)time(NULL);
+
+    if (check_jwt_parse(scan, scan_identity_token(scan, SCAN_ID_B), &b) == 0 &&
+        check_identity_login(scan, SCAN_ID_B, &cb) && check_json_has_value(b.claims, cb.user)) {
+        claims = json_deep_copy(b.claims);
+        f->subject = cb.user;
+    } else {
+        claims = json_deep_copy(f->st->token.claims);
+        json_object_set_new(claims, "jti", json_string(check_random_token(scan, 16)));
+    }
+    if (json_object_get(claims, "iat"))
+        json_object_set_new(claims, "iat", json_integer(now));
+    if (json_object_get(claims, "exp"))
+        json_object_set_new(claims, "exp", json_integer(now + 3600));
+    text = check_json_text(scan, claims);
+    json_decref(claims);
+    return text;
+}
+
+static void
+forge(struct scan *scan, struct jwt_state *st, const char *secret)
+{
+    struct forgery *f = arena_alloc(scan_arena(scan), sizeof(*f));
+    json_t *alg = json_object_get(st->token.header, "alg");
+    const EVP_MD *md = hmac_digest(json_string_value(alg));
+    const char *payload, *input, *text;
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    struct probe p;
+
+    f->st = st;
+    f->secret = secret;
+    f->op = check_whoami_op(scan);
+    if (!f->op)
+        f->op = st->op;
+    if (!f->op) {
+        report_weak(scan, f, "no operation was available to try a forged token", NULL, NULL);
+        return;
+    }
+    text = forged_claims(scan, f);
+    payload = check_b64url_encode(scan, text, strlen(text));
+    input = arena_printf(scan_arena(scan), "%s.%s", st->token.header_b64, payload);
+    if (!HMAC(md, secret, (int)strlen(secret), (const unsigned char *)input, strlen(input), mac,
+              &mac_len)) {
+        report_weak(scan, f, "no token could be signed with it", NULL, NULL);
+        return;
+    }
+    scan_probe_as(scan, f->op, SCAN_ID_NONE, &p);
+    check_probe_add_header(&p, "Authorization",
+                           arena_printf(scan_arena(scan), "Bearer %s.%s", input,
+                                        check_b64url_encode(scan, mac, mac_len)));
+    p.label = "jwt: token forged with the cracked secret";
+    if (scan_send(scan, &p, forged_weak_done, f) != 0)
+        report_weak(scan, f, "the forged token could not be sent (a limit)", NULL, NULL);
+}
+
 static const struct scan_op *
 target_op(struct scan *scan)
 {
@@ -280,21 +294,8 @@ on_scan(struct scan *scan, const struct scan_check *check)
     st->op = target_op(scan);
 
     secret = crack(&st->token);
-    if (secret) {
-        struct check_finding cf = {
-            .title = "JWT signed with a weak HMAC secret",
-            .description = "The token's HMAC secret is in a short list of common secrets: "
-                           "anyone can sign tokens for any identity.",
-            .severity = SEVERITY_CRITICAL,
-            .confidence = CONFIDENCE_HIGH,
-            .cwe = "CWE-521",
-            .notes = arena_printf(arena,
-                                  "The first identity's token verifies with the secret "
-                                  "\"%s\" (masked), found offline without any request.",
-                                  mask_secret(scan, secret)),
-        };
-        check_emit(scan, check, st->op, &cf, NULL, NULL);
-    }
+    if (secret)
+        forge(scan, st, secret);
 
     if (!st->op)
         return;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Unrestricted resource consumption, two ways. Authentication: a burst of failed logins for
- * the baseline's user must meet a 429 (or 503, or a Retry-After) before it ends. Page size: a
+/* Unrestricted resource consumption, two ways. Authentication: a burst of failed logins at the
+ * operation the identities log in with, for identity A's account, must meet a 429 (or 503, a
+ * Retry-After or RateLimit header) before it ends; then A's right password must still log in
+ * (else the account locked, which is a defence). Page size: a
  * list operation's page-size parameter set to 100000 must not be honoured: a finding when the
  * answer echoes that size or returns more items than max(100, the documented maximum). */
 #include "scan/checks/checks_int.h"
@@ -9,12 +11,15 @@
 
 #include "core/arena.h"
 
-#define LOGIN_BURST 15
+#define LOGIN_BURST 50
 #define HUGE_PAGE   100000
 
 struct burst {
     const struct scan_check *check;
     const struct scan_op *op;
+    const char *user_key, *pass_key;
+    struct check_credentials creds; /* identity A's, when it logs in here: the confirmation */
+    bool have_creds;
     int pending;
     int answered;
     bool throttled;
@@ -24,23 +29,8 @@ struct burst {
 };
 
 static void
-burst_done(struct scan *scan, const struct probe *probe, const struct probe_response *resp,
-           void *userdata)
+report_burst(struct scan *scan, struct burst *b, bool confirmed)
 {
-    struct burst *b = userdata;
-
-    if (resp->status == 429 || resp->status == 503 || probe_header_get(scan, resp, "Retry-After"))
-        b->throttled = true;
-    else if (resp->status == 0 || check_status_ok(resp->status) || resp->status >= 500)
-        b->unusable = true;
-    else
-        b->answered++;
-    if (!b->last_probe) {
-        b->last_probe = check_probe_copy(scan, probe);
-        b->last_resp = check_response_copy(scan, resp);
-    }
-    if (--b->pending > 0 || b->throttled || b->unusable || b->answered < LOGIN_BURST)
-        return;
     struct check_finding cf = {
         .title = "No rate limiting on authentication",
         .description = "A burst of failed logins for one account was answered in full, without "
@@ -49,22 +39,80 @@ burst_done(struct scan *scan, const struct probe *probe, const struct probe_resp
         .confidence = CONFIDENCE_HIGH,
         .cwe = "CWE-307",
         .notes = arena_printf(scan_arena(scan),
-                              "%d failed logins in a row, none answered with 429, 503 or "
-                              "Retry-After.",
-                              LOGIN_BURST),
+                              "%d failed logins in a row, none answered with 429, 503, "
+                              "Retry-After or RateLimit headers%s.",
+                              LOGIN_BURST,
+                              confirmed ? "; the right password then still logged in (no "
+                                          "lockout)"
+                                        : ""),
     };
     check_emit(scan, b->check, b->op, &cf, b->last_probe, b->last_resp);
 }
 
 static void
+confirm_done(struct scan *scan, const struct probe *probe, const struct probe_response *resp,
+             void *userdata)
+{
+    (void)probe;
+    /* The account is locked after the burst: that is a defence, not a flaw. */
+    if (check_login_token(scan, resp))
+        report_burst(scan, userdata, true);
+}
+
+static bool
+throttled(struct scan *scan, const struct probe_response *resp)
+{
+    return resp->status == 429 || resp->status == 503 ||
+           probe_header_get(scan, resp, "Retry-After") ||
+           probe_header_get(scan, resp, "RateLimit-Remaining") ||
+           probe_header_get(scan, resp, "X-RateLimit-Remaining") ||
+           probe_header_get(scan, resp, "RateLimit");
+}
+
+static void
+burst_done(struct scan *scan, const struct probe *probe, const struct probe_response *resp,
+           void *userdata)
+{
+    struct burst *b = userdata;
+    struct probe p;
+
+    if (throttled(scan, resp))
+        b->throttled = true;
+    else if (resp->status == 0 || resp->status >= 500 || check_login_token(scan, resp))
+        b->unusable = true;
+    else
+        b->answered++; /* a 4xx, or a 2xx failure message ({"status": "fail"}) */
+    if (!b->last_probe) {
+        b->last_probe = check_probe_copy(scan, probe);
+        b->last_resp = check_response_copy(scan, resp);
+    }
+    if (--b->pending > 0 || b->throttled || b->unusable || b->answered < LOGIN_BURST)
+        return;
+    if (!b->have_creds) {
+        report_burst(scan, b, false);
+        return;
+    }
+    check_login_probe(scan, b->op, b->user_key, b->creds.user, b->pass_key, b->creds.password, &p);
+    p.label = "rate_limit: right password after the burst";
+    scan_send(scan, &p, confirm_done, b);
+}
+
+static void
 login_burst(struct scan *scan, const struct scan_check *check, const struct scan_op *op,
-            const char *pass_key)
+            const char *user_key, const char *pass_key)
 {
     json_t *body = check_body_object(scan, op);
     struct burst *b = arena_alloc(scan_arena(scan), sizeof(*b));
 
     b->check = check;
     b->op = op;
+    b->user_key = user_key;
+    b->pass_key = pass_key;
+    /* The burst aims at a real account (identity A's) so that a lockout can show. */
+    b->have_creds = check_identity_login(scan, SCAN_ID_A, &b->creds) &&
+                    strcmp(b->creds.user_key, user_key) == 0;
+    if (b->have_creds)
+        json_object_set_new(body, user_key, json_string(b->creds.user));
     for (int i = 0; i < LOGIN_BURST; i++) {
         struct probe p;
 
@@ -190,7 +238,10 @@ on_operation(struct scan *scan, const struct scan_check *check, const struct sca
     const char *user_key, *pass_key;
 
     if (check_is_login(scan, op, &user_key, &pass_key)) {
-        login_burst(scan, check, op, pass_key);
+        /* Only the operation the scan's identities log in with: a second login-looking path
+         * (an admin console, a legacy endpoint) is not hammered on a guess. */
+        if (check_login_op(scan, &user_key, &pass_key) == op)
+            login_burst(scan, check, op, user_key, pass_key);
         return;
     }
     if (check_method_is(op, "GET") && check_status_ok(op->baseline_status))

@@ -6,10 +6,23 @@
 #include "scan/scan.h"
 
 static const struct scan_check *const checks[] = {
-    &check_bola,          &check_auth_bypass,  &check_jwt,        &check_mass_assignment,
-    &check_data_exposure, &check_user_enum,    &check_rate_limit, &check_bfla,
-    &check_ssrf,          &check_injection,    &check_redos,      &check_misconfig,
-    &check_undocumented,  &check_server_error,
+    &check_bola,
+    &check_auth_bypass,
+    &check_jwt,
+    &check_mass_assignment,
+    &check_data_exposure,
+    &check_user_enum,
+    &check_rate_limit,
+    &check_bfla,
+    &check_ssrf,
+    &check_injection,
+    &check_redos,
+    &check_misconfig,
+    &check_undocumented,
+    &check_server_error,
+    &check_default_credentials,
+    &check_password_policy,
+    &check_dangerous_ops,
 };
 
 #define N_CHECKS (sizeof(checks) / sizeof(checks[0]))

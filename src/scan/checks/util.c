@@ -16,6 +16,8 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/id.h"
+#include "core/str.h"
+#include "scan/scan.h"
 
 static void json_release(void *ptr);
 static const char *url_decode(struct scan *scan, const char *s, size_t n);
@@ -453,15 +455,59 @@ check_json_quote(struct scan *scan, const char *s)
     return text;
 }
 
+static const char *const login_user_keys[] = {"username", "user_name", "email",  "login", "user",
+                                              "userName", "account",   "handle", NULL};
+static const char *const login_pass_keys[] = {"password", "passwd",     "pass", "pwd",
+                                              "secret",   "passphrase", NULL};
+
+/* The first of keys naming a string member of body, or NULL. */
+static const char *
+string_key(json_t *body, const char *const *keys)
+{
+    for (size_t i = 0; keys[i]; i++) {
+        if (json_is_string(json_object_get(body, keys[i])))
+            return keys[i];
+    }
+    return NULL;
+}
+
+bool
+check_credential_keys(json_t *body, const char **user_key, const char **pass_key)
+{
+    *user_key = string_key(body, login_user_keys);
+    *pass_key = string_key(body, login_pass_keys);
+    return *user_key && *pass_key;
+}
+
+bool
+check_answer_is_failure(json_t *j)
+{
+    static const char *const keys[] = {"status", "result", "outcome"};
+    static const char *const words[] = {"fail", "error", "denied", "invalid", NULL};
+    json_t *v;
+
+    if (!json_is_object(j))
+        return false;
+    if (json_is_false(json_object_get(j, "success")) || json_is_false(json_object_get(j, "ok")))
+        return true;
+    v = json_object_get(j, "error");
+    if (v && !json_is_null(v) && !json_is_false(v))
+        return true;
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const char *t = json_string_value(json_object_get(j, keys[i]));
+
+        if (t && check_contains_any_ci(t, words))
+            return true;
+    }
+    return false;
+}
+
 bool
 check_is_login(struct scan *scan, const struct scan_op *op, const char **user_key,
                const char **pass_key)
 {
     static const char *const paths[] = {"login",   "signin", "sign-in", "sign_in", "authenticate",
                                         "session", "token",  "auth",    NULL};
-    static const char *const users[] = {"username", "user_name", "email",  "login", "user",
-                                        "userName", "account",   "handle", NULL};
-    static const char *const passes[] = {"password", "passwd", "pass", "pwd", "secret", NULL};
     json_t *body;
 
     if (!check_method_is(op, "POST") || !check_contains_any_ci(op->path, paths))
@@ -469,17 +515,207 @@ check_is_login(struct scan *scan, const struct scan_op *op, const char **user_ke
     body = check_body_object(scan, op);
     if (!body)
         return false;
-    *user_key = NULL;
-    *pass_key = NULL;
-    for (size_t i = 0; users[i] && !*user_key; i++) {
-        if (json_is_string(json_object_get(body, users[i])))
-            *user_key = users[i];
-    }
-    for (size_t i = 0; passes[i] && !*pass_key; i++) {
-        if (json_is_string(json_object_get(body, passes[i])))
-            *pass_key = passes[i];
-    }
+    *user_key = string_key(body, login_user_keys);
+    *pass_key = string_key(body, login_pass_keys);
     return *user_key && *pass_key;
+}
+
+static const struct scan_auth *
+identity_auth(struct scan *scan, enum scan_identity identity)
+{
+    const struct scan_options *o = scan_options_of(scan);
+
+    if (identity == SCAN_ID_A)
+        return &o->auth;
+    if (identity == SCAN_ID_B)
+        return &o->auth2;
+    return NULL;
+}
+
+bool
+check_identity_login(struct scan *scan, enum scan_identity identity, struct check_credentials *out)
+{
+    const struct scan_auth *a = identity_auth(scan, identity);
+    json_t *body;
+
+    memset(out, 0, sizeof(*out));
+    if (!a || a->type != SCAN_AUTH_LOGIN || !a->login_body)
+        return false;
+    body = json_loads(a->login_body, 0, NULL);
+    if (!json_is_object(body)) {
+        json_decref(body);
+        return false;
+    }
+    out->user_key = string_key(body, login_user_keys);
+    out->pass_key = string_key(body, login_pass_keys);
+    if (out->user_key && out->pass_key) {
+        out->user =
+            arena_strdup(scan_arena(scan), json_string_value(json_object_get(body, out->user_key)));
+        out->password =
+            arena_strdup(scan_arena(scan), json_string_value(json_object_get(body, out->pass_key)));
+    }
+    json_decref(body);
+    return out->user && out->password;
+}
+
+/* The URL without its query, as an arena string. */
+static const char *
+url_path_part(struct scan *scan, const char *url)
+{
+    return arena_strndup(scan_arena(scan), url, strcspn(url, "?#"));
+}
+
+const struct scan_op *
+check_login_op(struct scan *scan, const char **user_key, const char **pass_key)
+{
+    const struct scan_auth *a = identity_auth(scan, SCAN_ID_A);
+    const struct scan_op *first = NULL;
+    const char *fu = NULL, *fp = NULL;
+    const char *login_url = NULL;
+
+    if (a->type == SCAN_AUTH_LOGIN && a->login_url)
+        login_url =
+            str_has_prefix(a->login_url, "http://") || str_has_prefix(a->login_url, "https://")
+                ? a->login_url
+                : scan_url(scan, a->login_url);
+    for (size_t i = 0; i < scan_op_count(scan); i++) {
+        const struct scan_op *op = scan_op_at(scan, i);
+        const char *u, *p;
+
+        if (!op->baseline.url || !check_is_login(scan, op, &u, &p))
+            continue;
+        if (login_url &&
+            strcmp(url_path_part(scan, op->baseline.url), url_path_part(scan, login_url)) == 0) {
+            *user_key = u;
+            *pass_key = p;
+            return op;
+        }
+        if (!first) {
+            first = op;
+            fu = u;
+            fp = p;
+        }
+    }
+    /* The identities log in elsewhere: the spec's login is not the one in use. */
+    if (login_url)
+        return NULL;
+    *user_key = fu;
+    *pass_key = fp;
+    return first;
+}
+
+bool
+check_is_login_op(struct scan *scan, const struct scan_op *op)
+{
+    const char *u, *p;
+
+    return op && check_login_op(scan, &u, &p) == op;
+}
+
+/* The member at a JSON pointer ("/data/token"), or NULL. */
+static json_t *
+json_at_pointer(json_t *j, const char *ptr)
+{
+    char part[128];
+
+    while (j && ptr && *ptr == '/') {
+        size_t n = strcspn(ptr + 1, "/");
+
+        if (n >= sizeof(part))
+            return NULL;
+        memcpy(part, ptr + 1, n);
+        part[n] = '\0';
+        j = json_is_array(j) ? json_array_get(j, (size_t)strtoul(part, NULL, 10))
+                             : json_object_get(j, part);
+        ptr += n + 1;
+    }
+    return j;
+}
+
+/* A string member whose name says token, at most two levels down. */
+static const char *
+token_member(json_t *j, int depth)
+{
+    const char *key;
+    json_t *v;
+
+    if (!json_is_object(j) || depth > 2)
+        return NULL;
+    json_object_foreach(j, key, v)
+    {
+        if (json_is_string(v) && strlen(json_string_value(v)) >= 16 &&
+            check_strcasestr(key, "token") && !check_strcasestr(key, "type"))
+            return json_string_value(v);
+    }
+    json_object_foreach(j, key, v)
+    {
+        const char *t = token_member(v, depth + 1);
+
+        if (t)
+            return t;
+    }
+    return NULL;
+}
+
+const char *
+check_login_token(struct scan *scan, const struct probe_response *r)
+{
+    const struct scan_auth *a = identity_auth(scan, SCAN_ID_A);
+    json_t *j, *t;
+
+    if (!check_status_ok(r->status))
+        return NULL;
+    j = probe_json(scan, r);
+    if (!j)
+        return NULL;
+    if (a->type == SCAN_AUTH_LOGIN && a->login_token_pointer) {
+        t = json_at_pointer(j, a->login_token_pointer);
+        if (json_is_string(t) && *json_string_value(t))
+            return arena_strdup(scan_arena(scan), json_string_value(t));
+    }
+    return token_member(j, 0) ? arena_strdup(scan_arena(scan), token_member(j, 0)) : NULL;
+}
+
+void
+check_login_probe(struct scan *scan, const struct scan_op *op, const char *user_key,
+                  const char *user, const char *pass_key, const char *password, struct probe *out)
+{
+    json_t *body = check_body_object(scan, op);
+
+    json_object_set_new(body, user_key, json_string(user));
+    json_object_set_new(body, pass_key, json_string(password));
+    scan_probe_as(scan, op, SCAN_ID_NONE, out);
+    check_probe_set_body(out, check_json_text(scan, body));
+}
+
+const char *
+check_strong_password(struct scan *scan)
+{
+    return arena_printf(scan_arena(scan), "Vigil-%s-7q!", check_random_token(scan, 12));
+}
+
+/* A GET without path parameters that tells who the caller is. */
+const struct scan_op *
+check_whoami_op(struct scan *scan)
+{
+    static const char *const ends[] = {"/me",       "/profile",  "/account",       "/whoami",
+                                       "/user",     "/users/me", "/users/current", "/self",
+                                       "/userinfo", NULL};
+
+    for (size_t i = 0; i < scan_op_count(scan); i++) {
+        const struct scan_op *op = scan_op_at(scan, i);
+
+        if (!check_method_is(op, "GET") || !op->path || strchr(op->path, '{') ||
+            !check_status_ok(op->baseline_status))
+            continue;
+        for (size_t e = 0; ends[e]; e++) {
+            size_t n = strlen(op->path), m = strlen(ends[e]);
+
+            if (n >= m && strcmp(op->path + n - m, ends[e]) == 0)
+                return op;
+        }
+    }
+    return NULL;
 }
 
 /* ---- response comparison ------------------------------------------------------------------- */
