@@ -129,6 +129,14 @@ def recipe(op, pattern):
         return (pattern, {"url": "http://127.0.0.1:9/", "spec": spec, "project_id": project["id"]},
                 {"url": "http://127.0.0.1:9/other/", "spec": spec, "project_id": project["id"]},
                 None)
+    if pattern == "/api/v1/scans/{id}/rerun":
+        # No body: "another request" is the rerun of another scan under the same key.
+        with open(SCAN_SPEC, encoding="utf-8") as f:
+            spec = f.read()
+        a, b = (created(op.post("/api/v1/scans", {"url": f"http://127.0.0.1:9/{n}/", "spec": spec}))
+                for n in ("a", "b"))
+        return (f"/api/v1/scans/{a['scan_id']}/rerun", None, None,
+                f"/api/v1/scans/{b['scan_id']}/rerun")
     return None
 
 
