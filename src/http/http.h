@@ -108,6 +108,13 @@ struct http_server_config {
     size_t n_routes;
     struct http_hooks hooks;
     void *app; /* copied into every req->app */
+
+    /* Slow clients: the request headers must be complete this long after accept (or after the
+     * previous response on a kept-alive connection), else 408 REQUEST_TIMEOUT and close; 0 =
+     * 10000. A body gets the same allowance, then must average body_min_rate bytes a second
+     * beyond it (0 = 1024), else 408 and close. */
+    unsigned header_timeout_ms;
+    size_t body_min_rate;
 };
 
 #define HTTP_BODY_MAX_DEFAULT     ((size_t)1 << 20)
@@ -164,7 +171,8 @@ struct req {
 
     /* ---- private to http/ ---- */
     struct http_server *server;
-    void *conn; /* struct MHD_Connection * (NULL in unit tests) */
+    void *conn;  /* struct MHD_Connection * (NULL in unit tests) */
+    void *watch; /* struct conn_watch * (server.c), NULL in unit tests */
     int stage;
     const char *method_text; /* as sent, for the access log */
     const char *raw_query;
