@@ -58,6 +58,10 @@ typedef int (*http_handler_fn)(struct req *req, struct err *err);
  * Without it, POST/PUT/PATCH bodies must be application/json (PATCH: also
  * application/merge-patch+json), parameters such as charset allowed; else 415. */
 #define HTTP_ROUTE_ANY_MEDIA_TYPE 0x80000000u
+/* The handler negotiates its representation itself (HTML pages, CSV exports, reports chosen by
+ * ?format=), using req_accept_quality. Without it, a request for which req_accepts_json is
+ * false is answered 406 NOT_ACCEPTABLE before the `before` hook runs. */
+#define HTTP_ROUTE_NEGOTIATES 0x40000000u
 
 struct route {
     enum http_method method; /* HEAD is served by the GET route unless a HEAD route exists */
@@ -204,6 +208,19 @@ struct req {
 
 /* Request header, case-insensitive name; NULL when absent. Borrowed for the request. */
 const char *req_header(struct req *req, const char *name);
+
+/* Content negotiation (RFC 9110 12.5.1): the weight, in thousandths, that the request's Accept
+ * header gives the media type `type` ("text/csv"): that of the most specific range matching
+ * it, 0 when none does. A request without Accept, or with no well-formed range in it, accepts
+ * everything: 1000. specificity (out, may be NULL): 3 type/subtype, 2 type/ *, 1 * / *, 0 none
+ * or no header, for choosing between types of equal weight. */
+int req_accept_quality(struct req *req, const char *type, int *specificity);
+/* req_accept_quality(req, type, NULL) > 0. */
+bool req_accepts(struct req *req, const char *type);
+/* True when a JSON answer is acceptable: application/json has a weight above 0, or
+ * application/problem+json has one and is named (or application/ *), not only matched by
+ * * / *. What routes without HTTP_ROUTE_NEGOTIATES require, else 406. */
+bool req_accepts_json(struct req *req);
 
 /* Path parameter {name}, percent-decoded; NULL when the route has none of that name. */
 const char *req_param(struct req *req, const char *name);

@@ -433,6 +433,18 @@ check_media_type(struct req *req)
                                              : "The request body must be application/json.");
 }
 
+/* Every route answers JSON (and its errors problem+json) unless it negotiates itself. */
+static void
+check_accept(struct req *req)
+{
+    if (req->route->flags & HTTP_ROUTE_NEGOTIATES)
+        return;
+    if (req_accepts_json(req))
+        return;
+    answer_problem(req, ERR_NOT_ACCEPTABLE,
+                   "This resource is only available as application/json (Accept excludes it).");
+}
+
 /* Runs a before-style hook; leaves a response ready unless the request may go on. */
 static void
 run_hook(struct req *req, int (*hook)(struct req *, struct err *))
@@ -588,6 +600,8 @@ req_begin(struct http_server *s, struct req *req, const char *method, const char
     check_body_limit(s, req);
     if (!req->responded)
         check_media_type(req);
+    if (!req->responded)
+        check_accept(req);
     run_hook(req, s->hooks.before);
 }
 

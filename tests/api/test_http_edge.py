@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """The HTTP edge under hostile framing (issue 14, items 2-5, 7, 8): raw sockets, since a client
 library refuses to send these. BATTERY is one row per bad input with the exact status and
-problem code; `pytest -k battery` counts the rows passing."""
+problem code; `pytest -k battery` counts the rows passing. Slow clients (item 4) are in
+test_slow_clients.py, storage errors (item 6) in test_storage_errors.py."""
 import json
 import socket
 
@@ -107,6 +108,24 @@ BATTERY = [
     # item 8: an announced body over the limit is refused at once (the body is never sent)
     ("cl_4mib_refused_at_once", req(POST + b"Content-Length: 4194304\n"), 413,
      "PAYLOAD_TOO_LARGE"),
+    # item 9: an Accept that excludes JSON on an API route; what admits it is served
+    ("accept_xml", req(GET + b"Accept: application/xml\n"), 406, "NOT_ACCEPTABLE"),
+    ("accept_json_q0", req(GET + b"Accept: application/json;q=0\n"), 406, "NOT_ACCEPTABLE"),
+    ("accept_json_q0_else_any", req(GET + b"Accept: application/json;q=0, */*\n"), 406,
+     "NOT_ACCEPTABLE"),
+    ("accept_text_html", req(GET + b"Accept: text/html\n"), 406, "NOT_ACCEPTABLE"),
+    ("accept_html_on_post", req(POST + b"Accept: text/html\nContent-Length: 13\n")
+     + b'{"name":"a9"}', 406, "NOT_ACCEPTABLE"),
+    ("accept_xml_on_findings", req(b"GET /api/v1/findings HTTP/1.1\nHost: x\n" + AUTH
+                                   + b"Accept: application/xml\n"), 406, "NOT_ACCEPTABLE"),
+    ("accept_any", req(GET + b"Accept: */*\n"), 200, None),
+    ("accept_application_any", req(GET + b"Accept: application/*\n"), 200, None),
+    ("accept_problem_json", req(GET + b"Accept: application/problem+json\n"), 200, None),
+    ("accept_browser", req(GET + b"Accept: text/html,application/xhtml+xml,application/xml;"
+                           b"q=0.9,*/*;q=0.8\n"), 200, None),
+    ("accept_malformed_ignored", req(GET + b"Accept: garbage\n"), 200, None),
+    ("accept_html_on_docs", req(b"GET /docs HTTP/1.1\nHost: x\nAccept: text/html\n"), 200,
+     None),
 ]
 
 CLOSE_ROWS = {"te_and_cl", "two_differing_cl", "two_equal_cl", "space_before_colon",
@@ -198,3 +217,17 @@ def test_per_address_connection_cap(slow_server):
     finally:
         for s in socks:
             s.close()
+
+
+def test_accept_negotiates_csv_and_reports(server):
+    """Routes that pick their representation themselves: text/csv alone gets the CSV export,
+    a weight for CSV above JSON too; a report refuses an Accept that excludes its format."""
+    api = Api(server)
+    r = api.get("/api/v1/findings", headers={"Accept": "text/csv"})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
+    r = api.get("/api/v1/findings", headers={"Accept": "application/json;q=0.5, text/csv"})
+    assert r.headers["Content-Type"].startswith("text/csv")
+    r = api.get("/api/v1/findings", headers={"Accept": "text/csv;q=0.5, application/json"})
+    assert r.headers["Content-Type"].startswith("application/json")
+    r = api.get("/api/v1/findings", headers={"Accept": "text/csv, */*"})
+    assert r.headers["Content-Type"].startswith("text/csv")
