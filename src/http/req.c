@@ -161,6 +161,30 @@ json_depth_exceeds(const char *s, size_t len, int limit)
     return 0;
 }
 
+/* What a parse error says to the client, from jansson's error code: jansson's own text names
+ * its internals ("... without JSON_ALLOW_NUL"), so it never reaches a problem detail. */
+static const char *
+json_error_public(const json_error_t *jerr)
+{
+    switch (json_error_code(jerr)) {
+    case json_error_premature_end_of_input:
+        return "it ends before the value is complete";
+    case json_error_end_of_input_expected:
+        return "more data follows the value";
+    case json_error_null_character:
+    case json_error_null_byte_in_key:
+        return "a string holds an escaped NUL (\\u0000), which is not accepted";
+    case json_error_duplicate_key:
+        return "an object has a duplicate key";
+    case json_error_numeric_overflow:
+        return "a number is too large";
+    case json_error_invalid_utf8:
+        return "it is not valid UTF-8";
+    default:
+        return "invalid syntax";
+    }
+}
+
 json_t *
 http_json_parse(const char *body, size_t len, struct err *err)
 {
@@ -188,8 +212,8 @@ http_json_parse(const char *body, size_t len, struct err *err)
     root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!root) {
         err_set(err, VALIDATION_ERROR,
-                "The request body is not valid JSON: %s (line %d, column %d).", jerr.text,
-                jerr.line, jerr.column);
+                "The request body is not valid JSON: %s (line %d, column %d).",
+                json_error_public(&jerr), jerr.line, jerr.column);
         return NULL;
     }
     if (!json_is_object(root)) {

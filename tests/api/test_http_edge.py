@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from conftest import Api, Server
+from conftest import Api, Server, assert_problem
 
 TOKEN = "@TOKEN@"  # replaced by the server's admin token at send time
 
@@ -126,6 +126,14 @@ BATTERY = [
     ("accept_malformed_ignored", req(GET + b"Accept: garbage\n"), 200, None),
     ("accept_html_on_docs", req(b"GET /docs HTTP/1.1\nHost: x\nAccept: text/html\n"), 200,
      None),
+    # item 13: one way to say OR; no unknown parameter ignored; no parser internals shown
+    ("repeated_filter", req(b"GET /api/v1/findings?severity=high&severity=low HTTP/1.1\n"
+                            b"Host: x\n" + AUTH), 400, "VALIDATION_ERROR"),
+    ("unknown_param_on_single_get", req(b"GET /api/v1/clients/cli_0000000000000000?x=1 "
+                                        b"HTTP/1.1\nHost: x\n" + AUTH), 400,
+     "VALIDATION_ERROR"),
+    ("escaped_nul_in_body", req(POST + b"Content-Length: 18\n") + b'{"name":"a\\u0000"}',
+     400, "VALIDATION_ERROR"),
 ]
 
 CLOSE_ROWS = {"te_and_cl", "two_differing_cl", "two_equal_cl", "space_before_colon",
@@ -139,7 +147,9 @@ def test_battery(server, name, raw, status, code):
     if code is not None:
         assert headers.get("content-type") == "application/problem+json", headers
         assert json.loads(body)["code"] == code
-    if name in CLOSE_ROWS or status in (400, 501):
+    if name == "escaped_nul_in_body":
+        assert b"JSON_" not in body and b"NUL" in body, body
+    if name in CLOSE_ROWS or (status in (400, 501) and code != "VALIDATION_ERROR"):
         assert headers.get("connection", "").lower() == "close", headers
         assert closed, "the connection must be closed after a framing error"
 
@@ -231,3 +241,20 @@ def test_accept_negotiates_csv_and_reports(server):
     assert r.headers["Content-Type"].startswith("application/json")
     r = api.get("/api/v1/findings", headers={"Accept": "text/csv, */*"})
     assert r.headers["Content-Type"].startswith("text/csv")
+
+
+def test_query_rules_on_single_resources_and_filters(server):
+    """Item 13 through the documented API: a single-resource GET refuses an unknown parameter
+    (naming it) and serves without; a repeated filter names the field; commas still OR."""
+    api = Api(server)
+    cid = api.post("/api/v1/clients", {"name": "q13"}).json()["data"]["id"]
+    assert api.get(f"/api/v1/clients/{cid}").status_code == 200
+    body = assert_problem(api.get(f"/api/v1/clients/{cid}", params={"expand": "all"}), 400,
+                          "VALIDATION_ERROR")
+    assert body["errors"][0]["field"] == "expand"
+    body = assert_problem(api.get("/api/v1/findings", params=[("status", "open"),
+                                                             ("status", "confirmed")]),
+                          400, "VALIDATION_ERROR")
+    assert body["errors"][0]["field"] == "status"
+    assert "comma" in body["errors"][0]["message"]
+    assert api.get("/api/v1/findings", params={"status": "open,confirmed"}).status_code == 200
