@@ -18,11 +18,34 @@ api_not_found(struct err *err, const char *what, const char *id)
     return err_set(err, NOT_FOUND, "No %s with this id exists.", what);
 }
 
+/* A GET of one resource (the route ends in /{id}) takes no query parameter, except ?format=
+ * on a report: anything else is refused as on lists, not ignored. */
+static int
+refuse_unknown_query(struct req *req, struct err *err)
+{
+    const char *pattern = req->route ? req->route->pattern : "";
+    size_t len = strlen(pattern);
+
+    if ((req->method != HTTP_GET && req->method != HTTP_HEAD) || len < 5 ||
+        strcmp(pattern + len - 5, "/{id}") != 0)
+        return 0;
+    for (size_t i = 0; i < req_query_count(req); i++) {
+        const char *name = req_query_at(req, i)->name;
+
+        if (req->route->handler == api_reports_get && strcmp(name, "format") == 0)
+            continue;
+        return err_field(err, name, "unknown query parameter");
+    }
+    return 0;
+}
+
 const char *
 api_path_id(struct req *req, const char *prefix, const char *what, struct err *err)
 {
     const char *id = req_param(req, "id");
 
+    if (refuse_unknown_query(req, err))
+        return NULL;
     if (!id || !id_is_valid(id, prefix)) {
         api_not_found(err, what, id);
         return NULL;

@@ -85,6 +85,10 @@ add_filter(struct req *req, const struct store_field *f, const char *value, stru
 
     if (!slot)
         return err_field(err, f->name, "too many filters");
+    /* One way to say OR, the spec's: a repeated name would be read as AND or last-wins by
+     * other servers and proxies, so it is refused rather than guessed. */
+    if (slot->n_values)
+        return err_field(err, f->name, "given more than once; a comma means OR (%s=a,b)", f->name);
     if (slot->n_values + n > STORE_LIST_MAX_VALUES)
         return err_field(err, f->name, "at most %d values", STORE_LIST_MAX_VALUES);
     merged = arena_calloc(req->arena, slot->n_values + n, sizeof(*merged));

@@ -165,15 +165,27 @@ api_assets_list(struct req *req, struct err *err)
 /* Rows in one CSV export. A larger export should page (the Link header says how). */
 #define API_CSV_MAX_ROWS 50000
 
-static bool
-wants_csv(struct req *req)
+/* ?format= decides; else Accept: CSV when it weighs text/csv above application/json (or
+ * equally, named more precisely: "text/csv, * / *"). NOT_ACCEPTABLE when Accept admits neither
+ * (req_accepts_json). The route is HTTP_ROUTE_NEGOTIATES. */
+static int
+wants_csv(struct req *req, bool *csv, struct err *err)
 {
     const char *format = req_query(req, "format");
-    const char *accept = req_header(req, "Accept");
+    int json_spec, csv_spec;
+    int json_q = req_accept_quality(req, "application/json", &json_spec);
+    int csv_q = req_accept_quality(req, "text/csv", &csv_spec);
 
-    if (format)
-        return strcmp(format, "csv") == 0;
-    return accept && strstr(accept, "text/csv") && !strstr(accept, "application/json");
+    if (format) {
+        *csv = strcmp(format, "csv") == 0;
+        return 0;
+    }
+    *csv = csv_q > json_q || (csv_q > 0 && csv_q == json_q && csv_spec > json_spec);
+    if (!*csv && !req_accepts_json(req))
+        return err_set(err, NOT_ACCEPTABLE,
+                       "Findings are available as application/json or text/csv (Accept "
+                       "excludes both).");
+    return 0;
 }
 
 /* Exports every matching finding (all pages unless the query named one) as CSV. */
@@ -227,10 +239,12 @@ static int
 findings_list(struct req *req, const struct store_filter *fixed, struct err *err)
 {
     struct store_list q;
+    bool csv;
 
-    if (api_list_query(req, STORE_FINDINGS, API_LIST_FORMAT, fixed, &q, err))
+    if (api_list_query(req, STORE_FINDINGS, API_LIST_FORMAT, fixed, &q, err) ||
+        wants_csv(req, &csv, err))
         return -1;
-    if (wants_csv(req))
+    if (csv)
         return findings_list_csv(req, &q, err);
     return findings_list_json(req, &q, err);
 }

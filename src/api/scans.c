@@ -680,6 +680,12 @@ send_report(struct req *req, const char *id, struct err *err)
         return err_field(err, "format", "must be json, sarif, markdown, html or junit");
     if (store_scan_report_get(api_db(req), id, report_format_name(f), &rep, err))
         return api_store_failed(err, "scan", id);
+    /* ?format= chooses the representation (the route is HTTP_ROUTE_NEGOTIATES). */
+    if (!req_accepts(req, rep.content_type))
+        return err_set(err, NOT_ACCEPTABLE,
+                       "This report is %s (choose another with ?format=); "
+                       "Accept excludes it.",
+                       rep.content_type);
     buf_append(resp_body(req), rep.body, rep.len);
     return resp_send(req, 200, rep.content_type);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Routes about the service itself: health (no credential, 503 when the database cannot
- * answer), the OpenAPI document, and the caller's organization. */
+ * answer or cannot store writes), the OpenAPI document, and the caller's organization. */
 #include "api/api_int.h"
 
 #include <stdatomic.h>
@@ -59,7 +59,17 @@ api_health(struct req *req, struct err *err)
     struct jsonw w;
     struct err ping = {0};
     char now[32];
-    bool ok = store_ping(api_app(req)->store, &ping) == 0;
+    bool reachable = store_ping(api_app(req)->store, &ping) == 0;
+    /* Reads answering is not enough: writes may be failing (disk full, read-only, I/O). */
+    enum store_health writes =
+        reachable ? store_write_health(api_app(req)->store) : STORE_HEALTH_OK;
+    static const char *const database[] = {
+        [STORE_HEALTH_OK] = "ok",
+        [STORE_HEALTH_FULL] = "full",
+        [STORE_HEALTH_READ_ONLY] = "read_only",
+        [STORE_HEALTH_IO_ERROR] = "io_error",
+    };
+    bool ok = reachable && writes == STORE_HEALTH_OK;
 
     (void)err;
     clock_format_rfc3339(clock_now(), now, sizeof(now));
@@ -68,7 +78,7 @@ api_health(struct req *req, struct err *err)
     jsonw_kstr(&w, "status", ok ? "healthy" : "unhealthy");
     jsonw_kstr(&w, "version", VIGIL_VERSION);
     jsonw_kstr(&w, "timestamp", now);
-    jsonw_kstr(&w, "database", ok ? "ok" : "unavailable");
+    jsonw_kstr(&w, "database", reachable ? database[writes] : "unavailable");
     jsonw_obj_close(&w);
     return resp_json(req, ok ? 200 : 503);
 }

@@ -43,7 +43,11 @@ serve_usage(FILE *out)
         "  --jwt-key-file  access-token signing keys (VIGIL_JWT_KEY_FILE, default jwt.keys\n"
         "               next to the database; created on first start)\n"
         "  --per-ip-connections  simultaneous connections per client address\n"
-        "               (VIGIL_PER_IP_CONNECTIONS, default 64)\n\n"
+        "               (VIGIL_PER_IP_CONNECTIONS, default 64)\n"
+        "  --header-timeout  seconds from accept to the end of the request headers\n"
+        "               (VIGIL_HEADER_TIMEOUT, default 10); a body gets as long, then must\n"
+        "  --body-min-rate   average this many bytes a second (VIGIL_BODY_MIN_RATE, default\n"
+        "               1024); a slower client gets 408 and is disconnected\n\n"
         "Environment only: VIGIL_JWT_SECRET (a signing secret of 32+ bytes instead of the key\n"
         "file), VIGIL_RATE_STANDARD, VIGIL_RATE_ADMIN, VIGIL_RATE_SERVICE (rate-limit tiers\n"
         "as PER_MINUTE/BURST; defaults 1000/100, 2000/200, 5000/500), VIGIL_ADMIN_USERNAME and\n"
@@ -202,6 +206,8 @@ cmd_serve(int argc, char **argv)
     const char *listen = NULL, *database = NULL, *threads_s = NULL, *body_max_s = NULL,
                *key_file = NULL, *per_ip_s = NULL;
     long long per_ip = HTTP_PER_IP_LIMIT_DEFAULT;
+    const char *header_timeout_s = NULL, *body_rate_s = NULL;
+    long long header_timeout = 10, body_rate = 1024;
     struct jwt_keyring keys;
     struct jwt_config jwt = JWT_CONFIG_DEFAULT;
     struct ratelimit_tier standard = RATELIMIT_TIER_STANDARD, admin = RATELIMIT_TIER_ADMIN,
@@ -248,6 +254,10 @@ cmd_serve(int argc, char **argv)
             workers_s = v;
         } else if ((v = cmd_flag(argc, argv, &i, "--per-ip-connections", &bad))) {
             per_ip_s = v;
+        } else if ((v = cmd_flag(argc, argv, &i, "--header-timeout", &bad))) {
+            header_timeout_s = v;
+        } else if ((v = cmd_flag(argc, argv, &i, "--body-min-rate", &bad))) {
+            body_rate_s = v;
         } else if (!bad) {
             fprintf(stderr, "vigil serve: unknown argument '%s'\n", argv[i]);
             bad = true;
@@ -265,6 +275,18 @@ cmd_serve(int argc, char **argv)
     per_ip_s = cmd_setting(per_ip_s, "VIGIL_PER_IP_CONNECTIONS", NULL);
     if (per_ip_s && str_to_ll(per_ip_s, 1, 100000, &per_ip)) {
         fprintf(stderr, "vigil serve: --per-ip-connections wants 1..100000, got '%s'\n", per_ip_s);
+        return 2;
+    }
+    header_timeout_s = cmd_setting(header_timeout_s, "VIGIL_HEADER_TIMEOUT", NULL);
+    if (header_timeout_s && str_to_ll(header_timeout_s, 1, 3600, &header_timeout)) {
+        fprintf(stderr, "vigil serve: --header-timeout wants 1..3600, got '%s'\n",
+                header_timeout_s);
+        return 2;
+    }
+    body_rate_s = cmd_setting(body_rate_s, "VIGIL_BODY_MIN_RATE", NULL);
+    if (body_rate_s && str_to_ll(body_rate_s, 1, (long long)1 << 30, &body_rate)) {
+        fprintf(stderr, "vigil serve: --body-min-rate wants 1..1073741824, got '%s'\n",
+                body_rate_s);
         return 2;
     }
     if (parse_tier("VIGIL_RATE_STANDARD", &standard) || parse_tier("VIGIL_RATE_ADMIN", &admin) ||
@@ -341,6 +363,8 @@ cmd_serve(int argc, char **argv)
     cfg.threads = (unsigned)threads;
     cfg.body_max = (size_t)body_max;
     cfg.per_ip_limit = (unsigned)per_ip;
+    cfg.header_timeout_ms = (unsigned)header_timeout * 1000;
+    cfg.body_min_rate = (size_t)body_rate;
     cfg.routes = api_routes(&n_routes);
     cfg.n_routes = n_routes;
     cfg.hooks = api_hooks();

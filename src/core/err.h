@@ -30,7 +30,8 @@
     X(BAD_REQUEST, 400, "Bad request")                                                             \
     X(URI_TOO_LONG, 414, "URI too long")                                                           \
     X(HEADERS_TOO_LARGE, 431, "Request header fields too large")                                   \
-    X(NOT_IMPLEMENTED, 501, "Not implemented")
+    X(NOT_IMPLEMENTED, 501, "Not implemented")                                                     \
+    X(REQUEST_TIMEOUT, 408, "Request timeout")
 
 enum err_code {
 #define ERR_ENUM(name, status, title) ERR_##name,

@@ -58,6 +58,10 @@ typedef int (*http_handler_fn)(struct req *req, struct err *err);
  * Without it, POST/PUT/PATCH bodies must be application/json (PATCH: also
  * application/merge-patch+json), parameters such as charset allowed; else 415. */
 #define HTTP_ROUTE_ANY_MEDIA_TYPE 0x80000000u
+/* The handler negotiates its representation itself (HTML pages, CSV exports, reports chosen by
+ * ?format=), using req_accept_quality. Without it, a request for which req_accepts_json is
+ * false is answered 406 NOT_ACCEPTABLE before the `before` hook runs. */
+#define HTTP_ROUTE_NEGOTIATES 0x40000000u
 
 struct route {
     enum http_method method; /* HEAD is served by the GET route unless a HEAD route exists */
@@ -108,6 +112,13 @@ struct http_server_config {
     size_t n_routes;
     struct http_hooks hooks;
     void *app; /* copied into every req->app */
+
+    /* Slow clients: the request headers must be complete this long after accept (or after the
+     * previous response on a kept-alive connection), else 408 REQUEST_TIMEOUT and close; 0 =
+     * 10000. A body gets the same allowance, then must average body_min_rate bytes a second
+     * beyond it (0 = 1024), else 408 and close. */
+    unsigned header_timeout_ms;
+    size_t body_min_rate;
 };
 
 #define HTTP_BODY_MAX_DEFAULT     ((size_t)1 << 20)
@@ -164,7 +175,8 @@ struct req {
 
     /* ---- private to http/ ---- */
     struct http_server *server;
-    void *conn; /* struct MHD_Connection * (NULL in unit tests) */
+    void *conn;  /* struct MHD_Connection * (NULL in unit tests) */
+    void *watch; /* struct conn_watch * (server.c), NULL in unit tests */
     int stage;
     const char *method_text; /* as sent, for the access log */
     const char *raw_query;
@@ -196,6 +208,19 @@ struct req {
 
 /* Request header, case-insensitive name; NULL when absent. Borrowed for the request. */
 const char *req_header(struct req *req, const char *name);
+
+/* Content negotiation (RFC 9110 12.5.1): the weight, in thousandths, that the request's Accept
+ * header gives the media type `type` ("text/csv"): that of the most specific range matching
+ * it, 0 when none does. A request without Accept, or with no well-formed range in it, accepts
+ * everything: 1000. specificity (out, may be NULL): 3 type/subtype, 2 type/ *, 1 * / *, 0 none
+ * or no header, for choosing between types of equal weight. */
+int req_accept_quality(struct req *req, const char *type, int *specificity);
+/* req_accept_quality(req, type, NULL) > 0. */
+bool req_accepts(struct req *req, const char *type);
+/* True when a JSON answer is acceptable: application/json has a weight above 0, or
+ * application/problem+json has one and is named (or application/ *), not only matched by
+ * * / *. What routes without HTTP_ROUTE_NEGOTIATES require, else 406. */
+bool req_accepts_json(struct req *req);
 
 /* Path parameter {name}, percent-decoded; NULL when the route has none of that name. */
 const char *req_param(struct req *req, const char *name);

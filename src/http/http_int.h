@@ -62,6 +62,13 @@ int http_query_parse(const char *raw, size_t len, struct arena *arena,
  * reference, or NULL with VALIDATION_ERROR. */
 json_t *http_json_parse(const char *body, size_t len, struct err *err);
 
+/* The weight (thousandths, 0..1000) an Accept value of len bytes gives the media type `type`
+ * ("application/json"): that of the most specific well-formed range matching it (type/subtype
+ * 3, type/ * 2, * / * 1, into *specificity, may be NULL), 0 when none matches; -1 when the value
+ * holds no well-formed range at all (then the header is as good as absent). Malformed ranges
+ * are skipped; parameters other than q are ignored. */
+int http_accept_quality(const char *accept, size_t len, const char *type, int *specificity);
+
 /* True for an acceptable request media type on a body-carrying method. */
 bool http_media_type_ok(const char *content_type, enum http_method method);
 

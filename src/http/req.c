@@ -161,6 +161,30 @@ json_depth_exceeds(const char *s, size_t len, int limit)
     return 0;
 }
 
+/* What a parse error says to the client, from jansson's error code: jansson's own text names
+ * its internals ("... without JSON_ALLOW_NUL"), so it never reaches a problem detail. */
+static const char *
+json_error_public(const json_error_t *jerr)
+{
+    switch (json_error_code(jerr)) {
+    case json_error_premature_end_of_input:
+        return "it ends before the value is complete";
+    case json_error_end_of_input_expected:
+        return "more data follows the value";
+    case json_error_null_character:
+    case json_error_null_byte_in_key:
+        return "a string holds an escaped NUL (\\u0000), which is not accepted";
+    case json_error_duplicate_key:
+        return "an object has a duplicate key";
+    case json_error_numeric_overflow:
+        return "a number is too large";
+    case json_error_invalid_utf8:
+        return "it is not valid UTF-8";
+    default:
+        return "invalid syntax";
+    }
+}
+
 json_t *
 http_json_parse(const char *body, size_t len, struct err *err)
 {
@@ -188,8 +212,8 @@ http_json_parse(const char *body, size_t len, struct err *err)
     root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!root) {
         err_set(err, VALIDATION_ERROR,
-                "The request body is not valid JSON: %s (line %d, column %d).", jerr.text,
-                jerr.line, jerr.column);
+                "The request body is not valid JSON: %s (line %d, column %d).",
+                json_error_public(&jerr), jerr.line, jerr.column);
         return NULL;
     }
     if (!json_is_object(root)) {
@@ -198,6 +222,167 @@ http_json_parse(const char *body, size_t len, struct err *err)
         return NULL;
     }
     return root;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Accept (RFC 9110 12.5.1) */
+
+/* A token character (RFC 9110 5.6.2). */
+static bool
+is_tchar(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static size_t
+skip_ows(const char *s, size_t len, size_t i)
+{
+    while (i < len && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    return i;
+}
+
+static size_t
+skip_token(const char *s, size_t len, size_t i)
+{
+    while (i < len && is_tchar(s[i]))
+        i++;
+    return i;
+}
+
+/* End of the list element starting at i: the next comma outside a quoted string. */
+static size_t
+element_end(const char *s, size_t len, size_t i)
+{
+    bool quoted = false;
+
+    for (; i < len; i++) {
+        if (quoted && s[i] == '\\' && i + 1 < len)
+            i++;
+        else if (s[i] == '"')
+            quoted = !quoted;
+        else if (!quoted && s[i] == ',')
+            break;
+    }
+    return i;
+}
+
+/* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), in thousandths; -1 if bad. */
+static int
+parse_qvalue(const char *s, size_t len)
+{
+    int q, scale = 100;
+    size_t i;
+
+    if (len == 0 || (s[0] != '0' && s[0] != '1'))
+        return -1;
+    q = s[0] == '1' ? 1000 : 0;
+    if (len == 1)
+        return q;
+    if (s[1] != '.' || len > 5)
+        return -1;
+    for (i = 2; i < len; i++, scale /= 10) {
+        if (s[i] < '0' || s[i] > '9' || (q == 1000 && s[i] != '0'))
+            return -1;
+        q += (s[i] - '0') * scale;
+    }
+    return q;
+}
+
+/* One media range: type "/" subtype *( OWS ";" OWS name "=" value ). Returns false for a
+ * malformed one (the caller skips it). Parameters other than q do not narrow the match. */
+static bool
+parse_range(const char *s, size_t len, const char **type, size_t *type_len, const char **sub,
+            size_t *sub_len, int *q)
+{
+    size_t i = skip_ows(s, len, 0), end;
+
+    *type = s + i;
+    end = skip_token(s, len, i);
+    *type_len = end - i;
+    if (*type_len == 0 || end >= len || s[end] != '/')
+        return false;
+    i = end + 1;
+    *sub = s + i;
+    end = skip_token(s, len, i);
+    *sub_len = end - i;
+    if (*sub_len == 0)
+        return false;
+    if (*type_len == 1 && **type == '*' && !(*sub_len == 1 && **sub == '*'))
+        return false;
+    *q = 1000;
+    for (i = skip_ows(s, len, end); i < len; i = skip_ows(s, len, i)) {
+        size_t name = 0, name_len, value, value_len;
+
+        if (s[i] != ';')
+            return false;
+        name = skip_ows(s, len, i + 1);
+        end = skip_token(s, len, name);
+        name_len = end - name;
+        if (name_len == 0 || end >= len || s[end] != '=')
+            return false;
+        value = end + 1;
+        if (value < len && s[value] == '"') {
+            for (end = value + 1; end < len && s[end] != '"'; end++) {
+                if (s[end] == '\\')
+                    end++;
+            }
+            if (end >= len)
+                return false;
+            end++;
+        } else {
+            end = skip_token(s, len, value);
+        }
+        value_len = end - value;
+        if (value_len == 0)
+            return false;
+        if (name_len == 1 && (s[name] == 'q' || s[name] == 'Q')) {
+            *q = parse_qvalue(s + value, value_len);
+            if (*q < 0)
+                return false;
+        }
+        i = end;
+    }
+    return true;
+}
+
+int
+http_accept_quality(const char *accept, size_t len, const char *type, int *specificity)
+{
+    const char *slash = strchr(type, '/');
+    size_t want_type = slash ? (size_t)(slash - type) : strlen(type);
+    const char *want_sub = slash ? slash + 1 : "";
+    size_t want_sub_len = strcspn(want_sub, "; \t"); /* "text/html; charset=utf-8" */
+    int best_spec = 0, best_q = 0;
+    bool any = false;
+    size_t i = 0;
+
+    while (i <= len) {
+        size_t end = element_end(accept, len, i);
+        const char *t, *sub;
+        size_t t_len, sub_len;
+        int q, spec = 0;
+
+        if (parse_range(accept + i, end - i, &t, &t_len, &sub, &sub_len, &q)) {
+            any = true;
+            if (t_len == 1 && *t == '*')
+                spec = 1;
+            else if (t_len == want_type && strncasecmp(t, type, t_len) == 0)
+                spec = sub_len == 1 && *sub == '*'                                           ? 2
+                       : sub_len == want_sub_len && strncasecmp(sub, want_sub, sub_len) == 0 ? 3
+                                                                                             : 0;
+            /* The most specific range decides; among equals, the highest weight. */
+            if (spec > best_spec || (spec > 0 && spec == best_spec && q > best_q)) {
+                best_spec = spec;
+                best_q = q;
+            }
+        }
+        i = end + 1;
+    }
+    if (specificity)
+        *specificity = any ? best_spec : 0;
+    return any ? best_q : -1;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -266,6 +451,37 @@ req_header(struct req *req, const char *name)
     if (!req->conn)
         return NULL;
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+int
+req_accept_quality(struct req *req, const char *type, int *specificity)
+{
+    const char *accept = req_header(req, MHD_HTTP_HEADER_ACCEPT);
+    int q = accept ? http_accept_quality(accept, strlen(accept), type, specificity) : -1;
+
+    if (q < 0) {
+        if (specificity)
+            *specificity = 0;
+        return 1000;
+    }
+    return q;
+}
+
+bool
+req_accepts(struct req *req, const char *type)
+{
+    return req_accept_quality(req, type, NULL) > 0;
+}
+
+bool
+req_accepts_json(struct req *req)
+{
+    int spec;
+
+    if (req_accepts(req, "application/json"))
+        return true;
+    /* Only when named (or application/ *): "application/json;q=0, * / *" refuses JSON. */
+    return req_accept_quality(req, "application/problem+json", &spec) > 0 && spec >= 2;
 }
 
 const char *

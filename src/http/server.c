@@ -14,6 +14,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +46,33 @@
 #define SERVER_HEADER_COUNT_MAX 100
 #define SERVER_URI_MAX          8192
 #define SERVER_POOL_SIZE        ((size_t)64 << 10)
+/* Slow clients (issue 14, item 4): the headers must be complete this long after accept (or
+ * after the previous response on a kept-alive connection), and a body must then average the
+ * minimum rate beyond the same allowance. The watchdog looks at every connection this often. */
+#define SERVER_HEADER_TIMEOUT_DEFAULT_MS 10000
+#define SERVER_BODY_MIN_RATE_DEFAULT     1024
+#define SERVER_WATCH_TICK_MAX_MS         250
 
 enum req_stage { STAGE_NEW, STAGE_BODY, STAGE_DONE };
+
+/* Where a connection is, as far as the slow-client deadlines care. Only HEADERS and BODY are
+ * timed; BUSY covers hooks, the handler and sending the answer; CUT means the watchdog ended
+ * the connection (the library learns it from the socket and closes it). */
+enum watch_phase { WATCH_HEADERS, WATCH_BODY, WATCH_BUSY, WATCH_CUT };
+
+/* One per connection, from accept (notify-connection STARTED) to close (CLOSED), stored as the
+ * connection's socket context. Owner: the server's watch list; every field is guarded by
+ * http_server.watch_lock, and the library closes the socket only after CLOSED removed the
+ * entry, so the watchdog never touches a descriptor that was reused. */
+struct conn_watch {
+    struct conn_watch *prev, *next;
+    int fd;
+    enum watch_phase phase;
+    int64_t since_ns;  /* start of the phase: accept, the previous completion, the headers */
+    size_t body_bytes; /* body bytes received since the headers */
+    bool request_seen; /* a request line arrived during this HEADERS phase */
+    bool kept_alive;   /* an earlier request on this connection was completed */
+};
 
 /* Owner: whoever called http_server_start, until http_server_stop. */
 struct http_server {
@@ -59,6 +85,15 @@ struct http_server {
     uint16_t port;
     atomic_bool draining;
     atomic_long inflight; /* requests between the request line and completion */
+    /* Slow-client watchdog: one thread, woken every tick or to stop. */
+    pthread_mutex_t watch_lock;
+    pthread_cond_t watch_wake; /* CLOCK_MONOTONIC */
+    struct conn_watch *watch_head;
+    pthread_t watchdog;
+    bool watchdog_started;
+    bool watch_stop;
+    int64_t header_timeout_ns;
+    size_t body_min_rate; /* bytes per second */
 };
 
 /* ---------------------------------------------------------------------------------------- */
@@ -129,6 +164,174 @@ answer_problem(struct req *req, enum err_code code, const char *detail)
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* Slow clients: a watchdog thread enforces the header deadline and the body rate */
+
+static struct conn_watch *
+watch_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
+
+    return info ? info->socket_context : NULL;
+}
+
+/* Moves a connection to another phase; returns false when the watchdog has already cut it, in
+ * which case the caller gives up on the request (returns MHD_NO). */
+static bool
+watch_enter(struct http_server *s, struct conn_watch *w, enum watch_phase phase)
+{
+    bool alive;
+
+    if (!w)
+        return true;
+    pthread_mutex_lock(&s->watch_lock);
+    alive = w->phase != WATCH_CUT;
+    if (alive) {
+        w->phase = phase;
+        w->since_ns = clock_mono_ns();
+        w->body_bytes = 0;
+        w->request_seen = false;
+    }
+    pthread_mutex_unlock(&s->watch_lock);
+    return alive;
+}
+
+static bool
+watch_body_bytes(struct http_server *s, struct conn_watch *w, size_t n)
+{
+    bool alive;
+
+    if (!w)
+        return true;
+    pthread_mutex_lock(&s->watch_lock);
+    alive = w->phase != WATCH_CUT;
+    w->body_bytes += n;
+    pthread_mutex_unlock(&s->watch_lock);
+    return alive;
+}
+
+/* Ends a slow connection. The library has written nothing on it during HEADERS or BODY (a
+ * response is queued only on an access-handler call, which moves the connection to BUSY), so
+ * the 408 goes straight to the socket; libmicrohttpd 0.9.75 has no call to queue a response
+ * from another thread or before the headers are complete. The shutdown makes the library read
+ * end-of-file and close the connection itself. A kept-alive connection that has not started
+ * its next request is closed without an answer: a 408 there could be read by the client as
+ * the answer to a request it is sending at that moment. */
+static void
+watch_cut(struct conn_watch *w, bool answer)
+{
+    char head[512], request_id[HTTP_REQUEST_ID_MAX + 1];
+    struct err err = {0};
+    struct buf body;
+    int n;
+
+    w->phase = WATCH_CUT;
+    if (answer) {
+        request_id_generate(request_id, sizeof(request_id));
+        err_set(&err, REQUEST_TIMEOUT, "The request was not received in time.");
+        buf_init(&body, 1024);
+        if (problem_render(&body, &err, "", request_id) == 0) {
+            n = snprintf(head, sizeof(head),
+                         "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+                         "Content-Type: application/problem+json\r\nContent-Length: %zu\r\n"
+                         "X-Request-Id: %s\r\nX-Content-Type-Options: nosniff\r\n"
+                         "Cache-Control: no-store\r\n\r\n",
+                         body.len, request_id);
+            /* Best effort: an empty send buffer takes these few hundred bytes at once. */
+            if (n > 0 && (size_t)n < sizeof(head) &&
+                send(w->fd, head, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) == n)
+                (void)send(w->fd, body.data, body.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        }
+        buf_cleanup(&body);
+    }
+    shutdown(w->fd, SHUT_RDWR);
+}
+
+/* One pass over the connections; called with watch_lock held. */
+static void
+watch_sweep(struct http_server *s, int64_t now)
+{
+    struct conn_watch *w;
+
+    for (w = s->watch_head; w; w = w->next) {
+        int64_t elapsed = now - w->since_ns;
+
+        if (w->phase == WATCH_HEADERS && elapsed > s->header_timeout_ns) {
+            watch_cut(w, w->request_seen || !w->kept_alive);
+        } else if (w->phase == WATCH_BODY && elapsed > s->header_timeout_ns) {
+            /* The allowance is free; beyond it every second must bring body_min_rate bytes
+             * on average (as Apache's mod_reqtimeout MinRate). */
+            double owed = (double)s->body_min_rate * (double)(elapsed - s->header_timeout_ns) / 1e9;
+
+            if ((double)w->body_bytes < owed)
+                watch_cut(w, true);
+        }
+    }
+}
+
+static void *
+watchdog_main(void *cls)
+{
+    struct http_server *s = cls;
+    int64_t tick_ns = s->header_timeout_ns / 4;
+    struct timespec until;
+
+    if (tick_ns > (int64_t)SERVER_WATCH_TICK_MAX_MS * 1000000)
+        tick_ns = (int64_t)SERVER_WATCH_TICK_MAX_MS * 1000000;
+    pthread_mutex_lock(&s->watch_lock);
+    while (!s->watch_stop) {
+        int64_t wake = clock_mono_ns() + tick_ns;
+
+        until.tv_sec = (time_t)(wake / 1000000000);
+        until.tv_nsec = (long)(wake % 1000000000);
+        pthread_cond_timedwait(&s->watch_wake, &s->watch_lock, &until);
+        if (!s->watch_stop)
+            watch_sweep(s, clock_mono_ns());
+    }
+    pthread_mutex_unlock(&s->watch_lock);
+    return NULL;
+}
+
+/* Accept and close of every connection (MHD_OPTION_NOTIFY_CONNECTION). */
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+              enum MHD_ConnectionNotificationCode code)
+{
+    struct http_server *s = cls;
+    struct conn_watch *w = *socket_context;
+
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+        if (!info)
+            return;
+        w = xcalloc(1, sizeof(*w));
+        w->fd = info->connect_fd;
+        w->phase = WATCH_HEADERS;
+        w->since_ns = clock_mono_ns();
+        pthread_mutex_lock(&s->watch_lock);
+        w->next = s->watch_head;
+        if (s->watch_head)
+            s->watch_head->prev = w;
+        s->watch_head = w;
+        pthread_mutex_unlock(&s->watch_lock);
+        *socket_context = w;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && w) {
+        pthread_mutex_lock(&s->watch_lock);
+        if (w->prev)
+            w->prev->next = w->next;
+        else
+            s->watch_head = w->next;
+        if (w->next)
+            w->next->prev = w->prev;
+        pthread_mutex_unlock(&s->watch_lock);
+        free(w);
+        *socket_context = NULL;
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* Lifecycle steps */
 
 /* The request line arrived: create the request (MHD passes the result to every later call). */
@@ -161,6 +364,12 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
         req->raw_query = arena_strndup(req->arena, query + 1, strcspn(query + 1, "#"));
     client_address(conn, req->client_addr, sizeof(req->client_addr));
     req->uri_too_long = strlen(uri) > SERVER_URI_MAX;
+    req->watch = watch_of(conn);
+    if (req->watch) {
+        pthread_mutex_lock(&s->watch_lock);
+        ((struct conn_watch *)req->watch)->request_seen = true;
+        pthread_mutex_unlock(&s->watch_lock);
+    }
     atomic_fetch_add(&s->inflight, 1);
     return req;
 }
@@ -222,6 +431,18 @@ check_media_type(struct req *req)
                    req->method == HTTP_PATCH ? "The request body must be application/json or "
                                                "application/merge-patch+json."
                                              : "The request body must be application/json.");
+}
+
+/* Every route answers JSON (and its errors problem+json) unless it negotiates itself. */
+static void
+check_accept(struct req *req)
+{
+    if (req->route->flags & HTTP_ROUTE_NEGOTIATES)
+        return;
+    if (req_accepts_json(req))
+        return;
+    answer_problem(req, ERR_NOT_ACCEPTABLE,
+                   "This resource is only available as application/json (Accept excludes it).");
 }
 
 /* Runs a before-style hook; leaves a response ready unless the request may go on. */
@@ -379,6 +600,8 @@ req_begin(struct http_server *s, struct req *req, const char *method, const char
     check_body_limit(s, req);
     if (!req->responded)
         check_media_type(req);
+    if (!req->responded)
+        check_accept(req);
     run_hook(req, s->hooks.before);
 }
 
@@ -487,17 +710,24 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
     switch (req->stage) {
     case STAGE_NEW:
         req->stage = STAGE_BODY;
+        /* The headers are complete: their deadline no longer applies. */
+        if (!watch_enter(s, req->watch, WATCH_BUSY))
+            return MHD_NO;
         req_begin(s, req, method, version);
         /* Answer on a later call (bodyless requests too) so keep-alive stays on, except when
          * refusing a body the client has not sent yet or that is too large to drain. */
         if (req->responded && (req->refuse_now || (req->body_announced && refuse_body_now(req))))
             return req_finish(s, req);
+        if (req->body_announced && !watch_enter(s, req->watch, WATCH_BODY))
+            return MHD_NO;
         return MHD_YES;
     case STAGE_BODY:
         if (*upload_data_size) {
             size_t n = *upload_data_size;
 
             *upload_data_size = 0;
+            if (!watch_body_bytes(s, req->watch, n))
+                return MHD_NO;
             if (req->responded) {
                 req->discarded += n;
                 return req->discarded > SERVER_DISCARD_MAX ? MHD_NO : MHD_YES;
@@ -512,6 +742,8 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
             }
             return MHD_YES;
         }
+        if (!watch_enter(s, req->watch, WATCH_BUSY))
+            return MHD_NO;
         if (!req->responded)
             req_run(s, req);
         return req_finish(s, req);
@@ -549,10 +781,31 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct log_line line;
     const char *terminated = termination_name(toe);
 
-    (void)conn;
     if (!req)
         return;
     *con_cls = NULL;
+    {
+        struct conn_watch *w = watch_of(conn);
+
+        /* The next request on a kept-alive connection gets the whole header deadline again,
+         * counted from now. */
+        if (w) {
+            pthread_mutex_lock(&s->watch_lock);
+            if (w->phase == WATCH_CUT) {
+                terminated = "request_timeout";
+                if (req->stage != STAGE_DONE) {
+                    req->stage = STAGE_DONE;
+                    req->status = 408;
+                }
+            } else {
+                w->phase = WATCH_HEADERS;
+                w->since_ns = clock_mono_ns();
+                w->request_seen = false;
+                w->kept_alive = true;
+            }
+            pthread_mutex_unlock(&s->watch_lock);
+        }
+    }
     log_begin(&line, LOG_INFO, "request");
     if (line.enabled) {
         int64_t elapsed_us = (clock_mono_ns() - req->start_ns) / 1000;
@@ -629,6 +882,15 @@ resolve(const char *host, uint16_t port, struct sockaddr_storage *out, struct er
     return 0;
 }
 
+static void
+server_free(struct http_server *s)
+{
+    pthread_cond_destroy(&s->watch_wake);
+    pthread_mutex_destroy(&s->watch_lock);
+    router_free(s->router);
+    free(s);
+}
+
 struct http_server *
 http_server_start(const struct http_server_config *cfg, struct err *err)
 {
@@ -641,6 +903,7 @@ http_server_start(const struct http_server_config *cfg, struct err *err)
     unsigned timeout_s = cfg->timeout_s ? cfg->timeout_s : SERVER_TIMEOUT_DEFAULT_S;
     unsigned conn_limit = cfg->conn_limit ? cfg->conn_limit : SERVER_CONN_LIMIT_DEFAULT;
     unsigned per_ip = cfg->per_ip_limit ? cfg->per_ip_limit : HTTP_PER_IP_LIMIT_DEFAULT;
+    pthread_condattr_t cond_attr;
     long cores;
 
     if (resolve(host, cfg->port, &addr, err))
@@ -657,6 +920,15 @@ http_server_start(const struct http_server_config *cfg, struct err *err)
     s->resp_max = cfg->resp_max ? cfg->resp_max : HTTP_RESP_MAX_DEFAULT;
     atomic_init(&s->draining, false);
     atomic_init(&s->inflight, 0);
+    s->header_timeout_ns = (int64_t)(cfg->header_timeout_ms ? cfg->header_timeout_ms
+                                                            : SERVER_HEADER_TIMEOUT_DEFAULT_MS) *
+                           1000000;
+    s->body_min_rate = cfg->body_min_rate ? cfg->body_min_rate : SERVER_BODY_MIN_RATE_DEFAULT;
+    pthread_mutex_init(&s->watch_lock, NULL);
+    pthread_condattr_init(&cond_attr);
+    pthread_condattr_setclock(&cond_attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->watch_wake, &cond_attr);
+    pthread_condattr_destroy(&cond_attr);
     if (threads == 0) {
         cores = sysconf(_SC_NPROCESSORS_ONLN);
         threads = cores > 0 ? (unsigned)cores : 2;
@@ -677,16 +949,23 @@ http_server_start(const struct http_server_config *cfg, struct err *err)
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, SERVER_POOL_SIZE,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
         MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, NULL,
         MHD_OPTION_END);
     /* clang-format on */
     if (!s->daemon) {
         err_internal(err, "cannot listen on %s:%u: %s", host, (unsigned)cfg->port, strerror(errno));
-        router_free(s->router);
-        free(s);
+        server_free(s);
         return NULL;
     }
+    if (pthread_create(&s->watchdog, NULL, watchdog_main, s) != 0) {
+        err_internal(err, "cannot start the slow-client watchdog");
+        MHD_stop_daemon(s->daemon);
+        server_free(s);
+        return NULL;
+    }
+    s->watchdog_started = true;
     info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : cfg->port;
     return s;
@@ -717,7 +996,13 @@ http_server_stop(struct http_server *s)
 {
     if (!s)
         return;
+    if (s->watchdog_started) {
+        pthread_mutex_lock(&s->watch_lock);
+        s->watch_stop = true;
+        pthread_cond_signal(&s->watch_wake);
+        pthread_mutex_unlock(&s->watch_lock);
+        pthread_join(s->watchdog, NULL);
+    }
     MHD_stop_daemon(s->daemon);
-    router_free(s->router);
-    free(s);
+    server_free(s);
 }

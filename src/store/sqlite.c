@@ -19,9 +19,13 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/str.h"
+#include "core/testhook.h"
 #include "core/xalloc.h"
 
 #define BUSY_TIMEOUT_MS 5000
+/* Retry-After of a write refused for a storage fault: long enough not to hammer a full disk,
+ * short enough that a fixed one is noticed soon. */
+#define STORE_FAULT_RETRY_AFTER_S 5
 
 /* ---- Statement cache -------------------------------------------------------------------- */
 
@@ -86,12 +90,39 @@ stmt_get(struct conn *c, const char *sql, struct err *err)
 
 /* ---- Errors, transactions, helpers --------------------------------------------------------- */
 
+/* The answer to a write refused for a storage fault (sqlite primary code). */
+static int
+fault_raise(int fault, struct err *err)
+{
+    const char *why = fault == SQLITE_FULL       ? "the disk is full"
+                      : fault == SQLITE_READONLY ? "the database is read-only"
+                                                 : "the disk reports I/O errors";
+
+    err_set(err, SERVICE_UNAVAILABLE, "The database cannot store changes right now (%s).", why);
+    if (err)
+        err->retry_after = STORE_FAULT_RETRY_AFTER_S;
+    return -1;
+}
+
+static void
+fault_record(struct store *store, int fault)
+{
+    if (store)
+        atomic_store(&store->write_fault, fault);
+}
+
 int
 sql_fail(struct conn *c, int rc, const char *what, struct err *err)
 {
     const char *msg = c && c->sqlite ? sqlite3_errmsg(c->sqlite) : sqlite3_errstr(rc);
 
     switch (rc & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_IOERR:
+        fault_record(c ? c->store : NULL, rc & 0xff);
+        fault_raise(rc & 0xff, err);
+        break;
     case SQLITE_CONSTRAINT:
         err_set(err, CONFLICT, "The change conflicts with the current state of the resource.");
         break;
@@ -266,6 +297,33 @@ batch_wait(struct store *store, uint64_t id, uint64_t *seq)
     return r->rc;
 }
 
+/* Test hook (VIGIL_TEST_HOOKS=1): VIGIL_TEST_STORE_MODE_FILE names a file whose content makes
+ * the write connection meet a real storage fault from SQLite: "read_only" (PRAGMA query_only)
+ * or "full" (PRAGMA max_page_count at the current size); anything else, or no file, undoes
+ * both. Read when a write transaction opens, so a test flips it between requests. */
+static void
+test_mode_apply(struct conn *c)
+{
+    const char *path = testhook_enabled() ? getenv("VIGIL_TEST_STORE_MODE_FILE") : NULL;
+    const char *sql = "PRAGMA query_only = 0; PRAGMA max_page_count = 4294967294";
+    char mode[16] = "";
+    FILE *f;
+
+    if (!path)
+        return;
+    f = fopen(path, "r");
+    if (f) {
+        if (!fgets(mode, sizeof(mode), f))
+            mode[0] = '\0';
+        fclose(f);
+    }
+    if (strncmp(mode, "read_only", 9) == 0)
+        sql = "PRAGMA query_only = 1";
+    else if (strncmp(mode, "full", 4) == 0)
+        sql = "PRAGMA query_only = 0; PRAGMA max_page_count = 1";
+    sqlite3_exec(c->sqlite, sql, NULL, NULL, NULL);
+}
+
 int
 tx_begin(struct conn *c, bool write, struct err *err)
 {
@@ -274,10 +332,13 @@ tx_begin(struct conn *c, bool write, struct err *err)
     if (store_fault_check(err))
         return -1;
     c->write_tx = write;
+    if (write)
+        test_mode_apply(c);
     if (!write || !batched(c))
         return exec_simple(c, write ? "BEGIN IMMEDIATE" : "BEGIN", err);
 
     writer_acquire(c);
+    test_mode_apply(c); /* now on the writer's handle */
     if (!store->batch_open) {
         /* BEGIN IMMEDIATE takes SQLite's write lock up front, so another process's writer
          * makes this wait in the busy handler rather than fail later. */
@@ -328,7 +389,11 @@ wal_sync(struct store *store, uint64_t seq, struct err *err)
 
         fd = open(store->wal_path, O_RDONLY | O_CLOEXEC);
         if (fd < 0 || fdatasync(fd) != 0) {
-            rc = err_internal(err, "fdatasync %s: %s", store->wal_path, strerror(errno));
+            /* The commit may or may not be on disk: the client is told to retry (an
+             * idempotency key makes that safe), and /health reports the I/O error. */
+            fault_record(store, SQLITE_IOERR);
+            fault_raise(SQLITE_IOERR, err);
+            rc = err_cause(err, "fdatasync %s: %s", store->wal_path, strerror(errno));
         }
         if (fd >= 0)
             close(fd);
@@ -369,8 +434,16 @@ tx_commit(struct conn *c, struct err *err)
     writer_return(c);
     rc = batch_wait(store, c->batch, &seq);
     pthread_mutex_unlock(&store->write_lock);
-    if (rc)
+    if (rc) {
+        int fault = atomic_load(&store->write_fault);
+
+        /* The batch met a storage fault (a member's statement or the COMMIT): 503, not 500. */
+        if (fault) {
+            fault_raise(fault, err);
+            return err_cause(err, "the write batch failed to commit");
+        }
         return err_internal(err, "the write batch failed to commit");
+    }
     return wal_sync(store, seq, err);
 }
 
@@ -789,6 +862,53 @@ store_ping(struct store *store, struct err *err)
         err_cause(err, "%s", inner.cause[0] ? inner.cause : "ping query failed");
     }
     return rc;
+}
+
+/* The write probe: a real write transaction through the batch path, so it meets what client
+ * writes meet. A 16 KiB row that needs new pages is inserted and deleted again, and the
+ * transaction commits: a full disk (or max_page_count), a read-only database or an I/O error
+ * records its fault again; only a durable commit clears it. (Other commits do not: a small
+ * write can fit in a page a full disk still has, while the next larger one fails.) */
+static void
+write_probe(struct store *store)
+{
+    struct err err = {0};
+    struct conn *c = conn_acquire(store, &err);
+
+    if (!c)
+        return;
+    if (tx_begin(c, true, &err) == 0) {
+        if (exec_simple(c,
+                        "INSERT INTO schema_migrations (version, name, applied_at)"
+                        " VALUES (-1, hex(zeroblob(8192)), 0)",
+                        &err) ||
+            exec_simple(c, "DELETE FROM schema_migrations WHERE version = -1", &err))
+            tx_rollback(c);
+        else if (tx_commit(c, &err) == 0)
+            fault_record(store, 0);
+    }
+    conn_release(store, c);
+}
+
+enum store_health
+store_write_health(struct store *store)
+{
+    int fault = atomic_load(&store->write_fault);
+
+    if (fault) {
+        write_probe(store);
+        fault = atomic_load(&store->write_fault);
+    }
+    switch (fault) {
+    case 0:
+        return STORE_HEALTH_OK;
+    case SQLITE_FULL:
+        return STORE_HEALTH_FULL;
+    case SQLITE_READONLY:
+        return STORE_HEALTH_READ_ONLY;
+    default:
+        return STORE_HEALTH_IO_ERROR;
+    }
 }
 
 int

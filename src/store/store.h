@@ -67,6 +67,19 @@ void store_close(struct store *store);
  * database cannot answer. */
 int store_ping(struct store *store, struct err *err);
 
+/* Whether writes can be stored, for /health. A write that meets a storage fault (disk full,
+ * read-only database, I/O error) fails with SERVICE_UNAVAILABLE and Retry-After, and the fault
+ * is remembered. While one is remembered, this runs a write probe (a committed transaction that
+ * inserts and deletes a 16 KiB row), which clears it when it commits, and reports the fault
+ * still met, if any; with none remembered it costs nothing. */
+enum store_health {
+    STORE_HEALTH_OK,
+    STORE_HEALTH_FULL,      /* SQLITE_FULL: disk full, or max_page_count reached */
+    STORE_HEALTH_READ_ONLY, /* SQLITE_READONLY */
+    STORE_HEALTH_IO_ERROR,  /* SQLITE_IOERR, or the WAL could not be synced */
+};
+enum store_health store_write_health(struct store *store);
+
 /* Latest migration version applied (for `vigil migrate` and tests). */
 int store_schema_version(struct store *store, int *version /* out */, struct err *err);
 

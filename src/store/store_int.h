@@ -137,6 +137,9 @@ struct store {
     uint64_t commits; /* write commits finished (under sync_lock) */
     uint64_t durable; /* commits known to be on disk */
     bool syncing;     /* a thread is in fdatasync */
+    /* The storage fault the last failed write met (SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR),
+     * 0 once the write probe commits again: what /health reports (store_write_health). */
+    _Atomic int write_fault;
 };
 
 /* A request's handle. Lives in the request arena; its connection returns to the pool when the
@@ -164,8 +167,9 @@ int tx_commit(struct conn *c, struct err *err);
 void tx_rollback(struct conn *c);
 
 /* Maps a SQLite result code to an err (CONFLICT for constraint violations, SERVICE_UNAVAILABLE
- * for a database still busy after the timeout, INTERNAL otherwise) with the message as cause.
- * Returns -1. */
+ * with Retry-After for a database still busy after the timeout, and for a storage fault: disk
+ * full, read-only database, I/O error, which c->store then remembers for /health; INTERNAL
+ * otherwise) with the message as cause. Returns -1. */
 int sql_fail(struct conn *c, int rc, const char *what, struct err *err);
 
 /* Steps a statement that returns no row (INSERT/UPDATE/DELETE) and resets it. */

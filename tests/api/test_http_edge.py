@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: MIT
 """The HTTP edge under hostile framing (issue 14, items 2-5, 7, 8): raw sockets, since a client
 library refuses to send these. BATTERY is one row per bad input with the exact status and
-problem code; `pytest -k battery` counts the rows passing."""
+problem code; `pytest -k battery` counts the rows passing. Slow clients (item 4) are in
+test_slow_clients.py, storage errors (item 6) in test_storage_errors.py."""
 import json
 import socket
 
 import pytest
 
-from conftest import Api, Server
+from conftest import Api, Server, assert_problem
 
 TOKEN = "@TOKEN@"  # replaced by the server's admin token at send time
 
@@ -104,9 +105,39 @@ BATTERY = [
     # item 7: what the library answers before we see the request (status only; see
     # docs/internals/http.md for why no problem body is possible)
     ("http_version_2", req(b"GET /api/v1/clients HTTP/2.0\nHost: x\n" + AUTH), 505, None),
+    ("lib_malformed_request_line", req(b"GET\nHost: x\n"), None, None),  # closed, no answer
+    ("lib_bad_content_length", req(POST + b"Content-Length: abc\n"), 400, None),
+    ("lib_bad_chunk_syntax", req(POST + b"Transfer-Encoding: chunked\n") + b"zz\r\n{}\r\n",
+     400, None),
     # item 8: an announced body over the limit is refused at once (the body is never sent)
     ("cl_4mib_refused_at_once", req(POST + b"Content-Length: 4194304\n"), 413,
      "PAYLOAD_TOO_LARGE"),
+    # item 9: an Accept that excludes JSON on an API route; what admits it is served
+    ("accept_xml", req(GET + b"Accept: application/xml\n"), 406, "NOT_ACCEPTABLE"),
+    ("accept_json_q0", req(GET + b"Accept: application/json;q=0\n"), 406, "NOT_ACCEPTABLE"),
+    ("accept_json_q0_else_any", req(GET + b"Accept: application/json;q=0, */*\n"), 406,
+     "NOT_ACCEPTABLE"),
+    ("accept_text_html", req(GET + b"Accept: text/html\n"), 406, "NOT_ACCEPTABLE"),
+    ("accept_html_on_post", req(POST + b"Accept: text/html\nContent-Length: 13\n")
+     + b'{"name":"a9"}', 406, "NOT_ACCEPTABLE"),
+    ("accept_xml_on_findings", req(b"GET /api/v1/findings HTTP/1.1\nHost: x\n" + AUTH
+                                   + b"Accept: application/xml\n"), 406, "NOT_ACCEPTABLE"),
+    ("accept_any", req(GET + b"Accept: */*\n"), 200, None),
+    ("accept_application_any", req(GET + b"Accept: application/*\n"), 200, None),
+    ("accept_problem_json", req(GET + b"Accept: application/problem+json\n"), 200, None),
+    ("accept_browser", req(GET + b"Accept: text/html,application/xhtml+xml,application/xml;"
+                           b"q=0.9,*/*;q=0.8\n"), 200, None),
+    ("accept_malformed_ignored", req(GET + b"Accept: garbage\n"), 200, None),
+    ("accept_html_on_docs", req(b"GET /docs HTTP/1.1\nHost: x\nAccept: text/html\n"), 200,
+     None),
+    # item 13: one way to say OR; no unknown parameter ignored; no parser internals shown
+    ("repeated_filter", req(b"GET /api/v1/findings?severity=high&severity=low HTTP/1.1\n"
+                            b"Host: x\n" + AUTH), 400, "VALIDATION_ERROR"),
+    ("unknown_param_on_single_get", req(b"GET /api/v1/clients/cli_0000000000000000?x=1 "
+                                        b"HTTP/1.1\nHost: x\n" + AUTH), 400,
+     "VALIDATION_ERROR"),
+    ("escaped_nul_in_body", req(POST + b"Content-Length: 18\n") + b'{"name":"a\\u0000"}',
+     400, "VALIDATION_ERROR"),
 ]
 
 CLOSE_ROWS = {"te_and_cl", "two_differing_cl", "two_equal_cl", "space_before_colon",
@@ -120,7 +151,9 @@ def test_battery(server, name, raw, status, code):
     if code is not None:
         assert headers.get("content-type") == "application/problem+json", headers
         assert json.loads(body)["code"] == code
-    if name in CLOSE_ROWS or status in (400, 501):
+    if name == "escaped_nul_in_body":
+        assert b"JSON_" not in body and b"NUL" in body, body
+    if name in CLOSE_ROWS or (status in (400, 501) and code not in (None, "VALIDATION_ERROR")):
         assert headers.get("connection", "").lower() == "close", headers
         assert closed, "the connection must be closed after a framing error"
 
@@ -198,3 +231,34 @@ def test_per_address_connection_cap(slow_server):
     finally:
         for s in socks:
             s.close()
+
+
+def test_accept_negotiates_csv_and_reports(server):
+    """Routes that pick their representation themselves: text/csv alone gets the CSV export,
+    a weight for CSV above JSON too; a report refuses an Accept that excludes its format."""
+    api = Api(server)
+    r = api.get("/api/v1/findings", headers={"Accept": "text/csv"})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
+    r = api.get("/api/v1/findings", headers={"Accept": "application/json;q=0.5, text/csv"})
+    assert r.headers["Content-Type"].startswith("text/csv")
+    r = api.get("/api/v1/findings", headers={"Accept": "text/csv;q=0.5, application/json"})
+    assert r.headers["Content-Type"].startswith("application/json")
+    r = api.get("/api/v1/findings", headers={"Accept": "text/csv, */*"})
+    assert r.headers["Content-Type"].startswith("text/csv")
+
+
+def test_query_rules_on_single_resources_and_filters(server):
+    """Item 13 through the documented API: a single-resource GET refuses an unknown parameter
+    (naming it) and serves without; a repeated filter names the field; commas still OR."""
+    api = Api(server)
+    cid = api.post("/api/v1/clients", {"name": "q13"}).json()["data"]["id"]
+    assert api.get(f"/api/v1/clients/{cid}").status_code == 200
+    body = assert_problem(api.get(f"/api/v1/clients/{cid}", params={"expand": "all"}), 400,
+                          "VALIDATION_ERROR")
+    assert body["errors"][0]["field"] == "expand"
+    body = assert_problem(api.get("/api/v1/findings", params=[("status", "open"),
+                                                             ("status", "confirmed")]),
+                          400, "VALIDATION_ERROR")
+    assert body["errors"][0]["field"] == "status"
+    assert "comma" in body["errors"][0]["message"]
+    assert api.get("/api/v1/findings", params={"status": "open,confirmed"}).status_code == 200

@@ -8,24 +8,43 @@ import time
 from conftest import Server, Api
 
 
+def read_head(sock):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
 def test_sigterm_finishes_in_flight_request_and_exits_zero(tmp_path):
+    """Ordered by what the server shows, never by sleeping: the 100 Continue says the request
+    is in flight (its headers were handled); a 503 to a new request says the drain began."""
     srv = Server(str(tmp_path))
     token = srv.token
     body = b'{"name": "slow upload"}'
     s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
     head = (f"POST /api/v1/clients HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
-    s.sendall(head + body[:5])
-    time.sleep(0.3)
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "Expect: 100-continue\r\n\r\n").encode()
+    s.sendall(head)
+    assert read_head(s).startswith(b"HTTP/1.1 100"), "the server did not take the request"
+    s.sendall(body[:5])
     srv.proc.send_signal(signal.SIGTERM)
-    time.sleep(0.3)
-    s.sendall(body[5:])
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = s.recv(65536)
-        if not chunk:
+    draining = False
+    for _ in range(2000):  # bounded: each try is one request the server answers
+        probe = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        probe.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        status = read_head(probe)[:12]
+        probe.close()
+        if status == b"HTTP/1.1 503":
+            draining = True
             break
-        data += chunk
+        assert status == b"HTTP/1.1 200", status
+    assert draining, "SIGTERM did not start a drain"
+    s.sendall(body[5:])
+    data = read_head(s)
     s.close()
     assert data.startswith(b"HTTP/1.1 201"), data[:200]
     assert srv.proc.wait(timeout=20) == 0

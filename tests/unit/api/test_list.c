@@ -83,8 +83,8 @@ paging_sort_filters_and_dates_are_read(void **state)
     struct fixture *fx = *state;
 
     assert_int_equal(parse(fx, STORE_FINDINGS,
-                           "page=3&limit=20&sort=-severity,created_at&severity=high,critical"
-                           "&severity=low&created_after=2026-01-15T10:30:00Z&search=sql+injection",
+                           "page=3&limit=20&sort=-severity,created_at&severity=high,critical,low"
+                           "&created_after=2026-01-15T10:30:00Z&search=sql+injection",
                            0),
                      0);
     assert_int_equal(fx->q.page, 3);
@@ -94,7 +94,7 @@ paging_sort_filters_and_dates_are_read(void **state)
     assert_true(fx->q.sort[0].desc);
     assert_false(fx->q.sort[1].desc);
     assert_int_equal(fx->q.n_filters, 1);
-    assert_int_equal(fx->q.filters[0].n_values, 3); /* repeated filter adds OR values */
+    assert_int_equal(fx->q.filters[0].n_values, 3); /* a comma means OR */
     assert_true(fx->q.has_created_after);
     assert_int_equal(fx->q.created_after, 1768473000);
     assert_string_equal(fx->q.search, "sql injection");
@@ -127,6 +127,10 @@ unknown_parameters_and_fields_are_refused(void **state)
     expect_field_error(fx, STORE_FINDINGS, "format=xml", "format");
     expect_field_error(fx, STORE_CLIENTS, "format=csv", "format"); /* only where offered */
     expect_field_error(fx, STORE_FINDINGS, "severity=high,", "severity");
+    /* A repeated filter is refused: the comma is the one way to say OR (issue 14, item 13). */
+    expect_field_error(fx, STORE_FINDINGS, "severity=high&severity=low", "severity");
+    expect_field_error(fx, STORE_FINDINGS, "status=open&sort=title&status=open", "status");
+    assert_non_null(strstr(fx->err.fields[0].message, "a comma means OR"));
 }
 
 int

@@ -59,6 +59,28 @@ malformed_json_is_rejected(void **state)
 }
 
 static void
+parser_internals_never_reach_the_detail(void **state)
+{
+    static const char *const bodies[] = {"{\"a\":\"\\u0000\"}", "{\"a\\u0000b\":1}", "{",
+                                         "{\"a\":1} x", "{\"a\":1e999999}"};
+    (void)state;
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        struct err err = {0};
+
+        assert_null(http_json_parse(bodies[i], strlen(bodies[i]), &err));
+        assert_int_equal(err.code, ERR_VALIDATION_ERROR);
+        assert_null(strstr(err.detail, "JSON_"));
+        assert_null(strstr(err.detail, "jansson"));
+    }
+    {
+        struct err err = {0};
+
+        http_json_parse(bodies[0], strlen(bodies[0]), &err);
+        assert_non_null(strstr(err.detail, "NUL"));
+    }
+}
+
+static void
 invalid_utf8_is_rejected(void **state)
 {
     (void)state;
@@ -158,6 +180,7 @@ main(void)
         cmocka_unit_test(malformed_json_is_rejected),
         cmocka_unit_test(invalid_utf8_is_rejected),
         cmocka_unit_test(duplicate_keys_are_rejected),
+        cmocka_unit_test(parser_internals_never_reach_the_detail),
         cmocka_unit_test(top_level_must_be_an_object),
         cmocka_unit_test(nesting_limit_is_32),
         cmocka_unit_test(req_json_body_is_cached_and_owned_by_the_arena),
