@@ -372,6 +372,10 @@ webhook_jobs_start(const struct webhook_jobs_config *cfg, struct err *err)
     pthread_cond_init(&p->wake, NULL);
     if (cfg->workers <= 0)
         return p;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        webhook_jobs_stop(p);
+        return err_internal(err, "curl_global_init failed"), NULL;
+    }
     gethostname(host, sizeof(host) - 1);
     p->threads = calloc((size_t)cfg->workers, sizeof(*p->threads));
     p->owners = calloc((size_t)cfg->workers, sizeof(*p->owners));
