@@ -588,3 +588,38 @@ def test_vigil_worker_delivers_from_the_shared_database(tmp_path, receiver):
             assert worker.wait(timeout=20) == 0
     finally:
         srv.stop()
+
+
+def test_scan_completed_and_failed_events(hook_server, receiver):
+    import importlib.util
+    import json
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scan", "conftest.py")
+    spec = importlib.util.spec_from_file_location("scan_conftest_hooks", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    fixture = mod.Fixture()
+    try:
+        api = Api(hook_server)
+        hook = make_hook(api, receiver.url("/ok"), ["scan.completed", "scan.failed"])
+        with open(mod.SPEC, encoding="utf-8") as f:
+            text = f.read()
+        ok = api.post("/api/v1/scans", {"url": fixture.url, "spec": text,
+                                        "options": {"checks": ["misconfig"], "fail_on": "none"}})
+        assert ok.status_code == 201, ok.text
+        closed = socket.socket()
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        closed.close()  # nothing listens there: the spec cannot be fetched
+        bad = api.post("/api/v1/scans", {"url": fixture.url,
+                                         "spec_url": f"http://127.0.0.1:{port}/openapi.yaml"})
+        assert bad.status_code == 201, bad.text
+        ok_id, bad_id = ok.json()["data"]["scan_id"], bad.json()["data"]["scan_id"]
+        got = receiver.wait(lambda rs: len(rs) >= 2, timeout=120, what="two scan events")
+        bodies = {json.loads(r["body"])["data"]["scan_id"]: json.loads(r["body"]) for r in got}
+        assert all(verify(r, hook["secret"]) for r in got)
+        assert bodies[ok_id]["event"] == "scan.completed"
+        assert bodies[ok_id]["data"] == api.get(f"/api/v1/scans/{ok_id}").json()["data"]
+        assert bodies[bad_id]["event"] == "scan.failed"
+        assert bodies[bad_id]["data"]["status"] == "failed" and bodies[bad_id]["data"]["error"]
+    finally:
+        fixture.stop()
