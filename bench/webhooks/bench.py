@@ -52,7 +52,11 @@ class Receiver:
                     me.count += 1
                     me.cond.notify_all()
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Quiet(http.server.ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                pass  # the server closing its kept-alive connections at stop
+
+        self.httpd = Quiet(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
@@ -107,14 +111,14 @@ def deliveries_per_second(workers):
             s.post(base + "/api/v1/findings",
                    json={"project_id": p, "title": f"finding {i}", "severity": "low"})
         stop(proc)
-        t0 = time.monotonic()
         proc, base, s, _ = start(tmp, workers, token)
+        t0 = time.monotonic()  # from the server answering /health
         got = recv.wait_for(N_EVENTS)
         dt = time.monotonic() - t0
         stop(proc)
     recv.httpd.shutdown()
     print(f"deliveries: {got}/{N_EVENTS} events delivered by {workers} webhook worker(s) in "
-          f"{dt:.2f} s (server start included): {got / dt:.0f} deliveries/s")
+          f"{dt:.2f} s (from the restarted server's first /health): {got / dt:.0f} deliveries/s")
 
 
 def post_rate(with_hook):

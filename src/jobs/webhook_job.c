@@ -60,6 +60,9 @@ struct slot {
     char errbuf[CURL_ERROR_SIZE];
     int64_t at;
     int64_t started_ns;
+    bool done;                            /* finished or skipped: to be recorded */
+    bool has_outcome;                     /* false: skipped (send.skip says why) */
+    struct store_webhook_outcome outcome; /* set by finish() */
 };
 
 static size_t
@@ -113,30 +116,46 @@ audit_disabled(struct store *store, const struct store_webhook_send *send, const
                 err.cause[0] ? err.cause : err.detail);
 }
 
-/* Records an attempt (or, outcome NULL, a skipped job). A lost lease means another worker owns
- * the job now: this one drops it. */
+/* Records every done slot in ONE store call (one disk flush for the batch), writes the audit
+ * events of endpoints it deactivated and frees the slots. A lost lease means another worker
+ * owns that job now: it is dropped. */
 static void
-record(const struct webhook_jobs_config *cfg, const char *owner, struct slot *s,
-       const struct store_webhook_outcome *o)
+record_done(const struct webhook_jobs_config *cfg, const char *owner, struct slot *slots)
 {
+    struct store_webhook_record recs[WEBHOOK_INFLIGHT_MAX];
+    struct slot *of[WEBHOOK_INFLIGHT_MAX];
+    struct arena *a;
     struct err err = {0};
-    bool disabled = false;
-    const char *reason = NULL;
+    size_t n = 0;
 
-    if (store_webhook_attempt_record(cfg->store, s->job.id, owner, &s->send, o, clock_now(),
-                                     &disabled, &reason, s->arena, &err)) {
-        if (err.code != ERR_CONFLICT)
-            log_msg(LOG_ERROR, "webhook delivery %s: attempt not recorded: %s", s->send.delivery_id,
-                    err.cause[0] ? err.cause : err.detail);
-        return;
+    for (int i = 0; i < WEBHOOK_INFLIGHT_MAX; i++) {
+        if (!slots[i].used || !slots[i].done)
+            continue;
+        of[n] = &slots[i];
+        recs[n] = (struct store_webhook_record){.job_id = slots[i].job.id,
+                                                .send = &slots[i].send,
+                                                .outcome = slots[i].has_outcome ? &slots[i].outcome
+                                                                                : NULL};
+        n++;
     }
-    if (disabled)
-        audit_disabled(cfg->store, &s->send, reason);
+    if (n == 0)
+        return;
+    a = arena_new();
+    if (store_webhook_attempts_record(cfg->store, owner, recs, n, clock_now(), a, &err))
+        log_msg(LOG_ERROR, "webhook worker %s: %zu attempts not recorded: %s", owner, n,
+                err.cause[0] ? err.cause : err.detail);
+    else
+        for (size_t i = 0; i < n; i++)
+            if (recs[i].disabled)
+                audit_disabled(cfg->store, recs[i].send, recs[i].reason);
+    for (size_t i = 0; i < n; i++)
+        slot_free(of[i]);
+    arena_free(a);
 }
 
-/* Turns a finished transfer into an outcome and records it. */
+/* Turns a finished transfer into the slot's outcome (recorded by record_done). */
 static void
-finish(const struct webhook_jobs_config *cfg, const char *owner, struct slot *s, CURLcode rc)
+finish(const struct webhook_jobs_config *cfg, struct slot *s, CURLcode rc)
 {
     struct store_webhook_outcome o = {0};
     long status = 0;
@@ -168,12 +187,14 @@ finish(const struct webhook_jobs_config *cfg, const char *owner, struct slot *s,
     }
     if (!o.success && !o.gone)
         o.retry_at = webhook_retry_at(s->job.attempts, now);
-    record(cfg, owner, s, &o);
+    s->outcome = o;
+    s->has_outcome = true;
+    s->done = true;
 }
 
-/* Prepares the signed request of a claimed job. -1 if the job was settled instead. */
-static int
-start(const struct webhook_jobs_config *cfg, const char *owner, struct slot *s, CURLM *multi)
+/* Prepares the signed request of a claimed job, or marks the slot done (skipped). */
+static void
+start(const struct webhook_jobs_config *cfg, struct slot *s, CURLM *multi)
 {
     struct store_webhook_send *d = &s->send;
     char sig[WEBHOOK_SIGNATURE_MAX], old[WEBHOOK_SIGNATURE_MAX];
@@ -187,8 +208,8 @@ start(const struct webhook_jobs_config *cfg, const char *owner, struct slot *s, 
         webhook_sign(d->secret, d->message_id, now, d->body, d->body_len, sig, sizeof(sig)) != 0)
         d->skip = "the endpoint's secret cannot sign";
     if (d->skip) {
-        record(cfg, owner, s, NULL);
-        return -1;
+        s->done = true;
+        return;
     }
     s->headers = curl_slist_append(s->headers, "Content-Type: application/json");
     s->headers = curl_slist_append(s->headers, "User-Agent: vigil/" VIGIL_VERSION);
@@ -230,41 +251,41 @@ start(const struct webhook_jobs_config *cfg, const char *owner, struct slot *s, 
     s->at = now;
     s->started_ns = clock_mono_ns();
     curl_multi_add_handle(multi, s->easy);
-    return 0;
 }
 
-/* Fills free slots with claimed jobs; returns how many started. */
-static int
+/* Fills the free slots with jobs claimed in one store call. */
+static void
 claim_more(const struct webhook_jobs_config *cfg, const char *owner, struct slot *slots,
            CURLM *multi)
 {
-    int started = 0;
+    struct store_job jobs[WEBHOOK_INFLIGHT_MAX];
+    struct err err = {0};
+    struct arena *a;
+    size_t free_slots = 0, n = 0, k = 0;
 
-    for (int i = 0; i < WEBHOOK_INFLIGHT_MAX; i++) {
+    for (int i = 0; i < WEBHOOK_INFLIGHT_MAX; i++)
+        free_slots += !slots[i].used;
+    if (free_slots == 0)
+        return;
+    a = arena_new();
+    if (store_webhook_claim(cfg->store, owner, clock_now(), lease_of(cfg), free_slots, a, jobs, &n,
+                            &err))
+        log_msg(LOG_WARN, "webhook worker %s: claim: %s %s", owner, err.detail, err.cause);
+    for (int i = 0; i < WEBHOOK_INFLIGHT_MAX && k < n; i++) {
         struct slot *s = &slots[i];
-        struct err err = {0};
-        bool claimed = false;
 
         if (s->used)
             continue;
         s->arena = arena_new();
-        if (store_job_claim(cfg->store, STORE_WEBHOOK_JOB_KIND, owner, clock_now(), lease_of(cfg),
-                            0, s->arena, &s->job, &claimed, &err) ||
-            !claimed) {
-            if (err.code)
-                log_msg(LOG_WARN, "webhook worker %s: claim: %s %s", owner, err.detail, err.cause);
-            arena_free(s->arena);
-            s->arena = NULL;
-            break;
-        }
         s->used = true;
-        if (start(cfg, owner, s, multi)) {
-            slot_free(s);
-            continue;
-        }
-        started++;
+        s->job = jobs[k++];
+        s->job.id = arena_strdup(s->arena, s->job.id);
+        s->job.org_id = arena_strdup(s->arena, s->job.org_id);
+        s->job.payload = arena_strdup(s->arena, s->job.payload);
+        s->job.lease_owner = NULL;
+        start(cfg, s, multi);
     }
-    return started;
+    arena_free(a);
 }
 
 /* ---- the pool ------------------------------------------------------------------------- */
@@ -325,6 +346,7 @@ webhook_worker_main(void *arg)
                                    &err))
             log_msg(LOG_WARN, "webhook worker %s: dispatch: %s %s", owner, err.detail, err.cause);
         claim_more(&p->cfg, owner, slots, multi);
+        record_done(&p->cfg, owner, slots); /* the skipped ones */
         for (int i = 0; i < WEBHOOK_INFLIGHT_MAX; i++)
             in_flight += slots[i].used;
         if (in_flight == 0) {
@@ -340,9 +362,9 @@ webhook_worker_main(void *arg)
                 continue;
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
             curl_multi_remove_handle(multi, msg->easy_handle);
-            finish(&p->cfg, owner, s, msg->data.result);
-            slot_free(s);
+            finish(&p->cfg, s, msg->data.result);
         }
+        record_done(&p->cfg, owner, slots);
         if (running > 0)
             curl_multi_poll(multi, NULL, 0, 50, NULL);
     }
@@ -350,7 +372,8 @@ webhook_worker_main(void *arg)
      * worker sends them again with the same webhook-id. */
     for (int i = 0; i < WEBHOOK_INFLIGHT_MAX; i++) {
         if (slots[i].used) {
-            curl_multi_remove_handle(multi, slots[i].easy);
+            if (slots[i].easy)
+                curl_multi_remove_handle(multi, slots[i].easy);
             slot_free(&slots[i]);
         }
     }

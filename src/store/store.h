@@ -824,6 +824,30 @@ int store_webhook_attempt_record(struct store *store, const char *job_id, const 
                                  bool *disabled /* out */, const char **reason /* out */,
                                  struct arena *arena, struct err *err);
 
+/* Several attempts of one worker in ONE transaction (what the delivery threads use: one disk
+ * flush for a batch of finished transfers), each as store_webhook_attempt_record describes, in a
+ * savepoint of its own: an item whose job `owner` no longer holds gets `lost` and writes
+ * nothing, the others are recorded. Fails whole only when the store does. */
+struct store_webhook_record {
+    const char *job_id;
+    const struct store_webhook_send *send;
+    const struct store_webhook_outcome *outcome; /* NULL: the job was skipped (send->skip) */
+    bool disabled;                               /* out: this deactivated the endpoint */
+    const char *reason;                          /* out: why */
+    bool lost;                                   /* out: the lease was lost, nothing written */
+};
+int store_webhook_attempts_record(struct store *store, const char *owner,
+                                  struct store_webhook_record *items, size_t n, int64_t now,
+                                  struct arena *arena, struct err *err);
+
+/* Claims up to `max` due webhook jobs (queued with run_after <= now, or running with an expired
+ * lease) in one write transaction, oldest first, leased to `owner` until now + lease_seconds;
+ * jobs[0..*n) get them. An expired lease on the job's last attempt is not run again: the job
+ * and its delivery fail ("worker lost"). Nothing due costs one read. */
+int store_webhook_claim(struct store *store, const char *owner, int64_t now, int lease_seconds,
+                        size_t max, struct arena *arena, struct store_job *jobs /* out */,
+                        size_t *n /* out */, struct err *err);
+
 /* Test hook: the calling thread's next write commit is rolled back and fails with INTERNAL (the
  * black-box test that a rolled-back change sends no event; fault.c). */
 void store_fault_fail_next_commit(void);

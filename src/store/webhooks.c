@@ -90,6 +90,15 @@ exec_changes(struct conn *c, sqlite3_stmt *st, int *changes, struct err *err)
     return 0;
 }
 
+/* Runs a statement without bindings or rows (SAVEPOINT, RELEASE, ROLLBACK TO). */
+static int
+exec_savepoint(struct conn *c, const char *sql, struct err *err)
+{
+    sqlite3_stmt *st = stmt_get(c, sql, err);
+
+    return st ? stmt_exec(c, st, err) : -1;
+}
+
 /* A queued job of `kind`, inside the caller's transaction. */
 static int
 job_insert(struct conn *c, const char *org_id, const char *payload, int64_t run_after, int64_t now,
@@ -1025,52 +1034,44 @@ endpoint_after(struct conn *c, const struct store_webhook_send *s,
     return stmt_exec(c, st, err);
 }
 
-int
-store_webhook_attempt_record(struct store *store, const char *job_id, const char *owner,
-                             const struct store_webhook_send *s,
-                             const struct store_webhook_outcome *o, int64_t now, bool *disabled,
-                             const char **reason, struct arena *arena, struct err *err)
+/* Writes one attempt and its consequences inside the caller's transaction (see
+ * store_webhook_attempt_record). */
+static int
+record_one(struct conn *c, const char *owner, struct store_webhook_record *r, int64_t now,
+           struct arena *arena, struct err *err)
 {
-    bool off = false, requeued = false;
-    const char *why = NULL;
+    const struct store_webhook_send *s = r->send;
+    const struct store_webhook_outcome *o = r->outcome;
+    bool requeued = false;
     const char *status;
     sqlite3_stmt *st;
-    int rc = -1;
 
-    if (disabled)
-        *disabled = false;
-    if (reason)
-        *reason = NULL;
-    WITH_CONN(store, c, err)
-    if (tx_begin(c, true, err))
-        goto done;
     if (!o) {
         /* A pending delivery that will not be sent (its endpoint was switched off) ends as
          * failed, so the log does not show it waiting forever; redelivery can send it. */
-        if (job_settle(c, job_id, owner, true, 0, s->skip, now, &requeued, err))
-            goto done;
+        if (job_settle(c, r->job_id, owner, true, 0, s->skip, now, &requeued, err))
+            return -1;
+        if (!s->delivery_id)
+            return 0;
         st = stmt_get(c,
                       "UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = 0,"
                       " updated_at = ?2 WHERE id = ?1 AND status = 'pending'",
                       err);
         if (!st)
-            goto done;
+            return -1;
         bind_text(st, 1, s->delivery_id);
         bind_int(st, 2, now);
-        if (stmt_exec(c, st, err) || tx_commit(c, err))
-            goto done;
-        rc = 0;
-        goto done;
+        return stmt_exec(c, st, err);
     }
-    if (job_settle(c, job_id, owner, o->success, o->success || o->gone ? 0 : o->retry_at,
+    if (job_settle(c, r->job_id, owner, o->success, o->success || o->gone ? 0 : o->retry_at,
                    o->attempt.error, now, &requeued, err))
-        goto done;
+        return -1;
     st = stmt_get(c,
                   "INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, latency_ms,"
                   " error, response) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                   err);
     if (!st)
-        goto done;
+        return -1;
     bind_text(st, 1, s->delivery_id);
     bind_int(st, 2, s->attempt);
     bind_int(st, 3, o->attempt.at);
@@ -1081,43 +1082,207 @@ store_webhook_attempt_record(struct store *store, const char *job_id, const char
     bind_int(st, 5, o->attempt.latency_ms);
     bind_text(st, 6, o->attempt.error);
     bind_text(st, 7, o->attempt.response);
-    if (stmt_exec(c, st, err))
-        goto done;
-    if (endpoint_after(c, s, o, now, &off, &why, arena, err))
-        goto done;
-    status = o->success ? "succeeded" : (requeued && !off) ? "pending" : "failed";
+    if (stmt_exec(c, st, err) || endpoint_after(c, s, o, now, &r->disabled, &r->reason, arena, err))
+        return -1;
+    status = o->success ? "succeeded" : (requeued && !r->disabled) ? "pending" : "failed";
     st = stmt_get(c,
                   "UPDATE webhook_deliveries SET status = ?2, attempts = ?3, next_attempt_at = ?4,"
                   " updated_at = ?5 WHERE id = ?1",
                   err);
     if (!st)
-        goto done;
+        return -1;
     bind_text(st, 1, s->delivery_id);
     bind_text(st, 2, status);
     bind_int(st, 3, s->attempt);
     bind_int(st, 4, strcmp(status, "pending") == 0 ? o->retry_at : 0);
     bind_int(st, 5, now);
     if (stmt_exec(c, st, err))
-        goto done;
-    if (off && requeued) {
+        return -1;
+    if (r->disabled && requeued) {
         /* The endpoint is off: its retry will not be sent. */
         st = stmt_get(c,
                       "UPDATE jobs SET state = 'cancelled', finished_at = ?2, updated_at = ?2"
                       " WHERE id = ?1 AND state = 'queued'",
                       err);
         if (!st)
-            goto done;
-        bind_text(st, 1, job_id);
+            return -1;
+        bind_text(st, 1, r->job_id);
         bind_int(st, 2, now);
         if (stmt_exec(c, st, err))
+            return -1;
+    }
+    return 0;
+}
+
+int
+store_webhook_attempts_record(struct store *store, const char *owner,
+                              struct store_webhook_record *items, size_t n, int64_t now,
+                              struct arena *arena, struct err *err)
+{
+    int rc = -1;
+
+    for (size_t i = 0; i < n; i++) {
+        items[i].disabled = false;
+        items[i].reason = NULL;
+        items[i].lost = false;
+    }
+    WITH_CONN(store, c, err)
+    if (tx_begin(c, true, err))
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        struct err item_err = {0};
+
+        /* Each item in a savepoint of its own: a lost lease drops that item alone. */
+        if (exec_savepoint(c, "SAVEPOINT wh_item", err))
+            goto done;
+        if (record_one(c, owner, &items[i], now, arena, &item_err)) {
+            if (exec_savepoint(c, "ROLLBACK TO wh_item", err) ||
+                exec_savepoint(c, "RELEASE wh_item", err))
+                goto done;
+            items[i].disabled = false;
+            items[i].reason = NULL;
+            if (item_err.code != ERR_CONFLICT) {
+                *err = item_err;
+                goto done;
+            }
+            items[i].lost = true;
+            continue;
+        }
+        if (exec_savepoint(c, "RELEASE wh_item", err))
             goto done;
     }
     if (tx_commit(c, err))
         goto done;
+    rc = 0;
+done:
+    tx_rollback(c);
+    conn_release(store, c);
+    return rc;
+}
+
+int
+store_webhook_attempt_record(struct store *store, const char *job_id, const char *owner,
+                             const struct store_webhook_send *s,
+                             const struct store_webhook_outcome *o, int64_t now, bool *disabled,
+                             const char **reason, struct arena *arena, struct err *err)
+{
+    struct store_webhook_record r = {.job_id = job_id, .send = s, .outcome = o};
+
     if (disabled)
-        *disabled = off;
+        *disabled = false;
     if (reason)
-        *reason = why;
+        *reason = NULL;
+    if (store_webhook_attempts_record(store, owner, &r, 1, now, arena, err))
+        return -1;
+    if (r.lost)
+        return err_set(err, CONFLICT, "The job is no longer held by this worker.");
+    if (disabled)
+        *disabled = r.disabled;
+    if (reason)
+        *reason = r.reason;
+    return 0;
+}
+
+int
+store_webhook_claim(struct store *store, const char *owner, int64_t now, int lease_seconds,
+                    size_t max, struct arena *arena, struct store_job *jobs, size_t *n,
+                    struct err *err)
+{
+    sqlite3_stmt *st;
+    int step, rc = -1;
+
+    *n = 0;
+    WITH_CONN(store, c, err)
+    /* Nothing due is the common case: answer it with a read, not a write transaction. */
+    st = stmt_get(c,
+                  "SELECT 1 FROM jobs WHERE kind = ?1 AND ((state = 'queued' AND run_after <= ?2)"
+                  " OR (state = 'running' AND lease_expires_at <= ?2)) LIMIT 1",
+                  err);
+    if (!st)
+        goto done;
+    bind_text(st, 1, STORE_WEBHOOK_JOB_KIND);
+    bind_int(st, 2, now);
+    step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (step == SQLITE_DONE) {
+        rc = 0;
+        goto done;
+    }
+    if (step != SQLITE_ROW) {
+        sql_fail(c, step, "claim", err);
+        goto done;
+    }
+    if (tx_begin(c, true, err))
+        goto done;
+    /* An abandoned lease on the last attempt is not run again: job and delivery fail. */
+    st = stmt_get(c,
+                  "UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = 0,"
+                  " updated_at = ?2 WHERE status = 'pending' AND job_id IN (SELECT id FROM jobs"
+                  " WHERE kind = ?1 AND state = 'running' AND lease_expires_at <= ?2"
+                  " AND attempts >= max_attempts)",
+                  err);
+    if (!st)
+        goto done;
+    bind_text(st, 1, STORE_WEBHOOK_JOB_KIND);
+    bind_int(st, 2, now);
+    if (stmt_exec(c, st, err))
+        goto done;
+    st = stmt_get(c,
+                  "UPDATE jobs SET state = 'failed', lease_owner = NULL, finished_at = ?2,"
+                  " updated_at = ?2, last_error = 'worker lost: the lease expired on the last"
+                  " attempt' WHERE kind = ?1 AND state = 'running' AND lease_expires_at <= ?2"
+                  " AND attempts >= max_attempts",
+                  err);
+    if (!st)
+        goto done;
+    bind_text(st, 1, STORE_WEBHOOK_JOB_KIND);
+    bind_int(st, 2, now);
+    if (stmt_exec(c, st, err))
+        goto done;
+    st = stmt_get(c,
+                  "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?2,"
+                  " lease_expires_at = ?3 + ?4, updated_at = ?3 WHERE id IN (SELECT j.id FROM"
+                  " jobs j WHERE j.kind = ?1 AND ((j.state = 'queued' AND j.run_after <= ?3)"
+                  " OR (j.state = 'running' AND j.lease_expires_at <= ?3))"
+                  " ORDER BY j.run_after, j.created_at, j.id LIMIT ?5)"
+                  " RETURNING id, org_id, payload, attempts, max_attempts, run_after",
+                  err);
+    if (!st)
+        goto done;
+    bind_text(st, 1, STORE_WEBHOOK_JOB_KIND);
+    bind_text(st, 2, owner);
+    bind_int(st, 3, now);
+    bind_int(st, 4, lease_seconds);
+    bind_int(st, 5, (int64_t)max);
+    while (*n < max && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_job *j = &jobs[(*n)++];
+
+        memset(j, 0, sizeof(*j));
+        j->id = col_text(st, 0, arena);
+        j->org_id = col_text(st, 1, arena);
+        j->kind = STORE_WEBHOOK_JOB_KIND;
+        j->payload = col_text(st, 2, arena);
+        j->state = STORE_JOB_RUNNING;
+        j->attempts = (int)col_int(st, 3);
+        j->max_attempts = (int)col_int(st, 4);
+        j->run_after = col_int(st, 5);
+        j->lease_owner = arena_strdup(arena, owner);
+        j->lease_expires_at = now + lease_seconds;
+    }
+    if (*n < max && step != SQLITE_DONE) {
+        sqlite3_reset(st);
+        *n = 0;
+        sql_fail(c, step, "claim", err);
+        goto done;
+    }
+    /* RETURNING rows all exist once the first is read; finish the statement. */
+    while (step == SQLITE_ROW)
+        step = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (tx_commit(c, err)) {
+        *n = 0;
+        goto done;
+    }
     rc = 0;
 done:
     tx_rollback(c);
