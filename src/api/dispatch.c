@@ -352,6 +352,10 @@ api_before(struct req *req, struct err *err)
     db = store_bind(app->store, state->who.org_id, req->arena);
     store_db_set_actor(db, api_actor(req));
     req->db = db;
+    /* issue 9: the test that a rolled-back write sends no webhook event fails this request's
+     * write at its commit (core/testhook.h). */
+    if (testhook_enabled() && req_header(req, "X-Vigil-Test-Fail-Commit"))
+        store_fault_fail_next_commit();
     return 0;
 }
 

@@ -40,6 +40,8 @@ serve_usage(FILE *out)
         "  --threads    server threads (VIGIL_THREADS, default: 4 per core, at most 32)\n"
         "  --body-max   request body cap in bytes (VIGIL_BODY_MAX, default 1048576)\n"
         "  --scan-workers  scan worker threads (VIGIL_SCAN_WORKERS, default 1; 0 = none)\n"
+        "  --webhook-workers  webhook delivery threads (VIGIL_WEBHOOK_WORKERS, default 1;\n"
+        "               0 = none), each sending up to 16 deliveries at once\n"
         "  --jwt-key-file  access-token signing keys (VIGIL_JWT_KEY_FILE, default jwt.keys\n"
         "               next to the database; created on first start)\n"
         "  --per-ip-connections  simultaneous connections per client address\n"
@@ -233,6 +235,10 @@ cmd_serve(int argc, char **argv)
     struct jobs_pool *pool = NULL;
     struct secretbox_key scan_key = {0};
     char scan_key_path[4096];
+    const char *hook_workers_s = NULL; /* ---- issue 9: webhook delivery workers ---- */
+    long long hook_workers = 1;
+    struct webhook_jobs_config hooks = {.name = "serve"};
+    struct webhook_pool *hook_pool = NULL;
 
     for (int i = 1; i < argc && !bad; i++) {
         const char *v;
@@ -252,6 +258,8 @@ cmd_serve(int argc, char **argv)
             key_file = v;
         } else if ((v = cmd_flag(argc, argv, &i, "--scan-workers", &bad))) {
             workers_s = v;
+        } else if ((v = cmd_flag(argc, argv, &i, "--webhook-workers", &bad))) {
+            hook_workers_s = v;
         } else if ((v = cmd_flag(argc, argv, &i, "--per-ip-connections", &bad))) {
             per_ip_s = v;
         } else if ((v = cmd_flag(argc, argv, &i, "--header-timeout", &bad))) {
@@ -303,6 +311,15 @@ cmd_serve(int argc, char **argv)
         return 2;
     }
     if (jobs_config_from_env(&jobs, &policy, &err)) {
+        err_print(stderr, "vigil serve", &err);
+        return 2;
+    }
+    hook_workers_s = cmd_setting(hook_workers_s, "VIGIL_WEBHOOK_WORKERS", NULL);
+    if (hook_workers_s && str_to_ll(hook_workers_s, 0, 64, &hook_workers)) {
+        fprintf(stderr, "vigil serve: --webhook-workers wants 0..64, got '%s'\n", hook_workers_s);
+        return 2;
+    }
+    if (webhook_jobs_config_from_env(&hooks, &err)) {
         err_print(stderr, "vigil serve", &err);
         return 2;
     }
@@ -379,10 +396,17 @@ cmd_serve(int argc, char **argv)
     pool = jobs_start(&jobs, &err);
     if (!pool)
         goto fail;
+    hooks.store = store;
+    hooks.policy = &policy;
+    hooks.workers = (int)hook_workers;
+    hook_pool = webhook_jobs_start(&hooks, &err);
+    if (!hook_pool)
+        goto fail;
 
     sigwait(&signals, &sig);
     log_msg(LOG_INFO, "signal %d: draining", sig);
     http_server_drain(server, SERVE_DRAIN_TIMEOUT_MS);
+    webhook_jobs_stop(hook_pool);
     jobs_stop(pool);
     http_server_stop(server);
     api_app_cleanup(&app);
@@ -397,6 +421,7 @@ cmd_serve(int argc, char **argv)
 fail:
     log_msg(LOG_ERROR, "vigil serve: %s%s%s", err.detail, err.cause[0] ? ": " : "", err.cause);
     err_print(stderr, "vigil serve", &err);
+    webhook_jobs_stop(hook_pool);
     jobs_stop(pool);
     http_server_stop(server);
     api_app_cleanup(&app);

@@ -19,12 +19,15 @@ static void
 worker_usage(FILE *out)
 {
     fprintf(out,
-            "usage: vigil worker [--database URL] [--workers N]\n\n"
-            "Runs queued scans from the database until SIGINT or SIGTERM.\n"
+            "usage: vigil worker [--database URL] [--workers N] [--webhook-workers N]\n\n"
+            "Runs queued scans and webhook deliveries from the database until SIGINT or\n"
+            "SIGTERM.\n"
             "  --database   sqlite:PATH (VIGIL_DATABASE_URL, default %s)\n"
-            "  --workers    scan worker threads (VIGIL_SCAN_WORKERS, default 1)\n\n"
-            "Environment: VIGIL_SCAN_ALLOW, VIGIL_SCAN_MAX_PER_ORG, VIGIL_SCAN_KEY_FILE (the\n"
-            "same key file as vigil serve; see vigil serve --help).\n",
+            "  --workers    scan worker threads (VIGIL_SCAN_WORKERS, default 1)\n"
+            "  --webhook-workers  webhook delivery threads (VIGIL_WEBHOOK_WORKERS, default 1;\n"
+            "               0 = none)\n\n"
+            "Environment: VIGIL_SCAN_ALLOW, VIGIL_SCAN_MAX_PER_ORG, VIGIL_WEBHOOK_TIMEOUT_MS,\n"
+            "VIGIL_SCAN_KEY_FILE (the same key file as vigil serve; see vigil serve --help).\n",
             CMD_DEFAULT_DATABASE);
 }
 
@@ -36,6 +39,10 @@ cmd_worker(int argc, char **argv)
     struct scan_policy policy = {0};
     struct jobs_config cfg = {.name = "worker"};
     struct jobs_pool *pool;
+    const char *hook_workers_s = NULL;
+    long long hook_workers = 1;
+    struct webhook_jobs_config hooks = {.name = "worker"};
+    struct webhook_pool *hook_pool;
     struct store *store;
     struct secretbox_key key = {0};
     char key_path[4096];
@@ -54,6 +61,8 @@ cmd_worker(int argc, char **argv)
             database = v;
         } else if ((v = cmd_flag(argc, argv, &i, "--workers", &bad))) {
             workers_s = v;
+        } else if ((v = cmd_flag(argc, argv, &i, "--webhook-workers", &bad))) {
+            hook_workers_s = v;
         } else if (!bad) {
             fprintf(stderr, "vigil worker: unknown argument '%s'\n", argv[i]);
             bad = true;
@@ -73,6 +82,15 @@ cmd_worker(int argc, char **argv)
         err_print(stderr, "vigil worker", &err);
         return 2;
     }
+    hook_workers_s = cmd_setting(hook_workers_s, "VIGIL_WEBHOOK_WORKERS", NULL);
+    if (hook_workers_s && str_to_ll(hook_workers_s, 0, 64, &hook_workers)) {
+        fprintf(stderr, "vigil worker: --webhook-workers wants 0..64, got '%s'\n", hook_workers_s);
+        return 2;
+    }
+    if (webhook_jobs_config_from_env(&hooks, &err)) {
+        err_print(stderr, "vigil worker", &err);
+        return 2;
+    }
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
@@ -85,7 +103,7 @@ cmd_worker(int argc, char **argv)
     }
     secretbox_default_path(database, key_path, sizeof(key_path));
     if (secretbox_key_load_or_create(&key, key_path, &err)) {
-        fprintf(stderr, "vigil worker: %s\n", err.cause[0] ? err.cause : err.detail);
+        err_print(stderr, "vigil worker", &err);
         store_close(store);
         return 1;
     }
@@ -99,9 +117,21 @@ cmd_worker(int argc, char **argv)
         secretbox_key_cleanup(&key);
         return 1;
     }
-    log_msg(LOG_INFO, "vigil worker: %lld scan workers on %s", workers, database);
+    hooks.store = store;
+    hooks.policy = &policy;
+    hooks.workers = (int)hook_workers;
+    hook_pool = webhook_jobs_start(&hooks, &err);
+    if (!hook_pool) {
+        err_print(stderr, "vigil worker", &err);
+        jobs_stop(pool);
+        store_close(store);
+        return 1;
+    }
+    log_msg(LOG_INFO, "vigil worker: %lld scan workers, %lld webhook workers on %s", workers,
+            hook_workers, database);
     sigwait(&signals, &sig);
     log_msg(LOG_INFO, "signal %d: stopping", sig);
+    webhook_jobs_stop(hook_pool);
     jobs_stop(pool);
     store_close(store);
     secretbox_key_cleanup(&key);

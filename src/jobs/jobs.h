@@ -9,6 +9,7 @@
 #define VIGIL_JOBS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/err.h"
 #include "scan/policy.h"
@@ -66,5 +67,41 @@ int jobs_run_one(const struct jobs_config *cfg, const char *owner, volatile int 
  * are logged (the scan's own reports still hold its findings). */
 void jobs_scan_findings_ready(struct store *store, const struct store_scan *scan,
                               const struct scan_result *result);
+
+/* ---- Webhook deliveries (webhook_job.c, issue 9) ------------------------------------------ */
+
+#define WEBHOOK_TIMEOUT_MS    10000 /* a delivery's whole request (VIGIL_WEBHOOK_TIMEOUT_MS) */
+#define WEBHOOK_DISABLE_AFTER (5 * 86400) /* seconds of failing that deactivate an endpoint */
+
+struct webhook_jobs_config {
+    struct store *store;              /* borrowed */
+    const struct scan_policy *policy; /* borrowed; checked on every socket a delivery opens */
+    int workers;                      /* threads; each runs up to 16 deliveries at once */
+    const char *name;                 /* owner prefix, e.g. "serve" or "worker" */
+    long timeout_ms;                  /* 0 = WEBHOOK_TIMEOUT_MS */
+    int lease_seconds;                /* 0 = JOBS_LEASE_SECONDS */
+};
+
+struct webhook_pool;
+
+/* Reads VIGIL_WEBHOOK_TIMEOUT_MS (100..60000, default WEBHOOK_TIMEOUT_MS) into cfg.
+ * VALIDATION_ERROR naming the variable. */
+int webhook_jobs_config_from_env(struct webhook_jobs_config *cfg, struct err *err);
+
+/* Starts cfg->workers delivery threads (none if 0): each fans new outbox events out into
+ * deliveries, claims delivery jobs and sends them over libcurl multi (no redirects followed,
+ * timeout, Standard Webhooks headers), and records every attempt: a 2xx succeeds; a 410
+ * deactivates the endpoint; any other answer or error is retried after about 5 s, 5 min,
+ * 30 min, 2 h, 5 h, 10 h and 10 h (with up to 10 % jitter), then the delivery fails; an
+ * endpoint failing for WEBHOOK_DISABLE_AFTER is deactivated with an audit event
+ * (webhooks.disable). NULL + INTERNAL if a thread cannot start. */
+struct webhook_pool *webhook_jobs_start(const struct webhook_jobs_config *cfg, struct err *err);
+/* Stops and joins the threads; deliveries in flight are sent again by the next worker once
+ * their lease expires. Accepts NULL. */
+void webhook_jobs_stop(struct webhook_pool *pool);
+
+/* When the retry after failed attempt number `attempt` (1-based claims of the job) is due, from
+ * `now`; 0 when that was the last attempt. */
+int64_t webhook_retry_at(int attempt, int64_t now);
 
 #endif

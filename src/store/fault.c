@@ -35,3 +35,22 @@ store_fault_check(struct err *err)
     }
     return 0;
 }
+
+/* The commit fault is per thread: the request that asked for it is the one whose write fails,
+ * whatever the server's other threads (webhook workers, scans) commit meanwhile. */
+static _Thread_local bool fail_next_commit;
+
+void
+store_fault_fail_next_commit(void)
+{
+    fail_next_commit = true;
+}
+
+bool
+store_fault_commit_check(void)
+{
+    if (!fail_next_commit)
+        return false;
+    fail_next_commit = false;
+    return true;
+}

@@ -10,6 +10,7 @@
 #include "core/arena.h"
 #include "core/clock.h"
 #include "core/id.h"
+#include "core/jsonw.h"
 #include "model/cvss.h"
 #include "model/fingerprint.h"
 
@@ -50,6 +51,32 @@ read_finding(sqlite3_stmt *st, void *item, struct arena *a)
 }
 
 #define FINDING_SELECT "SELECT " FINDING_COLUMNS " FROM findings WHERE org_id = ?1 AND id = ?2"
+
+int
+outbox_finding(struct conn *c, const char *org_id, const char *event, const char *id,
+               struct arena *a, struct err *err)
+{
+    struct finding row = {0};
+    struct buf data;
+    struct jsonw w;
+    bool wanted;
+    int rc;
+
+    if (outbox_wanted(c, org_id, event, &wanted, err))
+        return -1;
+    if (!wanted)
+        return 0;
+    /* Read back as stored, so the event shows exactly what a GET after the commit shows. */
+    if (row_load(c, FINDING_SELECT, org_id, id, read_finding, &row, a, "finding", err))
+        return -1;
+    row.org_id = org_id;
+    buf_init(&data, BUF_UNLIMITED);
+    jsonw_init(&w, &data);
+    finding_to_json(&w, &row);
+    rc = outbox_add(c, org_id, event, buf_str(&data), data.len, clock_now(), a, err);
+    buf_cleanup(&data);
+    return rc;
+}
 
 /* Checks a finding as it will be stored and computes its derived fields. References to a
  * project or asset of another organization are reported like missing ones. */
@@ -202,7 +229,9 @@ store_finding_create(struct db *db, const struct finding *in, struct finding *ou
 
     if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
         return -1;
-    if (finding_insert(db, c, in, &row, err) || tx_commit(c, err)) {
+    if (finding_insert(db, c, in, &row, err) ||
+        outbox_finding(c, db->org_id, "finding.created", row.id, db->arena, err) ||
+        tx_commit(c, err)) {
         tx_rollback(c);
         return -1;
     }
@@ -302,7 +331,8 @@ store_finding_update(struct db *db, const char *id, const struct finding *in, st
     if (row.status != before && history_add(c, db, row.id, finding_status_name(before),
                                             finding_status_name(row.status), row.updated_at, err))
         goto fail;
-    if (tx_commit(c, err))
+    if (outbox_finding(c, db->org_id, "finding.updated", row.id, db->arena, err) ||
+        tx_commit(c, err))
         goto fail;
     *out = row;
     return 0;
@@ -330,7 +360,7 @@ store_finding_delete(struct db *db, const char *id, struct err *err)
         err_set(err, NOT_FOUND, "The finding was not found.");
         goto fail;
     }
-    if (tx_commit(c, err))
+    if (outbox_deleted(c, db->org_id, "finding.deleted", id, db->arena, err) || tx_commit(c, err))
         goto fail;
     return 0;
 fail:
@@ -446,7 +476,9 @@ store_finding_record(struct db *db, const struct finding *in, struct finding *ou
         goto fail;
     }
     if (!existing) {
-        if (finding_insert(db, c, in, &row, err) || tx_commit(c, err))
+        if (finding_insert(db, c, in, &row, err) ||
+            outbox_finding(c, db->org_id, "finding.created", row.id, db->arena, err) ||
+            tx_commit(c, err))
             goto fail;
         *out = row;
         *created = true;

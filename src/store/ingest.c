@@ -153,7 +153,8 @@ close_missing(struct conn *c, struct db *db, const struct store_ingest *in, cons
         bind_text(st, 1, db->org_id);
         bind_text(st, 2, ids[i]);
         bind_int(st, 3, now);
-        if (stmt_exec(c, st, err) || history_add(c, db, ids[i], from[i], "remediated", now, err))
+        if (stmt_exec(c, st, err) || history_add(c, db, ids[i], from[i], "remediated", now, err) ||
+            outbox_finding(c, db->org_id, "finding.updated", ids[i], db->arena, err))
             return -1;
     }
     *closed = n;
@@ -274,7 +275,8 @@ ingest_one(struct conn *c, struct db *db, const struct store_ingest *in, const c
             db->actor = (char *)r->import_id;
             rc = history_add(c, db, known.id, "remediated", "open", now, item_err);
             db->actor = (char *)saved_actor;
-            if (rc)
+            if (rc ||
+                outbox_finding(c, db->org_id, "finding.updated", known.id, db->arena, item_err))
                 return -1;
             r->reopened++;
         } else {
@@ -283,7 +285,8 @@ ingest_one(struct conn *c, struct db *db, const struct store_ingest *in, const c
         return 0;
     }
     if (finding_insert(db, c, &probe, &row, item_err) ||
-        created_tag(c, db, row.id, key, r->import_id, fingerprint, item_err))
+        created_tag(c, db, row.id, key, r->import_id, fingerprint, item_err) ||
+        outbox_finding(c, db->org_id, "finding.created", row.id, db->arena, item_err))
         return -1;
     r->created++;
     return 0;

@@ -269,6 +269,52 @@ const struct list_kind list_scan_findings = {
     .uncached = true, /* written by workers in other processes; a view has no rowid */
 };
 
+/* Webhook endpoints and their deliveries (issue 9). Both change under the workers (a 410
+ * deactivates an endpoint, every attempt updates a delivery), so neither is cached. */
+static const struct store_field webhook_fields[] = {
+    TIME_FIELD("created_at"),
+    TIME_FIELD("updated_at"),
+};
+static const struct list_column webhook_cols[] = {
+    {.order = "created_at"},
+    {.order = "updated_at"},
+};
+
+const struct list_kind list_webhooks = {
+    .table = "webhooks",
+    .columns = WEBHOOK_COLUMNS,
+    .fields = webhook_fields,
+    .cols = webhook_cols,
+    .n_fields = N(webhook_fields),
+    .uncached = true,
+};
+
+static const char *const delivery_status_values[] = {"pending", "succeeded", "failed"};
+static const struct store_field delivery_fields[] = {
+    {.name = "status",
+     .type = STORE_FIELD_ENUM,
+     .filter = true,
+     .sort = true,
+     ENUM_OF(delivery_status_values)},
+    {.name = "event", .type = STORE_FIELD_TEXT, .filter = true, .sort = true},
+    {.name = "webhook_id", .type = STORE_FIELD_ID, .filter = true, .id_prefix = "wh_"},
+    TIME_FIELD("created_at"),
+    TIME_FIELD("updated_at"),
+};
+static const struct list_column delivery_cols[] = {
+    {IN("status"), .order = "status"}, {IN("event"), .order = "event"}, {IN("webhook_id")},
+    {.order = "created_at"},           {.order = "updated_at"},
+};
+
+const struct list_kind list_webhook_deliveries = {
+    .table = "webhook_deliveries",
+    .columns = DELIVERY_COLUMNS,
+    .fields = delivery_fields,
+    .cols = delivery_cols,
+    .n_fields = N(delivery_fields),
+    .uncached = true,
+};
+
 static const struct list_kind *
 kind_of(enum store_kind kind)
 {
@@ -287,6 +333,10 @@ kind_of(enum store_kind kind)
         return &list_scans;
     case STORE_SCAN_FINDINGS:
         return &list_scan_findings;
+    case STORE_WEBHOOKS:
+        return &list_webhooks;
+    case STORE_WEBHOOK_DELIVERIES:
+        return &list_webhook_deliveries;
     }
     return &list_tokens;
 }

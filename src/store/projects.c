@@ -89,7 +89,7 @@ store_project_create(struct db *db, const struct project *in, struct project *ou
                       " end_date, description, created_at, updated_at)"
                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                       db->org_id, &row, err) ||
-        tx_commit(c, err)) {
+        outbox_project(c, db->org_id, &row, db->arena, err) || tx_commit(c, err)) {
         tx_rollback(c);
         return -1;
     }

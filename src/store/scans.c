@@ -322,9 +322,11 @@ store_scan_finish(struct store *store, const char *id, enum store_scan_status st
                   size_t n_reports, int64_t now, struct err *err)
 {
     sqlite3_stmt *st;
+    struct arena *a;
     int rc = -1;
 
     WITH_CONN(store, c, err)
+    a = arena_new();
     if (tx_begin(c, true, err))
         goto done;
     st = stmt_get(c,
@@ -368,12 +370,13 @@ store_scan_finish(struct store *store, const char *id, enum store_scan_status st
         if (stmt_exec(c, st, err))
             goto done;
     }
-    if (tx_commit(c, err))
+    if (outbox_scan(c, id, a, err) || tx_commit(c, err)) /* scan.completed / scan.failed */
         goto done;
     rc = 0;
 done:
     tx_rollback(c);
     conn_release(store, c);
+    arena_free(a);
     return rc;
 }
 

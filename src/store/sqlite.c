@@ -415,6 +415,10 @@ tx_commit(struct conn *c, struct err *err)
     uint64_t seq = 0;
     int rc;
 
+    if (c->write_tx && store_fault_commit_check()) {
+        tx_rollback(c);
+        return err_internal(err, "injected commit fault");
+    }
     if (!c->write_tx || !batched(c)) {
         if (exec_simple(c, "COMMIT", err)) {
             tx_rollback(c);

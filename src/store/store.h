@@ -38,11 +38,13 @@
 #include "model/project.h"
 #include "model/token.h"
 #include "model/user.h"
+#include "model/webhook.h"
 
 struct arena;
 struct store;
 struct db;
 struct store_scan;
+struct store_delivery;
 
 /* ---- Opening ---------------------------------------------------------------------------- */
 
@@ -105,8 +107,10 @@ enum store_kind {
     STORE_TOKENS,
     STORE_SCANS,
     STORE_SCAN_FINDINGS, /* one scan's findings (store_scan_findings_list) */
+    STORE_WEBHOOKS,
+    STORE_WEBHOOK_DELIVERIES,
 };
-#define STORE_KIND_COUNT 7
+#define STORE_KIND_COUNT 9
 
 enum store_field_type {
     STORE_FIELD_TEXT, /* compared exactly (cwe, owasp...) */
@@ -189,6 +193,8 @@ struct store_page {
         struct service_account *service_accounts;
         struct audit_event *audit_events;
         struct store_scan *scans;
+        struct webhook *webhooks;
+        struct store_delivery *deliveries;
     };
 };
 
@@ -760,5 +766,163 @@ struct store_ingest_result {
  * VALIDATION_ERROR on "findings" for more than STORE_INGEST_MAX items. */
 int store_findings_ingest(struct db *db, const struct store_ingest *in,
                           struct store_ingest_result *out /* out */, struct err *err);
+
+/* ---- Webhooks (store/webhooks.c): endpoints, the event outbox, deliveries ------------------ */
+
+/* Events are written by the store functions that make the change, in the same transaction, and
+ * only when an active endpoint of the organization subscribes to them (store_finding_create:
+ * finding.created; store_finding_update: finding.updated; store_finding_delete:
+ * finding.deleted, data {id}; store_project_create: project.created; store_findings_ingest:
+ * finding.created per created finding and finding.updated per reopened or closed one;
+ * store_scan_finish: scan.completed or scan.failed). So a rolled-back change sends nothing and
+ * an acknowledged one cannot lose its event. The body of an event is fixed when it is written:
+ * {"event", "timestamp", "data"}, data being the resource as its GET shows it. */
+
+#define STORE_WEBHOOK_JOB_KIND     "webhook"
+#define STORE_WEBHOOK_MAX_ATTEMPTS 8    /* the first try and seven retries */
+#define STORE_WEBHOOK_RESPONSE_MAX 4096 /* bytes of an answer body kept in the log */
+
+enum store_delivery_status {
+    STORE_DELIVERY_PENDING,
+    STORE_DELIVERY_SUCCEEDED,
+    STORE_DELIVERY_FAILED,
+};
+const char *store_delivery_status_name(enum store_delivery_status s);
+
+/* One attempt of a delivery, as logged. */
+struct store_attempt {
+    int attempt;     /* 1, 2, ... over the delivery's life, redeliveries included */
+    int64_t at;      /* when it was sent */
+    int status_code; /* 0 when no answer came */
+    int64_t latency_ms;
+    const char *error;    /* NULL on success */
+    const char *response; /* the first STORE_WEBHOOK_RESPONSE_MAX bytes of the answer body */
+};
+
+/* One event's delivery to one endpoint. */
+struct store_delivery {
+    const char *id;         /* "dlv_..." */
+    const char *webhook_id; /* "wh_..." */
+    const char *message_id; /* the webhook-id header: the event's "msg_..." */
+    const char *event;
+    enum store_delivery_status status;
+    int attempts;
+    int64_t next_attempt_at; /* 0 once settled */
+    int64_t created_at, updated_at;
+    struct store_attempt *log; /* oldest first */
+    size_t n_log;
+};
+
+/* Inserts an endpoint; in->secret must be set (the caller generates one when the client gave
+ * none). *out is the stored row, its secret included. */
+int store_webhook_create(struct db *db, const struct webhook *in, struct webhook *out /* out */,
+                         struct err *err);
+/* NOT_FOUND. The secret is not read (out->secret NULL). */
+int store_webhook_get(struct db *db, const char *id, struct webhook *out /* out */,
+                      struct err *err);
+/* Applies the present fields of a PATCH (url, events, active, description; not the secret).
+ * Setting active true clears failing_since and disabled_reason. NOT_FOUND. */
+int store_webhook_update(struct db *db, const char *id, const struct webhook *in,
+                         struct webhook *out /* out */, struct err *err);
+/* Deletes the endpoint and its delivery log; its queued jobs end without sending. NOT_FOUND. */
+int store_webhook_delete(struct db *db, const char *id, struct err *err);
+/* Sort: created_at, updated_at. No filters, no search. */
+int store_webhook_list(struct db *db, const struct store_list *q, struct store_page *page /* out */,
+                       struct err *err);
+/* Replaces the secret by new_secret; the old one keeps signing beside it until
+ * previous_expires_at. *out carries the new secret. NOT_FOUND. */
+int store_webhook_rotate(struct db *db, const char *id, const char *new_secret,
+                         int64_t previous_expires_at, struct webhook *out /* out */,
+                         struct err *err);
+/* Queues a `ping` event ({"webhook_id"}) to this endpoint only. NOT_FOUND; CONFLICT if the
+ * endpoint is not active. */
+int store_webhook_ping(struct db *db, const char *id, struct store_delivery *out /* out */,
+                       struct err *err);
+/* The endpoint's deliveries, each with its attempt log. q must carry the webhook_id filter
+ * (the API's fixed filter). Filters: status, event. Sort: created_at, updated_at. NOT_FOUND
+ * when the endpoint is not visible. */
+int store_webhook_deliveries(struct db *db, const char *webhook_id, const struct store_list *q,
+                             struct store_page *page /* out */, struct err *err);
+/* Sends a settled delivery again now, with the same webhook-id: pending again, a new job.
+ * NOT_FOUND (endpoint or delivery); CONFLICT while it is still pending or when the endpoint is
+ * not active. */
+int store_webhook_redeliver(struct db *db, const char *webhook_id, const char *delivery_id,
+                            struct store_delivery *out /* out */, struct err *err);
+
+/* Workers (unbound). */
+
+/* Fans out up to `limit` undispatched events, oldest first: one pending delivery and one job
+ * (kind STORE_WEBHOOK_JOB_KIND, payload {"delivery_id"}) per active endpoint subscribed at this
+ * moment; marks them dispatched. *n gets the number of events handled. Cheap when there is
+ * nothing to do (one read). */
+int store_webhook_dispatch(struct store *store, int64_t now, size_t limit, size_t *n /* out */,
+                           struct err *err);
+
+/* What one attempt needs. */
+struct store_webhook_send {
+    const char *delivery_id, *org_id, *webhook_id, *url, *message_id, *event;
+    const char *body;
+    size_t body_len;
+    const char *secret;
+    const char *previous_secret; /* NULL unless still signing at `now` */
+    int attempt;                 /* the number this attempt gets in the log */
+    const char *skip;            /* non-NULL: do not send, settle the job (why) */
+};
+
+/* Loads the delivery a job names. A delivery that is gone (endpoint deleted), settled, or of an
+ * endpoint no longer active comes back with `skip` set. NOT_FOUND for a malformed payload. */
+int store_webhook_send_load(struct store *store, const char *job_payload, int64_t now,
+                            struct arena *arena, struct store_webhook_send *out /* out */,
+                            struct err *err);
+
+/* How an attempt ended, decided by the sender. */
+struct store_webhook_outcome {
+    struct store_attempt attempt; /* attempt number is taken from the send */
+    bool success;                 /* a 2xx answer */
+    bool gone;                    /* 410: deactivate the endpoint */
+    int64_t retry_at;             /* failed: try again from then; 0 = give up now */
+    int64_t disable_after;        /* seconds of failing after which the endpoint is deactivated */
+};
+
+/* Records an attempt in ONE transaction with its consequences: the attempt row; the delivery
+ * (succeeded; pending with next_attempt_at; or failed when there is no retry or the job has
+ * no attempt left); the endpoint (failing_since set on the first failure and cleared on a
+ * success; deactivated by a 410, or when it has been failing for disable_after seconds); the
+ * job (done, queued again at retry_at, or failed). A job whose delivery was skipped is just
+ * finished (outcome NULL). *disabled (may be NULL) says whether this deactivated the endpoint,
+ * and *reason why. CONFLICT if `owner` no longer holds the job: nothing is written. */
+int store_webhook_attempt_record(struct store *store, const char *job_id, const char *owner,
+                                 const struct store_webhook_send *send,
+                                 const struct store_webhook_outcome *outcome, int64_t now,
+                                 bool *disabled /* out */, const char **reason /* out */,
+                                 struct arena *arena, struct err *err);
+
+/* Several attempts of one worker in ONE transaction (what the delivery threads use: one disk
+ * flush for a batch of finished transfers), each as store_webhook_attempt_record describes, in a
+ * savepoint of its own: an item whose job `owner` no longer holds gets `lost` and writes
+ * nothing, the others are recorded. Fails whole only when the store does. */
+struct store_webhook_record {
+    const char *job_id;
+    const struct store_webhook_send *send;
+    const struct store_webhook_outcome *outcome; /* NULL: the job was skipped (send->skip) */
+    bool disabled;                               /* out: this deactivated the endpoint */
+    const char *reason;                          /* out: why */
+    bool lost;                                   /* out: the lease was lost, nothing written */
+};
+int store_webhook_attempts_record(struct store *store, const char *owner,
+                                  struct store_webhook_record *items, size_t n, int64_t now,
+                                  struct arena *arena, struct err *err);
+
+/* Claims up to `max` due webhook jobs (queued with run_after <= now, or running with an expired
+ * lease) in one write transaction, oldest first, leased to `owner` until now + lease_seconds;
+ * jobs[0..*n) get them. An expired lease on the job's last attempt is not run again: the job
+ * and its delivery fail ("worker lost"). Nothing due costs one read. */
+int store_webhook_claim(struct store *store, const char *owner, int64_t now, int lease_seconds,
+                        size_t max, struct arena *arena, struct store_job *jobs /* out */,
+                        size_t *n /* out */, struct err *err);
+
+/* Test hook: the calling thread's next write commit is rolled back and fails with INTERNAL (the
+ * black-box test that a rolled-back change sends no event; fault.c). */
+void store_fault_fail_next_commit(void);
 
 #endif

@@ -292,4 +292,38 @@ int finding_insert(struct db *db, struct conn *c, const struct finding *in,
 int history_add(struct conn *c, struct db *db, const char *finding_id, const char *from,
                 const char *to, int64_t at, struct err *err);
 
+/* ---- Webhook outbox (webhooks.c), called inside the caller's write transaction ---------- */
+
+/* Writes event `event` of org_id with `data` (JSON text, len bytes) as its data, if an active
+ * endpoint of the organization subscribes to it; nothing otherwise. */
+int outbox_add(struct conn *c, const char *org_id, const char *event, const char *data, size_t len,
+               int64_t now, struct arena *a, struct err *err);
+/* Sets *wanted to whether an active endpoint of org_id subscribes to event: callers skip
+ * building the data when nobody listens. */
+int outbox_wanted(struct conn *c, const char *org_id, const char *event, bool *wanted,
+                  struct err *err);
+/* finding.* with the finding row `id` as GET shows it (findings.c). */
+int outbox_finding(struct conn *c, const char *org_id, const char *event, const char *id,
+                   struct arena *a, struct err *err);
+/* finding.deleted and the like: data {"id"}. */
+int outbox_deleted(struct conn *c, const char *org_id, const char *event, const char *id,
+                   struct arena *a, struct err *err);
+/* project.created with the project as GET shows it. */
+struct project;
+int outbox_project(struct conn *c, const char *org_id, const struct project *p, struct arena *a,
+                   struct err *err);
+/* scan.completed / scan.failed for scan `id`, read in the transaction (org from the row). */
+int outbox_scan(struct conn *c, const char *id, struct arena *a, struct err *err);
+
+/* The fault hook of store_fault_fail_next_commit (fault.c): true once after it was armed on
+ * this thread. */
+bool store_fault_commit_check(void);
+
+extern const struct list_kind list_webhooks, list_webhook_deliveries;
+#define WEBHOOK_COLUMNS                                                                            \
+    "id, url, events, active, description, failing_since, disabled_reason,"                        \
+    " previous_secret_expires_at, created_at, updated_at"
+#define DELIVERY_COLUMNS                                                                           \
+    "id, webhook_id, event_id, event, status, attempts, next_attempt_at, created_at, updated_at"
+
 #endif

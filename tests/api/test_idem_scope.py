@@ -12,6 +12,7 @@ import uuid
 import pytest
 
 from conftest import SOURCE_DIR, Api, Server, assert_problem
+from test_webhooks import Receiver, wait_delivery
 
 SECRET = "idem-scope-test-signing-secret-0123456789abcdef"
 PASSWORD = "violet-otter-harbour-42"
@@ -45,7 +46,20 @@ SKIP = {
 
 # Answers that hold a secret shown once: a replay is 409 CONFLICT, never the secret.
 SECRET_ROUTES = {"/api/v1/tokens", "/api/v1/service-accounts/{id}/tokens",
-                 "/api/v1/users/{id}/invite"}
+                 "/api/v1/users/{id}/invite", "/api/v1/webhooks",
+                 "/api/v1/webhooks/{id}/rotate-secret"}
+
+
+def secret_of(data):
+    """The once-only secret of an answer: a token's plaintext or a webhook's signing secret."""
+    return data.get("token") or data.get("secret")
+
+
+@pytest.fixture(scope="module")
+def receiver():
+    r = Receiver()  # webhook deliveries land here (127.0.0.1)
+    yield r
+    r.close()
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +106,11 @@ def admin_token(op):
 # ---- request recipes: (concrete path, body, another body or None, another path or None) ----
 
 
-def recipe(op, pattern):
+def webhook(op, url):
+    return created(op.post("/api/v1/webhooks", {"url": url, "events": ["project.created"]}))
+
+
+def recipe(op, pattern, receiver):
     if pattern == "/api/v1/tokens":
         return (pattern, {"name": uniq("tok"), "scopes": ["clients:read"]},
                 {"name": uniq("tok"), "scopes": ["findings:read"]}, None)
@@ -115,6 +133,25 @@ def recipe(op, pattern):
         return (pattern, {"name": uniq("client")}, {"name": uniq("client")}, None)
     if pattern == "/api/v1/projects":
         return (pattern, {"name": uniq("project")}, {"name": uniq("project")}, None)
+    if pattern == "/api/v1/webhooks":
+        return (pattern, {"url": receiver.url("/ok"), "events": ["finding.created"]},
+                {"url": receiver.url("/ok"), "events": ["project.created"]}, None)
+    if pattern in ("/api/v1/webhooks/{id}/rotate-secret", "/api/v1/webhooks/{id}/test"):
+        # No body: "another request" is the same call on another webhook.
+        a, b = webhook(op, receiver.url("/ok")), webhook(op, receiver.url("/ok"))
+        tail = pattern.rsplit("/", 1)[1]
+        return (f"/api/v1/webhooks/{a['id']}/{tail}", None, None,
+                f"/api/v1/webhooks/{b['id']}/{tail}")
+    if pattern == "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver":
+        # Two delivered events of one endpoint: each can be sent again by hand.
+        hook = webhook(op, receiver.url("/ok"))
+        created(op.post("/api/v1/projects", {"name": uniq("hooked")}))
+        created(op.post("/api/v1/projects", {"name": uniq("hooked")}))
+        done = wait_delivery(op, hook["id"],
+                             lambda d: len(d) == 2 and all(x["status"] == "succeeded" for x in d))
+        base = f"/api/v1/webhooks/{hook['id']}/deliveries"
+        return (f"{base}/{done[0]['id']}/redeliver", None, None,
+                f"{base}/{done[1]['id']}/redeliver")
     project = created(op.post("/api/v1/projects", {"name": uniq("p")}))
     if pattern == "/api/v1/assets":
         return (pattern, {"project_id": project["id"], "type": "host", "value": uniq("h") + ".test"},
@@ -154,8 +191,8 @@ def test_route_table_has_post_routes_and_skips_are_public():
 
 
 @pytest.mark.parametrize("pattern", [p for p, public in ROUTES if p not in SKIP])
-def test_every_post_route_scopes_its_key(srv, op, pattern):
-    r = recipe(op, pattern)
+def test_every_post_route_scopes_its_key(srv, op, receiver, pattern):
+    r = recipe(op, pattern, receiver)
     assert r is not None, f"new POST route {pattern}: add a request recipe to this test"
     path, body, other_body, other_path = r
     key = str(uuid.uuid4())
@@ -170,7 +207,7 @@ def test_every_post_route_scopes_its_key(srv, op, pattern):
     again = op.post(path, body, headers=hk)
     if pattern in SECRET_ROUTES:
         assert_problem(again, 409, "CONFLICT")
-        assert first.json()["data"]["token"] not in again.text
+        assert secret_of(first.json()["data"]) not in again.text
         assert again.headers.get("Location") == first.headers.get("Location")
     else:
         assert again.status_code == first.status_code
@@ -192,7 +229,7 @@ def test_every_post_route_scopes_its_key(srv, op, pattern):
     if theirs.status_code == 201:
         assert theirs.json()["data"] != first.json()["data"]
         if pattern in SECRET_ROUTES:
-            assert theirs.json()["data"]["token"] != first.json()["data"]["token"]
+            assert secret_of(theirs.json()["data"]) != secret_of(first.json()["data"])
 
     # Same key on another route: independent of this one.
     elsewhere = "/api/v1/service-accounts" if pattern == "/api/v1/clients" else "/api/v1/clients"
