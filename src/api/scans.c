@@ -33,91 +33,6 @@ time_or_null(struct jsonw *w, const char *key, int64_t t)
         jsonw_knull(w, key);
 }
 
-/* "auth" and "auth_secondary" as stored in the summary: types and non-secret fields only. */
-static void
-auth_summary_to_json(struct jsonw *w, const char *summary)
-{
-    json_t *doc = summary ? json_loads(summary, 0, NULL) : NULL;
-    static const char *const keys[] = {"auth", "auth_secondary"};
-
-    for (size_t i = 0; i < 2; i++) {
-        json_t *one = json_object_get(doc, keys[i]);
-        const char *k;
-        json_t *v;
-
-        jsonw_key(w, keys[i]);
-        if (!json_is_object(one)) {
-            jsonw_null(w);
-            continue;
-        }
-        jsonw_obj_open(w);
-        json_object_foreach(one, k, v)
-        {
-            if (json_is_string(v))
-                jsonw_kstr(w, k, json_string_value(v));
-        }
-        jsonw_obj_close(w);
-    }
-    json_decref(doc);
-}
-
-static void
-scan_to_json(struct jsonw *w, const struct store_scan *s)
-{
-    json_t *summary;
-
-    jsonw_obj_open(w);
-    jsonw_kstr(w, "scan_id", s->id);
-    jsonw_kstr(w, "status", store_scan_status_name(s->status));
-    jsonw_kstr(w, "target", s->target);
-    if (s->project_id)
-        jsonw_kstr(w, "project_id", s->project_id);
-    else
-        jsonw_knull(w, "project_id");
-    jsonw_key(w, "progress");
-    jsonw_obj_open(w);
-    jsonw_kint(w, "endpoints_discovered", s->endpoints_discovered);
-    jsonw_kint(w, "endpoints_tested", s->endpoints_tested);
-    jsonw_kint(w, "requests_sent", s->requests_sent);
-    jsonw_kint(w, "findings", s->findings);
-    jsonw_obj_close(w);
-    time_or_null(w, "created_at", s->created_at);
-    time_or_null(w, "started_at", s->started_at);
-    time_or_null(w, "completed_at", s->finished_at);
-    summary = s->summary ? json_loads(s->summary, 0, NULL) : NULL;
-    jsonw_key(w, "summary");
-    if (summary) {
-        const char *k;
-        json_t *v;
-
-        jsonw_obj_open(w);
-        json_object_foreach(summary, k, v)
-        {
-            jsonw_kint(w, k, (long long)json_integer_value(v));
-        }
-        jsonw_obj_close(w);
-        json_decref(summary);
-    } else {
-        jsonw_null(w);
-    }
-    if (s->exit_status >= 0)
-        jsonw_kint(w, "exit_status", s->exit_status);
-    else
-        jsonw_knull(w, "exit_status");
-    if (s->error)
-        jsonw_kstr(w, "error", s->error);
-    else
-        jsonw_knull(w, "error");
-    auth_summary_to_json(w, s->auth_summary);
-    jsonw_kstr(w, "credentials", s->credentials_state ? s->credentials_state : "none");
-    jsonw_kbool(w, "keep_credentials", s->keep_credentials);
-    if (s->rerun_of)
-        jsonw_kstr(w, "rerun_of", s->rerun_of);
-    else
-        jsonw_knull(w, "rerun_of");
-    jsonw_obj_close(w);
-}
-
 static int
 send_scan(struct req *req, const struct store_scan *s, int status, bool created)
 {
@@ -135,7 +50,7 @@ send_scan(struct req *req, const struct store_scan *s, int status, bool created)
         jsonw_kint(&w, "estimated_duration_seconds", 60);
         jsonw_obj_close(&w);
     } else {
-        scan_to_json(&w, s);
+        store_scan_to_json(&w, s);
     }
     jsonw_obj_close(&w);
     return resp_json(req, status);
@@ -649,7 +564,7 @@ api_scans_list(struct req *req, struct err *err)
     jsonw_key(&w, "data");
     jsonw_arr_open(&w);
     for (size_t i = 0; i < page.n; i++)
-        scan_to_json(&w, &page.scans[i]);
+        store_scan_to_json(&w, &page.scans[i]);
     jsonw_arr_close(&w);
     api_list_meta(req, &w, &q, &page);
     jsonw_obj_close(&w);

@@ -566,6 +566,11 @@ struct store_scan_report {
 
 #define STORE_SCAN_JOB_KIND "scan"
 
+/* A scan's wire shape, written once: GET /scans and the scan.* webhook events (the request's
+ * credentials never: only their types and non-secret fields from auth_summary). */
+struct jsonw;
+void store_scan_to_json(struct jsonw *w, const struct store_scan *s);
+
 /* Inserts a queued scan (in: project_id, target, request) and its job, claimable now, in one
  * transaction. VALIDATION_ERROR on "project_id" if it names no project of this organization. */
 int store_scan_create(struct db *db, const struct store_scan *in, int max_attempts,

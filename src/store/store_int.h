@@ -326,4 +326,8 @@ extern const struct list_kind list_webhooks, list_webhook_deliveries;
 #define DELIVERY_COLUMNS                                                                           \
     "id, webhook_id, event_id, event, status, attempts, next_attempt_at, created_at, updated_at"
 
+/* scans.c: one scan by id on this connection (the outbox reads the scan it announces). */
+int scan_row_by_id(struct conn *c, const char *id, struct store_scan *out, struct arena *a,
+                   struct err *err);
+
 #endif

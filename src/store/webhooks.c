@@ -282,84 +282,31 @@ outbox_project(struct conn *c, const char *org_id, const struct project *p, stru
     return rc;
 }
 
-static void
-kts_or_null(struct jsonw *w, const char *key, int64_t t)
-{
-    char ts[32];
-
-    if (t)
-        jsonw_kstr(w, key, clock_format_rfc3339(t, ts, sizeof(ts)));
-    else
-        jsonw_knull(w, key);
-}
-
-/* The scan as GET /scans/{id} shows it (api/scans.c scan_to_json), from the row. */
+/* scan.completed / scan.failed: the scan as GET /scans/{id} shows it (store_scan_to_json). */
 int
 outbox_scan(struct conn *c, const char *id, struct arena *a, struct err *err)
 {
-    sqlite3_stmt *st = stmt_get(c,
-                                "SELECT org_id, status, target, project_id, endpoints_discovered,"
-                                " endpoints_tested, requests_sent, findings, created_at,"
-                                " started_at, finished_at, summary, exit_status, error"
-                                " FROM scans WHERE id = ?1",
-                                err);
-    const char *org_id, *status, *event;
+    struct store_scan s;
+    const char *event;
     struct buf data;
     struct jsonw w;
     bool wanted;
-    int step, rc;
+    int rc;
 
-    if (!st)
-        return -1;
-    bind_text(st, 1, id);
-    step = sqlite3_step(st);
-    if (step != SQLITE_ROW) {
-        sqlite3_reset(st);
-        return step == SQLITE_DONE ? 0 : sql_fail(c, step, "outbox scan", err);
-    }
-    org_id = col_text(st, 0, a);
-    status = col_text(st, 1, a);
-    if (strcmp(status, "complete") == 0)
+    if (scan_row_by_id(c, id, &s, a, err))
+        return err->code == ERR_NOT_FOUND ? (err_clear(err), 0) : -1;
+    if (s.status == STORE_SCAN_COMPLETE)
         event = "scan.completed";
-    else if (strcmp(status, "failed") == 0)
+    else if (s.status == STORE_SCAN_FAILED)
         event = "scan.failed";
-    else {
-        sqlite3_reset(st);
+    else
         return 0; /* cancelled: no event of its own */
-    }
     buf_init(&data, EVENT_BODY_MAX);
     jsonw_init(&w, &data);
-    jsonw_obj_open(&w);
-    jsonw_kstr(&w, "scan_id", id);
-    jsonw_kstr(&w, "status", status);
-    jsonw_kstr(&w, "target", (const char *)sqlite3_column_text(st, 2));
-    jsonw_kstr(&w, "project_id", (const char *)sqlite3_column_text(st, 3));
-    jsonw_key(&w, "progress");
-    jsonw_obj_open(&w);
-    jsonw_kint(&w, "endpoints_discovered", col_int(st, 4));
-    jsonw_kint(&w, "endpoints_tested", col_int(st, 5));
-    jsonw_kint(&w, "requests_sent", col_int(st, 6));
-    jsonw_kint(&w, "findings", col_int(st, 7));
-    jsonw_obj_close(&w);
-    kts_or_null(&w, "created_at", col_int(st, 8));
-    kts_or_null(&w, "started_at", col_int(st, 9));
-    kts_or_null(&w, "completed_at", col_int(st, 10));
-    jsonw_key(&w, "summary");
-    if (sqlite3_column_type(st, 11) == SQLITE_TEXT)
-        jsonw_raw(&w, (const char *)sqlite3_column_text(st, 11),
-                  (size_t)sqlite3_column_bytes(st, 11));
-    else
-        jsonw_null(&w);
-    if (sqlite3_column_type(st, 12) == SQLITE_NULL)
-        jsonw_knull(&w, "exit_status");
-    else
-        jsonw_kint(&w, "exit_status", col_int(st, 12));
-    jsonw_kstr(&w, "error", (const char *)sqlite3_column_text(st, 13));
-    jsonw_obj_close(&w);
-    sqlite3_reset(st);
-    rc = outbox_wanted(c, org_id, event, &wanted, err);
+    store_scan_to_json(&w, &s); /* the scan as GET /scans/{id} shows it */
+    rc = outbox_wanted(c, s.org_id, event, &wanted, err);
     if (rc == 0 && wanted)
-        rc = outbox_add(c, org_id, event, buf_str(&data), data.len, clock_now(), a, err);
+        rc = outbox_add(c, s.org_id, event, buf_str(&data), data.len, clock_now(), a, err);
     buf_cleanup(&data);
     return rc;
 }
