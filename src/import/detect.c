@@ -83,9 +83,13 @@ import_detect(const char *data, size_t len, enum import_format *out, struct err 
     head = n < DETECT_HEAD ? n : DETECT_HEAD;
     if (n && *p == '<') {
         struct arena *a = arena_new();
-        const char *root = import_xml_root(data, len, a);
+        const char *root = import_xml_root(data, len, a, err);
         int rc = -1;
 
+        if (!root) {
+            arena_free(a);
+            return -1; /* broken before its root: say where, rather than "unknown" */
+        }
         if (root && strcmp(root, "OWASPZAPReport") == 0)
             rc = found(IMPORT_ZAP_XML, out);
         else if (root && strcmp(root, "NessusClientData_v2") == 0)

@@ -69,8 +69,9 @@ bool import_xml_at(struct import_xml *x, const char *name);
  * otherwise. On success the reader is on the root's start tag. */
 int import_xml_open_root(struct import_xml *x, const char *data, size_t len, const char *root,
                          struct err *err);
-/* The name of the root element (first element), or NULL (detect.c); no error raised. */
-const char *import_xml_root(const char *data, size_t len, struct arena *a);
+/* The name of the root element (first element), or NULL with IMPORT_MALFORMED when the
+ * document breaks before it (detect.c). */
+const char *import_xml_root(const char *data, size_t len, struct arena *a, struct err *err);
 /* The current element's subtree as a small tree (freed when the reader moves past it). NULL +
  * IMPORT_MALFORMED if it is broken. */
 xmlNodePtr import_xml_expand(struct import_xml *x, struct err *err);

@@ -238,19 +238,22 @@ import_xml_reader_attr(struct import_xml *x, const char *name, struct arena *a)
 }
 
 const char *
-import_xml_root(const char *data, size_t len, struct arena *a)
+import_xml_root(const char *data, size_t len, struct arena *a, struct err *err)
 {
     struct import_xml x;
     const char *name = NULL;
+    int rc;
 
-    if (import_xml_open(&x, data, len, NULL))
+    if (import_xml_open(&x, data, len, err))
         return NULL;
-    while (import_xml_next(&x, NULL) == 1) {
+    while ((rc = import_xml_next(&x, err)) == 1) {
         if (xmlTextReaderNodeType(x.reader) == XML_READER_TYPE_ELEMENT) {
             name = arena_strdup(a, import_xml_name(&x));
             break;
         }
     }
+    if (rc == 0)
+        import_malformed(err, "line 1", "the document has no root element");
     import_xml_close(&x);
     return name;
 }
