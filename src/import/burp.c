@@ -110,8 +110,8 @@ import_burp(const char *data, size_t len, struct import_run *run, struct err *er
     rc = import_xml_next(&x, err);
     while (rc == 1) {
         if (import_xml_at(&x, "issue")) {
-            long line = xmlTextReaderGetParserLineNumber(x.reader);
             xmlNodePtr n = import_xml_expand(&x, err);
+            long line = n ? xmlGetLineNo(n) : 0;
 
             if (!n || issue(run, n, line, err)) {
                 rc = -1;

@@ -63,8 +63,8 @@ import_nessus(const char *data, size_t len, struct import_run *run, struct err *
         if (import_xml_at(&x, "ReportHost")) {
             host = import_xml_reader_attr(&x, "name", run->doc);
         } else if (import_xml_at(&x, "ReportItem")) {
-            long line = xmlTextReaderGetParserLineNumber(x.reader);
             xmlNodePtr n = import_xml_expand(&x, err);
+            long line = n ? xmlGetLineNo(n) : 0;
 
             if (!n || report_item(run, n, host, line, err)) {
                 rc = -1;

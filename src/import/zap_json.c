@@ -60,6 +60,8 @@ alert_instance(struct import_run *run, json_t *alert, json_t *inst, const char *
     f.evidence.response = evidence && *evidence ? evidence : NULL;
     f.evidence.notes =
         other && *other ? other : import_html_text(a, import_jstr(alert, "otherinfo"));
+    if (f.evidence.notes && !*f.evidence.notes)
+        f.evidence.notes = NULL;
     if (param && *param)
         f.evidence.notes = arena_printf(a, "parameter: %s%s%s", param, f.evidence.notes ? "\n" : "",
                                         f.evidence.notes ? f.evidence.notes : "");

@@ -101,8 +101,8 @@ import_zap_xml(const char *data, size_t len, struct import_run *run, struct err 
         if (import_xml_at(&x, "site")) {
             site = import_xml_reader_attr(&x, "name", run->doc);
         } else if (import_xml_at(&x, "alertitem")) {
-            long line = xmlTextReaderGetParserLineNumber(x.reader);
             xmlNodePtr n = import_xml_expand(&x, err);
+            long line = n ? xmlGetLineNo(n) : 0;
 
             if (!n || alert_item(run, n, site, line, err)) {
                 rc = -1;
