@@ -5,3 +5,4 @@ here=$(cd "$(dirname "$0")" && pwd)
 "$here/api/run.sh" "${1:-}"
 if [ -x "$here/scan/run.sh" ]; then "$here/scan/run.sh" "${1:-}"; fi
 if [ -x "$here/scans/run.sh" ]; then "$here/scans/run.sh" "${1:-}"; fi
+if [ -x "$here/import/run.sh" ]; then "$here/import/run.sh" "${1:-}"; fi

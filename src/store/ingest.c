@@ -83,25 +83,6 @@ known_touch(struct conn *c, struct db *db, const char *id, const char *import_id
     return stmt_exec(c, st, err);
 }
 
-static int
-created_tag(struct conn *c, struct db *db, const char *id, const char *key, const char *import_id,
-            const char *fingerprint, struct err *err)
-{
-    sqlite3_stmt *st = stmt_get(c,
-                                "UPDATE findings SET source_key = ?3, last_import_id = ?4,"
-                                " source_fingerprint = ?5 WHERE org_id = ?1 AND id = ?2",
-                                err);
-
-    if (!st)
-        return -1;
-    bind_text(st, 1, db->org_id);
-    bind_text(st, 2, id);
-    bind_text(st, 3, key);
-    bind_text(st, 4, import_id);
-    bind_text(st, 5, fingerprint);
-    return stmt_exec(c, st, err);
-}
-
 /* Closes the open findings of the source this import did not see. */
 static int
 close_missing(struct conn *c, struct db *db, const struct store_ingest *in, const char *key,
@@ -283,11 +264,24 @@ ingest_one(struct conn *c, struct db *db, const struct store_ingest *in, const c
         }
         return 0;
     }
-    if (finding_insert(db, c, &probe, &row, item_err) ||
-        created_tag(c, db, row.id, key, r->import_id, fingerprint, item_err))
+    struct finding_source src = {.key = key, .import_id = r->import_id, .fingerprint = fingerprint};
+
+    if (finding_insert_sourced(db, c, &probe, &src, &row, item_err))
         return -1;
     r->created++;
     return 0;
+}
+
+/* A long run touches far more pages of findings and its sixteen indexes than the writer's
+ * 3 MiB cache holds; spilling them mid-transaction costs more than the insert itself. The run
+ * widens the cache while it lasts (sqlite.c's pragma value is put back at its end). */
+#define INGEST_CACHE_PRAGMA  "PRAGMA cache_size = -65536"
+#define INGEST_CACHE_RESTORE "PRAGMA cache_size = -3072"
+
+static void
+cache_pragma(struct conn *c, const char *sql)
+{
+    sqlite3_exec(c->sqlite, sql, NULL, NULL, NULL); /* a hint: failure changes nothing */
 }
 
 /* One import run: a write transaction held open across batches, so a run of any length is
@@ -336,6 +330,7 @@ store_ingest_begin(struct db *db, const struct store_ingest *in, struct store_in
     run->key = source_key(in, db->arena);
     run->r.import_id = id_new(db->arena, "imp_");
     run->now = clock_now();
+    cache_pragma(c, INGEST_CACHE_PRAGMA);
     *out = run;
     return 0;
 fail:
@@ -350,6 +345,7 @@ store_ingest_abort(struct store_ingest_run *run)
         return;
     run->db->arena = run->arena;
     run->db->actor = (char *)run->saved_actor;
+    cache_pragma(run->c, INGEST_CACHE_RESTORE);
     tx_rollback(run->c);
     run->c = NULL;
 }
@@ -409,6 +405,7 @@ store_ingest_finish(struct store_ingest_run *run, struct store_ingest_result *ou
             goto fail;
     }
     db->actor = (char *)run->saved_actor;
+    cache_pragma(run->c, INGEST_CACHE_RESTORE);
     if (import_record(run->c, db, &run->in, run->key, &run->r, run->now, err) ||
         tx_commit(run->c, err))
         goto fail;
