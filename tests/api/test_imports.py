@@ -2,12 +2,22 @@
 """Issue 11: POST /api/v1/findings/bulk and POST /api/v1/projects/{id}/imports. Exact reimport
 counts (created, updated, closed, reopened, skipped), every sample format (detected and named),
 multipart uploads, and the exact status and problem code of each bad or hostile input."""
-import json
 import os
 
-from conftest import SOURCE_DIR, assert_problem
+import pytest
+
+from conftest import SOURCE_DIR, Api, Server, assert_problem
 
 SAMPLES = os.path.join(SOURCE_DIR, "tests", "import", "samples")
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory):
+    """A server of this module's own: the imported findings (thousands, with every word of the
+    samples) must not show in other modules' searches of the shared organization."""
+    srv = Server(str(tmp_path_factory.mktemp("imports")))
+    yield Api(srv)
+    srv.stop()
 
 
 def sample(name):
