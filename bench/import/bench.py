@@ -161,7 +161,7 @@ def bulk_case(vigil, requests=10):
             total += srv.call("POST", "/api/v1/findings/bulk", body)["data"]["created"]
         elapsed = time.monotonic() - t0
         rss = srv.stop()
-    print(f"{'bulk (10 x 10,000)':<28} {total:>7} findings  {elapsed:6.2f} s "
+    print(f"{f'bulk ({requests} x 10,000)':<28} {total:>7} findings  {elapsed:6.2f} s "
           f"({total / elapsed:8.0f} findings/s, JSON encoding in the client included)  "
           f"server peak RSS {rss:6.0f} MiB")
 
