@@ -8,3 +8,4 @@ if [ -x "$here/scans/run.sh" ]; then "$here/scans/run.sh" "${1:-}"; fi
 if [ -x "$here/auth/run.sh" ]; then "$here/auth/run.sh" "${1:-}"; fi
 if [ -x "$here/slowloris/run.sh" ]; then "$here/slowloris/run.sh" "${1:-}"; fi
 if [ -x "$here/webhooks/run.sh" ]; then "$here/webhooks/run.sh" "${1:-}"; fi
+if [ -x "$here/import/run.sh" ]; then "$here/import/run.sh" "${1:-}"; fi

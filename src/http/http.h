@@ -246,6 +246,27 @@ const char *req_body(struct req *req, size_t *len /* out, may be NULL */);
  * HTTP_JSON_DEPTH_MAX, or a top-level value that is not an object. */
 json_t *req_json_body(struct req *req, struct err *err);
 
+/* One part of a multipart/form-data body (RFC 7578). Strings are arena-owned; data points
+ * into the request body (not NUL-terminated). */
+struct http_part {
+    const char *name;         /* the Content-Disposition name */
+    const char *filename;     /* NULL when the part is not a file */
+    const char *content_type; /* NULL when the part names none */
+    const char *data;
+    size_t len;
+};
+
+#define HTTP_PARTS_MAX 16 /* more parts is a VALIDATION_ERROR */
+
+/* Splits a multipart/form-data body whose Content-Type header (with its boundary parameter)
+ * is `content_type`. VALIDATION_ERROR for a missing or bad boundary, a part without a
+ * form-data name, a missing closing delimiter or more than HTTP_PARTS_MAX parts. */
+int http_multipart_parse(const char *content_type, const char *body, size_t len, struct arena *a,
+                         struct http_part **parts /* out */, size_t *n /* out */, struct err *err);
+/* The request's body split as above (Content-Type from the request). */
+int req_multipart(struct req *req, struct http_part **parts /* out */, size_t *n /* out */,
+                  struct err *err);
+
 /* True once the route's handler was called (for the after hook). */
 bool req_handler_ran(const struct req *req);
 

@@ -132,14 +132,9 @@ finding_prepare(struct conn *c, const char *org_id, struct finding *f, struct ar
     return 0;
 }
 
-static int
-finding_write(struct conn *c, const char *sql, const char *org_id, const struct finding *f,
-              struct arena *a, struct err *err)
+static void
+finding_bind(sqlite3_stmt *st, const char *org_id, const struct finding *f, struct arena *a)
 {
-    sqlite3_stmt *st = stmt_get(c, sql, err);
-
-    if (!st)
-        return -1;
     bind_text(st, 1, org_id);
     bind_text(st, 2, f->id);
     bind_text(st, 3, f->project_id);
@@ -170,6 +165,17 @@ finding_write(struct conn *c, const char *sql, const char *org_id, const struct 
     bind_int(st, 25, f->last_seen);
     bind_int(st, 26, f->created_at);
     bind_int(st, 27, f->updated_at);
+}
+
+static int
+finding_write(struct conn *c, const char *sql, const char *org_id, const struct finding *f,
+              struct arena *a, struct err *err)
+{
+    sqlite3_stmt *st = stmt_get(c, sql, err);
+
+    if (!st)
+        return -1;
+    finding_bind(st, org_id, f, a);
     return stmt_exec(c, st, err);
 }
 
@@ -193,32 +199,50 @@ history_add(struct conn *c, struct db *db, const char *finding_id, const char *f
     return stmt_exec(c, st, err);
 }
 
-/* The insert of store_finding_create, inside the caller's transaction. */
+/* The insert of store_finding_create and of the ingest, inside the caller's transaction. The
+ * ingest passes its source tags (source key, import id, source fingerprint) so they are written
+ * with the row rather than by a second UPDATE; NULLs for a finding created by hand. */
 int
-finding_insert(struct db *db, struct conn *c, const struct finding *in, struct finding *out,
-               struct err *err)
+finding_insert_sourced(struct db *db, struct conn *c, const struct finding *in,
+                       const struct finding_source *src, struct finding *out, struct err *err)
 {
     struct finding row = *in;
+    sqlite3_stmt *st;
 
     row.id = id_new(db->arena, "find_");
     row.org_id = db->org_id;
     row.created_at = row.updated_at = clock_now();
     row.first_seen = row.last_seen = row.created_at;
     row.present = 0;
-    if (finding_prepare(c, db->org_id, &row, db->arena, err) ||
-        finding_write(c,
-                      "INSERT INTO findings (org_id, id, project_id, asset_id, scan_id, title,"
-                      " severity, status, confidence, description, remediation, cvss_vector,"
-                      " cvss_score, cwe, owasp, endpoint, risk_score, check_id, ev_request,"
-                      " ev_response, ev_notes, refs, fingerprint, first_seen, last_seen,"
-                      " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-                      " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23,"
-                      " ?24, ?25, ?26, ?27)",
-                      db->org_id, &row, db->arena, err) ||
+    if (finding_prepare(c, db->org_id, &row, db->arena, err))
+        return -1;
+    st = stmt_get(c,
+                  "INSERT INTO findings (org_id, id, project_id, asset_id, scan_id, title,"
+                  " severity, status, confidence, description, remediation, cvss_vector,"
+                  " cvss_score, cwe, owasp, endpoint, risk_score, check_id, ev_request,"
+                  " ev_response, ev_notes, refs, fingerprint, first_seen, last_seen,"
+                  " created_at, updated_at, source_key, last_import_id, source_fingerprint)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+                  " ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
+                  err);
+    if (!st)
+        return -1;
+    finding_bind(st, db->org_id, &row, db->arena);
+    bind_text(st, 28, src ? src->key : NULL);
+    bind_text(st, 29, src ? src->import_id : NULL);
+    bind_text(st, 30, src ? src->fingerprint : NULL);
+    if (stmt_exec(c, st, err) ||
         history_add(c, db, row.id, NULL, finding_status_name(row.status), row.created_at, err))
         return -1;
     *out = row;
     return 0;
+}
+
+int
+finding_insert(struct db *db, struct conn *c, const struct finding *in, struct finding *out,
+               struct err *err)
+{
+    return finding_insert_sourced(db, c, in, NULL, out, err);
 }
 
 int

@@ -6,6 +6,7 @@
  * finding_history with the import id as actor, which is how history says which import did it. */
 #include "store/store_int.h"
 
+#include <assert.h>
 #include <string.h>
 
 #include "core/arena.h"
@@ -79,25 +80,6 @@ known_touch(struct conn *c, struct db *db, const char *id, const char *import_id
     bind_text(st, 4, import_id);
     bind_text(st, 5, scan_id);
     bind_text(st, 6, status);
-    return stmt_exec(c, st, err);
-}
-
-static int
-created_tag(struct conn *c, struct db *db, const char *id, const char *key, const char *import_id,
-            const char *fingerprint, struct err *err)
-{
-    sqlite3_stmt *st = stmt_get(c,
-                                "UPDATE findings SET source_key = ?3, last_import_id = ?4,"
-                                " source_fingerprint = ?5 WHERE org_id = ?1 AND id = ?2",
-                                err);
-
-    if (!st)
-        return -1;
-    bind_text(st, 1, db->org_id);
-    bind_text(st, 2, id);
-    bind_text(st, 3, key);
-    bind_text(st, 4, import_id);
-    bind_text(st, 5, fingerprint);
     return stmt_exec(c, st, err);
 }
 
@@ -284,27 +266,51 @@ ingest_one(struct conn *c, struct db *db, const struct store_ingest *in, const c
         }
         return 0;
     }
-    if (finding_insert(db, c, &probe, &row, item_err) ||
-        created_tag(c, db, row.id, key, r->import_id, fingerprint, item_err) ||
+    struct finding_source src = {.key = key, .import_id = r->import_id, .fingerprint = fingerprint};
+
+    if (finding_insert_sourced(db, c, &probe, &src, &row, item_err) ||
         outbox_finding(c, db->org_id, "finding.created", row.id, db->arena, item_err))
         return -1;
     r->created++;
     return 0;
 }
 
-int
-store_findings_ingest(struct db *db, const struct store_ingest *in, struct store_ingest_result *out,
-                      struct err *err)
-{
-    struct store_ingest_result r = {0};
-    struct conn *c;
-    const char *key, *saved_actor = db->actor;
-    size_t cap = 0;
-    bool found;
-    int64_t now = clock_now();
+/* A long run touches far more pages of findings and its sixteen indexes than the writer's
+ * 3 MiB cache holds; spilling them mid-transaction costs more than the insert itself. The run
+ * widens the cache while it lasts (sqlite.c's pragma value is put back at its end). */
+#define INGEST_CACHE_PRAGMA  "PRAGMA cache_size = -65536"
+#define INGEST_CACHE_RESTORE "PRAGMA cache_size = -3072"
 
-    if (in->n_items > STORE_INGEST_MAX)
-        return err_field(err, "findings", "has more than %d items", STORE_INGEST_MAX);
+static void
+cache_pragma(struct conn *c, const char *sql)
+{
+    sqlite3_exec(c->sqlite, sql, NULL, NULL, NULL); /* a hint: failure changes nothing */
+}
+
+/* One import run: a write transaction held open across batches, so a run of any length is
+ * still all-or-nothing and one import id marks every row it saw. Allocations of the items live
+ * in a scratch arena per batch, so memory stays bounded by the batch, not by the run. */
+struct store_ingest_run {
+    struct db *db;
+    struct conn *c;
+    struct store_ingest in; /* items unused */
+    const char *key;
+    const char *saved_actor;
+    struct arena *arena; /* the caller's: the result, its errors */
+    struct store_ingest_result r;
+    size_t errors_cap;
+    size_t next_index;
+    int64_t now;
+};
+
+int
+store_ingest_begin(struct db *db, const struct store_ingest *in, struct store_ingest_run **out,
+                   struct err *err)
+{
+    struct store_ingest_run *run;
+    struct conn *c;
+    bool found;
+
     if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
         return -1;
     if (row_exists(c, "SELECT 1 FROM projects WHERE org_id = ?1 AND id = ?2", db->org_id,
@@ -316,39 +322,117 @@ store_findings_ingest(struct db *db, const struct store_ingest *in, struct store
     }
     if (in->asset_id && asset_check(c, db, in, err))
         goto fail;
-    key = source_key(in, db->arena);
-    r.import_id = id_new(db->arena, "imp_");
-    for (size_t i = 0; i < in->n_items; i++) {
-        struct err item_err = {0};
+    run = arena_alloc(db->arena, sizeof(*run));
+    run->db = db;
+    run->c = c;
+    run->in = *in;
+    run->in.items = NULL;
+    run->in.n_items = 0;
+    run->arena = db->arena;
+    run->saved_actor = db->actor;
+    run->key = source_key(in, db->arena);
+    run->r.import_id = id_new(db->arena, "imp_");
+    run->now = clock_now();
+    cache_pragma(c, INGEST_CACHE_PRAGMA);
+    *out = run;
+    return 0;
+fail:
+    tx_rollback(c);
+    return -1;
+}
 
-        if (ingest_one(c, db, in, key, &r, &in->items[i], now, &item_err) == 0)
+void
+store_ingest_abort(struct store_ingest_run *run)
+{
+    if (!run || !run->c)
+        return;
+    run->db->arena = run->arena;
+    run->db->actor = (char *)run->saved_actor;
+    cache_pragma(run->c, INGEST_CACHE_RESTORE);
+    tx_rollback(run->c);
+    run->c = NULL;
+}
+
+int
+store_ingest_add(struct store_ingest_run *run, const struct finding *items, size_t n,
+                 struct err *err)
+{
+    struct db *db = run->db;
+    struct arena *scratch;
+    int rc = 0;
+
+    assert(run->c);
+    if (run->next_index + n > STORE_INGEST_RUN_MAX)
+        return err_set(err, PAYLOAD_TOO_LARGE, "An import holds at most %d findings.",
+                       STORE_INGEST_RUN_MAX);
+    scratch = arena_new();
+    db->arena = scratch;
+    for (size_t i = 0; i < n; i++) {
+        struct err item_err = {0};
+        size_t index = run->next_index++;
+
+        if (ingest_one(run->c, db, &run->in, run->key, &run->r, &items[i], run->now, &item_err) ==
+            0)
             continue;
         if (item_err.code != ERR_VALIDATION_ERROR) {
             *err = item_err;
-            goto fail;
+            rc = -1;
+            break;
         }
-        if (!in->partial) {
+        if (!run->in.partial) {
             err_field(err,
-                      arena_printf(db->arena, "findings/%zu/%s", i,
+                      arena_printf(run->arena, "findings/%zu/%s", index,
                                    item_err.n_fields ? item_err.fields[0].field : ""),
                       "%s", item_err.n_fields ? item_err.fields[0].message : item_err.detail);
-            goto fail;
+            rc = -1;
+            break;
         }
-        error_add(&r, &cap, i, &item_err, db->arena);
-        r.skipped++;
+        error_add(&run->r, &run->errors_cap, index, &item_err, run->arena);
+        run->r.skipped++;
     }
-    if (in->complete) {
-        db->actor = (char *)r.import_id;
-        if (close_missing(c, db, in, key, r.import_id, now, &r.closed, err))
+    db->arena = run->arena;
+    arena_free(scratch);
+    return rc;
+}
+
+int
+store_ingest_finish(struct store_ingest_run *run, struct store_ingest_result *out, struct err *err)
+{
+    struct db *db = run->db;
+
+    assert(run->c);
+    if (run->in.complete) {
+        db->actor = (char *)run->r.import_id;
+        if (close_missing(run->c, db, &run->in, run->key, run->r.import_id, run->now,
+                          &run->r.closed, err))
             goto fail;
     }
-    db->actor = (char *)saved_actor;
-    if (import_record(c, db, in, key, &r, now, err) || tx_commit(c, err))
+    db->actor = (char *)run->saved_actor;
+    cache_pragma(run->c, INGEST_CACHE_RESTORE);
+    if (import_record(run->c, db, &run->in, run->key, &run->r, run->now, err) ||
+        tx_commit(run->c, err))
         goto fail;
-    *out = r;
+    run->c = NULL;
+    *out = run->r;
     return 0;
 fail:
-    db->actor = (char *)saved_actor;
-    tx_rollback(c);
+    store_ingest_abort(run);
     return -1;
+}
+
+int
+store_findings_ingest(struct db *db, const struct store_ingest *in, struct store_ingest_result *out,
+                      struct err *err)
+{
+    struct store_ingest_run *run;
+
+    if (in->n_items > STORE_INGEST_MAX)
+        return err_field(err, "findings", "has more than %d items", STORE_INGEST_MAX);
+    if (store_ingest_begin(db, in, &run, err))
+        return -1;
+    if (store_ingest_add(run, in->items, in->n_items, err)) {
+        store_ingest_abort(run);
+        return -1;
+    }
+    return store_ingest_finish(run, out, err);
 }

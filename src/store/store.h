@@ -772,6 +772,24 @@ struct store_ingest_result {
 int store_findings_ingest(struct db *db, const struct store_ingest *in,
                           struct store_ingest_result *out /* out */, struct err *err);
 
+/* The same writer, fed in batches (scanner-report imports of any length): begin opens the
+ * write transaction and checks the project and asset (as above); each add writes a batch with
+ * the rules above, item indexes counting on across batches (a failing add leaves the run to be
+ * aborted); finish closes the missing findings of a complete run, records the run and commits;
+ * abort rolls everything back. The run lives in db's arena; between begin and finish/abort the
+ * caller holds the store's write lock, so it should feed batches without waiting on anything
+ * slow. Item allocations are freed after each add, so memory is bounded by the batch. An add
+ * past STORE_INGEST_RUN_MAX items in all raises PAYLOAD_TOO_LARGE. */
+#define STORE_INGEST_RUN_MAX 1000000
+struct store_ingest_run;
+int store_ingest_begin(struct db *db, const struct store_ingest *in,
+                       struct store_ingest_run **run /* out */, struct err *err);
+int store_ingest_add(struct store_ingest_run *run, const struct finding *items, size_t n,
+                     struct err *err);
+int store_ingest_finish(struct store_ingest_run *run, struct store_ingest_result *out /* out */,
+                        struct err *err);
+void store_ingest_abort(struct store_ingest_run *run); /* accepts NULL and a finished run */
+
 /* ---- Webhooks (store/webhooks.c): endpoints, the event outbox, deliveries ------------------ */
 
 /* Events are written by the store functions that make the change, in the same transaction, and

@@ -288,6 +288,16 @@ struct finding;
  * inside the caller's write transaction; *out is the stored row. */
 int finding_insert(struct db *db, struct conn *c, const struct finding *in,
                    struct finding *out /* out */, struct err *err);
+/* The source tags the ingest writes with a row it creates (store/ingest.c). */
+struct finding_source {
+    const char *key;         /* "<source>|<asset id>" */
+    const char *import_id;   /* the run that saw it */
+    const char *fingerprint; /* the source's key for it */
+};
+/* finding_insert with the source tags set in the same INSERT (src NULL: none). */
+int finding_insert_sourced(struct db *db, struct conn *c, const struct finding *in,
+                           const struct finding_source *src, struct finding *out /* out */,
+                           struct err *err);
 /* Appends one status change by db's actor. */
 int history_add(struct conn *c, struct db *db, const char *finding_id, const char *from,
                 const char *to, int64_t at, struct err *err);

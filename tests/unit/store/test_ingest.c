@@ -138,6 +138,44 @@ invalid_item_fails_all_unless_partial(void **state)
     FAILS(store_findings_ingest(fx->a, &in, &r, err), NOT_FOUND, NULL);
 }
 
+/* The batched form (imports): batches of one run are one import id and one transaction, so a
+ * duplicate in a later batch is skipped, a complete run closes only what no batch saw, and an
+ * aborted run leaves nothing behind. */
+static void
+batched_run_is_one_import(void **state)
+{
+    struct fixture *fx = *state;
+    const char *project = mk_project(fx->a);
+    struct finding first[] = {item("A", "fa"), item("B", "fb"), item("C", "fc")};
+    struct finding batch1[] = {item("A", "fa")}, batch2[] = {item("B", "fb"), item("A", "fa")};
+    struct finding extra[] = {item("X", "fx")};
+    struct store_ingest in = {.project_id = project, .source = "nessus", .complete = true};
+    struct store_ingest_result r;
+    struct store_ingest_run *run;
+    struct store_list q = {.per_page = 100};
+    struct store_page page;
+
+    in.items = first;
+    in.n_items = 3;
+    OK(store_findings_ingest(fx->a, &in, &r, err));
+    OK(store_ingest_begin(fx->a, &in, &run, err));
+    OK(store_ingest_add(run, batch1, 1, err));
+    OK(store_ingest_add(run, batch2, 2, err));
+    OK(store_ingest_finish(run, &r, err));
+    assert_int_equal(r.updated, 2);
+    assert_int_equal(r.skipped, 1); /* A again, in the second batch */
+    assert_int_equal(r.closed, 1);  /* C */
+    assert_int_equal(r.created, 0);
+
+    OK(store_ingest_begin(fx->a, &in, &run, err));
+    OK(store_ingest_add(run, extra, 1, err));
+    store_ingest_abort(run);
+    OK(store_finding_list(fx->a, &q, &page, err));
+    assert_int_equal(page.total, 3); /* X was rolled back */
+    in.project_id = "proj_missing";
+    FAILS(store_ingest_begin(fx->a, &in, &run, err), NOT_FOUND, NULL);
+}
+
 int
 main(void)
 {
@@ -146,6 +184,7 @@ main(void)
         T(reimport_counts_are_exact),
         T(triaged_findings_keep_their_status),
         T(invalid_item_fails_all_unless_partial),
+        T(batched_run_is_one_import),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
