@@ -31,7 +31,7 @@
     X(URI_TOO_LONG, 414, "URI too long")                                                           \
     X(HEADERS_TOO_LARGE, 431, "Request header fields too large")                                   \
     X(NOT_IMPLEMENTED, 501, "Not implemented")                                                     \
-    X(REQUEST_TIMEOUT, 408, "Request timeout")                                                   \
+    X(REQUEST_TIMEOUT, 408, "Request timeout")                                                     \
     X(IMPORT_FORMAT_UNKNOWN, 400, "Import format not recognised")                                  \
     X(IMPORT_MALFORMED, 422, "Import file is malformed")
 
