@@ -159,6 +159,18 @@ def recipe(op, pattern, receiver):
     if pattern == "/api/v1/findings":
         return (pattern, {"project_id": project["id"], "title": uniq("f"), "severity": "low"},
                 {"project_id": project["id"], "title": uniq("f"), "severity": "high"}, None)
+    if pattern == "/api/v1/findings/bulk":
+        return (pattern, {"project_id": project["id"], "findings": [{"title": uniq("b"), "severity": "low"}]},
+                {"project_id": project["id"], "findings": [{"title": uniq("b"), "severity": "high"}]},
+                None)
+    if pattern == "/api/v1/projects/{id}/imports":
+        def sarif(rule):
+            return {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "semgrep"}}, "results": [
+                {"ruleId": rule, "level": "error", "message": {"text": "tainted input"},
+                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": "app.py"},
+                                                     "region": {"startLine": 3}}}]}]}]}
+        return (f"/api/v1/projects/{project['id']}/imports?format=sarif", sarif(uniq("rule")),
+                sarif(uniq("rule")), None)
     if pattern == "/api/v1/scans":
         with open(SCAN_SPEC, encoding="utf-8") as f:
             spec = f.read()
