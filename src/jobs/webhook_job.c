@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/log.h"
+#include "core/xalloc.h"
 #include "store/store.h"
 #include "webhook/webhook.h"
 
@@ -297,7 +298,7 @@ struct webhook_pool {
     volatile int stop;
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    char (*owners)[96];
+    char (*owners)[128]; /* "NAME-webhook:HOST:PID:N" */
 };
 
 struct webhook_arg {
@@ -328,13 +329,13 @@ webhook_worker_main(void *arg)
 {
     struct webhook_pool *p = ((struct webhook_arg *)arg)->pool;
     const char *owner = p->owners[((struct webhook_arg *)arg)->index];
-    struct slot *slots = calloc(WEBHOOK_INFLIGHT_MAX, sizeof(*slots));
+    struct slot *slots = xcalloc(WEBHOOK_INFLIGHT_MAX, sizeof(*slots));
     CURLM *multi = curl_multi_init();
     int running = 0;
 
     free(arg);
-    if (!slots || !multi)
-        abort();
+    if (!multi)
+        abort(); /* as xcalloc does when memory runs out */
     while (!p->stop) {
         struct err err = {0};
         size_t dispatched = 0;
@@ -385,11 +386,9 @@ webhook_worker_main(void *arg)
 struct webhook_pool *
 webhook_jobs_start(const struct webhook_jobs_config *cfg, struct err *err)
 {
-    struct webhook_pool *p = calloc(1, sizeof(*p));
+    struct webhook_pool *p = xcalloc(1, sizeof(*p));
     char host[64] = "host";
 
-    if (!p)
-        return err_internal(err, "out of memory"), NULL;
     p->cfg = *cfg;
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->wake, NULL);
@@ -400,10 +399,10 @@ webhook_jobs_start(const struct webhook_jobs_config *cfg, struct err *err)
         return err_internal(err, "curl_global_init failed"), NULL;
     }
     gethostname(host, sizeof(host) - 1);
-    p->threads = calloc((size_t)cfg->workers, sizeof(*p->threads));
-    p->owners = calloc((size_t)cfg->workers, sizeof(*p->owners));
+    p->threads = xcalloc((size_t)cfg->workers, sizeof(*p->threads));
+    p->owners = xcalloc((size_t)cfg->workers, sizeof(*p->owners));
     for (int i = 0; i < cfg->workers; i++) {
-        struct webhook_arg *arg = malloc(sizeof(*arg));
+        struct webhook_arg *arg = xmalloc(sizeof(*arg));
 
         snprintf(p->owners[i], sizeof(p->owners[i]), "%s-webhook:%s:%ld:%d",
                  cfg->name ? cfg->name : "worker", host, (long)getpid(), i);
