@@ -20,6 +20,7 @@
 
 #include "core/id.h"
 #include "core/str.h"
+#include "core/xalloc.h"
 
 #define KEY_FILE_MAX  (64 * 1024)
 #define HEADER_MAX    1024 /* decoded header bytes */
@@ -40,9 +41,7 @@ b64url_decode(const char *src, size_t n, unsigned char *out)
 
     if (n % 4 == 1)
         return -1;
-    std = malloc(padded + 1);
-    if (!std)
-        abort();
+    std = xmalloc(padded + 1);
     for (size_t i = 0; i < n; i++) {
         char c = src[i];
 
@@ -231,9 +230,7 @@ key_file_read(const char *path, size_t *len, struct err *err)
         close(fd);
         return err_internal(err, "JWT key file %s: larger than %d bytes", path, KEY_FILE_MAX), NULL;
     }
-    data = malloc((size_t)st.st_size + 1);
-    if (!data)
-        abort();
+    data = xmalloc((size_t)st.st_size + 1);
     while (have < (size_t)st.st_size) {
         ssize_t got = read(fd, data + have, (size_t)st.st_size - have);
 
@@ -476,9 +473,7 @@ segment_json(const char *segment, size_t n)
     json_t *value;
     long got;
 
-    bytes = malloc(n * 3 / 4 + 4);
-    if (!bytes)
-        abort();
+    bytes = xmalloc(n * 3 / 4 + 4);
     got = b64url_decode(segment, n, bytes);
     value =
         got > 0 ? json_loadb((const char *)bytes, (size_t)got, JSON_REJECT_DUPLICATES, NULL) : NULL;

@@ -209,7 +209,7 @@ check_params(struct scan *scan, const struct scan_op *op, struct check_param **o
         n++;
     }
     if (json_is_object(props) && so->body_content_type &&
-        check_strcasestr(so->body_content_type, "json")) {
+        strcasestr(so->body_content_type, "json")) {
         const char *key;
         json_t *schema;
 
@@ -239,28 +239,11 @@ check_method_is(const struct scan_op *op, const char *method)
     return op->baseline.method && strcasecmp(op->baseline.method, method) == 0;
 }
 
-const char *
-check_strcasestr(const char *haystack, const char *needle)
-{
-    size_t n;
-
-    if (!haystack || !needle)
-        return NULL;
-    n = strlen(needle);
-    if (n == 0)
-        return haystack;
-    for (; *haystack; haystack++) {
-        if (strncasecmp(haystack, needle, n) == 0)
-            return haystack;
-    }
-    return NULL;
-}
-
 bool
 check_contains_any_ci(const char *s, const char *const *words)
 {
     for (size_t i = 0; s && words[i]; i++) {
-        if (check_strcasestr(s, words[i]))
+        if (strcasestr(s, words[i]))
             return true;
     }
     return false;
@@ -643,8 +626,8 @@ token_member(json_t *j, int depth)
         return NULL;
     json_object_foreach(j, key, v)
     {
-        if (json_is_string(v) && strlen(json_string_value(v)) >= 16 &&
-            check_strcasestr(key, "token") && !check_strcasestr(key, "type"))
+        if (json_is_string(v) && strlen(json_string_value(v)) >= 16 && strcasestr(key, "token") &&
+            !strcasestr(key, "type"))
             return json_string_value(v);
     }
     json_object_foreach(j, key, v)
@@ -967,8 +950,8 @@ check_has_passwd_line(const char *s)
 const char *
 check_sql_error_in(const char *s)
 {
-    for (size_t i = 0; sql_errors[i]; i++) {
-        if (check_strcasestr(s, sql_errors[i]))
+    for (size_t i = 0; s && sql_errors[i]; i++) {
+        if (strcasestr(s, sql_errors[i]))
             return sql_errors[i];
     }
     return NULL;
