@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "auth/b64url.h"
 #include "core/id.h"
 #include "core/str.h"
 #include "core/xalloc.h"
@@ -29,41 +30,6 @@
 
 /* ---------------------------------------------------------------------------------------- */
 /* base64 (OpenSSL's block codec; the URL alphabet is translated around it)                 */
-
-/* Decodes unpadded base64url src[0..n) into out (size >= n * 3 / 4 + 3). Returns the decoded
- * length, or -1 if src holds anything but the URL alphabet or has an impossible length. */
-static long
-b64url_decode(const char *src, size_t n, unsigned char *out)
-{
-    char *std;
-    size_t padded = (n + 3) / 4 * 4;
-    int got;
-
-    if (n % 4 == 1)
-        return -1;
-    std = xmalloc(padded + 1);
-    for (size_t i = 0; i < n; i++) {
-        char c = src[i];
-
-        if (c == '-')
-            c = '+';
-        else if (c == '_')
-            c = '/';
-        else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
-            free(std);
-            return -1;
-        }
-        std[i] = c;
-    }
-    for (size_t i = n; i < padded; i++)
-        std[i] = '=';
-    std[padded] = '\0';
-    got = padded ? EVP_DecodeBlock(out, (const unsigned char *)std, (int)padded) : 0;
-    free(std);
-    if (got < 0)
-        return -1;
-    return (long)got - (long)(padded - n); /* EVP_DecodeBlock counts the padding as zeros */
-}
 
 static bool
 is_b64url_char(char c)
@@ -474,7 +440,7 @@ segment_json(const char *segment, size_t n)
     long got;
 
     bytes = xmalloc(n * 3 / 4 + 4);
-    got = b64url_decode(segment, n, bytes);
+    got = auth_b64url_decode(segment, n, bytes);
     value =
         got > 0 ? json_loadb((const char *)bytes, (size_t)got, JSON_REJECT_DUPLICATES, NULL) : NULL;
     free(bytes);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth/b64url.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/id.h"
@@ -1013,34 +1014,17 @@ check_b64url_encode(struct scan *scan, const void *data, size_t n)
 unsigned char *
 check_b64url_decode(struct scan *scan, const char *s, size_t *n)
 {
-    struct arena *arena = scan_arena(scan);
-    size_t len = strlen(s), padded, pad;
-    char *std;
+    size_t len = strlen(s);
     unsigned char *out;
-    int got;
+    long got;
 
-    if (len % 4 == 1 || len > (1u << 20))
+    if (len > (1u << 20))
         return NULL;
-    pad = (4 - len % 4) % 4;
-    padded = len + pad;
-    std = arena_alloc(arena, padded + 1);
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-
-        if (c == '-')
-            c = '+';
-        else if (c == '_')
-            c = '/';
-        else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-            return NULL;
-        std[i] = c;
-    }
-    memset(std + len, '=', pad);
-    out = arena_alloc(arena, padded / 4 * 3 + 1);
-    got = padded ? EVP_DecodeBlock(out, (const unsigned char *)std, (int)padded) : 0;
-    if (got < 0 || (size_t)got < pad)
+    out = arena_alloc(scan_arena(scan), len * 3 / 4 + 4);
+    got = auth_b64url_decode(s, len, out);
+    if (got < 0)
         return NULL;
-    *n = (size_t)got - pad;
+    *n = (size_t)got;
     return out;
 }
 
