@@ -10,9 +10,6 @@
 #include "core/id.h"
 #include "core/str.h"
 
-static const char base62_digits[] =
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
 /* Fixed-width base62 of a 32-bit value (62^6 > 2^32, so six digits always suffice). */
 static void
 checksum_encode(const char *body, size_t len, char out[APIKEY_CHECKSUM_LEN])
@@ -20,7 +17,7 @@ checksum_encode(const char *body, size_t len, char out[APIKEY_CHECKSUM_LEN])
     unsigned long crc = crc32(0L, (const Bytef *)body, (uInt)len);
 
     for (int i = APIKEY_CHECKSUM_LEN - 1; i >= 0; i--) {
-        out[i] = base62_digits[crc % 62];
+        out[i] = ID_BASE62[crc % 62];
         crc /= 62;
     }
 }
@@ -35,12 +32,6 @@ apikey_generate(char out[APIKEY_LEN + 1])
     out[APIKEY_LEN] = '\0';
 }
 
-static bool
-is_base62(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
 bool
 apikey_well_formed(const char *s, size_t len)
 {
@@ -50,7 +41,7 @@ apikey_well_formed(const char *s, size_t len)
     if (len != APIKEY_LEN || memcmp(s, APIKEY_PREFIX, APIKEY_PREFIX_LEN) != 0)
         return false;
     for (size_t i = APIKEY_PREFIX_LEN; i < APIKEY_LEN; i++)
-        bad |= !is_base62(s[i]);
+        bad |= !id_is_base62(s[i]);
     checksum_encode(s, APIKEY_PREFIX_LEN + APIKEY_RANDOM_LEN, want);
     for (size_t i = 0; i < APIKEY_CHECKSUM_LEN; i++)
         bad |= (unsigned)(want[i] ^ s[APIKEY_PREFIX_LEN + APIKEY_RANDOM_LEN + i]);

@@ -18,8 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "auth/b64url.h"
 #include "core/id.h"
 #include "core/str.h"
+#include "core/xalloc.h"
 
 #define KEY_FILE_MAX  (64 * 1024)
 #define HEADER_MAX    1024 /* decoded header bytes */
@@ -28,43 +30,6 @@
 
 /* ---------------------------------------------------------------------------------------- */
 /* base64 (OpenSSL's block codec; the URL alphabet is translated around it)                 */
-
-/* Decodes unpadded base64url src[0..n) into out (size >= n * 3 / 4 + 3). Returns the decoded
- * length, or -1 if src holds anything but the URL alphabet or has an impossible length. */
-static long
-b64url_decode(const char *src, size_t n, unsigned char *out)
-{
-    char *std;
-    size_t padded = (n + 3) / 4 * 4;
-    int got;
-
-    if (n % 4 == 1)
-        return -1;
-    std = malloc(padded + 1);
-    if (!std)
-        abort();
-    for (size_t i = 0; i < n; i++) {
-        char c = src[i];
-
-        if (c == '-')
-            c = '+';
-        else if (c == '_')
-            c = '/';
-        else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
-            free(std);
-            return -1;
-        }
-        std[i] = c;
-    }
-    for (size_t i = n; i < padded; i++)
-        std[i] = '=';
-    std[padded] = '\0';
-    got = padded ? EVP_DecodeBlock(out, (const unsigned char *)std, (int)padded) : 0;
-    free(std);
-    if (got < 0)
-        return -1;
-    return (long)got - (long)(padded - n); /* EVP_DecodeBlock counts the padding as zeros */
-}
 
 static bool
 is_b64url_char(char c)
@@ -231,9 +196,7 @@ key_file_read(const char *path, size_t *len, struct err *err)
         close(fd);
         return err_internal(err, "JWT key file %s: larger than %d bytes", path, KEY_FILE_MAX), NULL;
     }
-    data = malloc((size_t)st.st_size + 1);
-    if (!data)
-        abort();
+    data = xmalloc((size_t)st.st_size + 1);
     while (have < (size_t)st.st_size) {
         ssize_t got = read(fd, data + have, (size_t)st.st_size - have);
 
@@ -476,10 +439,8 @@ segment_json(const char *segment, size_t n)
     json_t *value;
     long got;
 
-    bytes = malloc(n * 3 / 4 + 4);
-    if (!bytes)
-        abort();
-    got = b64url_decode(segment, n, bytes);
+    bytes = xmalloc(n * 3 / 4 + 4);
+    got = auth_b64url_decode(segment, n, bytes);
     value =
         got > 0 ? json_loadb((const char *)bytes, (size_t)got, JSON_REJECT_DUPLICATES, NULL) : NULL;
     free(bytes);

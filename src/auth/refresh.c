@@ -10,9 +10,6 @@
 #include "core/id.h"
 #include "core/str.h"
 
-static const char base62_digits[] =
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
 /* Fixed-width base62 of a CRC32 (62^6 > 2^32). */
 static void
 checksum_encode(const char *body, size_t len, char out[REFRESH_CHECKSUM_LEN])
@@ -20,15 +17,9 @@ checksum_encode(const char *body, size_t len, char out[REFRESH_CHECKSUM_LEN])
     unsigned long crc = crc32(0L, (const Bytef *)body, (uInt)len);
 
     for (int i = REFRESH_CHECKSUM_LEN - 1; i >= 0; i--) {
-        out[i] = base62_digits[crc % 62];
+        out[i] = ID_BASE62[crc % 62];
         crc /= 62;
     }
-}
-
-static bool
-is_base62(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
 void
@@ -50,7 +41,7 @@ refresh_well_formed(const char *s, size_t len)
     if (!s || len != REFRESH_LEN || memcmp(s, REFRESH_PREFIX, REFRESH_PREFIX_LEN) != 0)
         return false;
     for (size_t i = REFRESH_PREFIX_LEN; i < REFRESH_LEN; i++)
-        bad |= !is_base62(s[i]);
+        bad |= !id_is_base62(s[i]);
     checksum_encode(s, REFRESH_PREFIX_LEN + REFRESH_RANDOM_LEN, want);
     for (size_t i = 0; i < REFRESH_CHECKSUM_LEN; i++)
         bad |= (unsigned)(want[i] ^ s[REFRESH_PREFIX_LEN + REFRESH_RANDOM_LEN + i]);

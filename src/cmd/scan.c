@@ -149,7 +149,9 @@ url_end(char *s)
     char *p = s;
 
     if (str_has_prefix(s, "http://") || str_has_prefix(s, "https://")) {
-        p = strchr(strstr(s, "://") + 3, '/');
+        /* Not a URL parse (curl_url cannot tell where a URL ends inside "URL:rest"): the
+         * authority ends at the first '/' after the scheme. */
+        p = strchr(s + strlen(str_has_prefix(s, "http://") ? "http://" : "https://"), '/');
         if (!p)
             return NULL;
     }
@@ -620,7 +622,7 @@ cmd_scan(int argc, char **argv)
         goto out;
 
     if (str_has_prefix(f.spec, "http://") || str_has_prefix(f.spec, "https://"))
-        spec = scan_spec_fetch(f.spec, o.timeout_ms, &err);
+        spec = scan_spec_fetch(f.spec, o.timeout_ms, NULL, &err);
     else
         spec = spec_load_file(f.spec, &err);
     if (!spec) {

@@ -11,8 +11,13 @@
 
 #include "core/arena.h"
 
-static const char base62_alphabet[] =
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const char ID_BASE62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+bool
+id_is_base62(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
 
 void
 random_bytes(void *buf, size_t len)
@@ -47,7 +52,7 @@ random_base62(char *out, size_t n)
         /* 248 = 4 * 62: bytes at or above it would bias the first characters. */
         unsigned char b = pool[used++];
         if (b < 248)
-            out[i++] = base62_alphabet[b % 62];
+            out[i++] = ID_BASE62[b % 62];
     }
     out[n] = '\0';
 }

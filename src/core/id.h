@@ -16,6 +16,12 @@ struct arena;
 /* Fills buf with len bytes from getrandom(2); aborts if the kernel cannot supply them. */
 void random_bytes(void *buf, size_t len);
 
+/* The base62 digits in value order, for ids, tokens and their checksums. */
+extern const char ID_BASE62[];
+
+/* Whether c is a base62 digit (ASCII letter or digit). */
+bool id_is_base62(char c);
+
 /* Writes n random base62 characters and a NUL to out (which holds n + 1 bytes). */
 void random_base62(char *out, size_t n);
 

@@ -179,6 +179,18 @@ str_wipe(void *p, size_t n)
     explicit_bzero(p, n);
 }
 
+int
+str_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 void
 str_hex(const void *in, size_t n, char *out)
 {

@@ -17,6 +17,8 @@ bool str_empty(const char *s); /* NULL or "" */
 
 /* Lowercase hex of n bytes into out (2n characters and a NUL: out holds 2n + 1). */
 void str_hex(const void *in, size_t n, char *out);
+/* The value of one hex digit (either case), -1 for any other character. */
+int str_hex_digit(int c);
 
 /* Lower-cases ASCII letters in place; returns s. */
 char *str_lower(char *s);

@@ -16,18 +16,6 @@
 /* ---------------------------------------------------------------------------------------- */
 /* Decoding */
 
-static int
-hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 char *
 http_pct_decode(const char *s, size_t len, bool plus, struct arena *arena, size_t *out_len)
 {
@@ -42,8 +30,8 @@ http_pct_decode(const char *s, size_t len, bool plus, struct arena *arena, size_
 
             if (len - i < 3)
                 return NULL;
-            hi = hex_value((unsigned char)s[i + 1]);
-            lo = hex_value((unsigned char)s[i + 2]);
+            hi = str_hex_digit((unsigned char)s[i + 1]);
+            lo = str_hex_digit((unsigned char)s[i + 2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return NULL;
             out[n++] = (char)(hi << 4 | lo);

@@ -430,7 +430,7 @@ run_scan(const struct jobs_config *cfg, const char *owner, const struct store_jo
     if (spec_text)
         spec = spec_load_buffer(spec_text, strlen(spec_text), "spec", &serr);
     else if (spec_url && scan_policy_check_url(policy, spec_url, "spec_url", &serr) == 0)
-        spec = scan_spec_fetch(spec_url, SCAN_DEFAULT_TIMEOUT_MS, &serr);
+        spec = scan_spec_fetch(spec_url, SCAN_DEFAULT_TIMEOUT_MS, &guard, &serr);
     else if (!spec_url)
         err_set(&serr, VALIDATION_ERROR, "no spec");
     if (!spec) {

@@ -25,6 +25,7 @@
 #include "core/str.h"
 #include "core/xalloc.h"
 #include "scan/policy.h"
+#include "spec/url.h"
 
 #define SCAN_HEADER_MAX        (64 * 1024)
 #define SCAN_RETRIES           2   /* extra attempts after a failed connect */
@@ -408,25 +409,6 @@ scan_path_excluded(const struct scan *scan, const char *path)
     return false;
 }
 
-/* The path of an absolute URL, without query; into out. */
-static void
-url_path(const char *url, char *out, size_t size)
-{
-    const char *p = strstr(url, "://");
-    size_t n;
-
-    p = p ? strchr(p + 3, '/') : NULL;
-    if (!p) {
-        str_copy(out, "/", size);
-        return;
-    }
-    n = strcspn(p, "?#");
-    if (n >= size)
-        n = size - 1;
-    memcpy(out, p, n);
-    out[n] = '\0';
-}
-
 /* ---- sending -------------------------------------------------------------------------------- */
 
 static void
@@ -627,7 +609,7 @@ scan_send(struct scan *scan, const struct probe *probe, probe_done_fn done, void
     }
     if (probe->identity > SCAN_ID_B)
         return -1;
-    url_path(probe->url, path, sizeof(path));
+    spec_url_path(probe->url, path, sizeof(path));
     if (scan_path_excluded(scan, path))
         return -1;
     x = xfer_get(scan);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Fetching an OpenAPI document from a URL (http or https, libcurl easy): the answer is capped at
  * SPEC_MAX_BYTES while it streams in, redirects are followed a few times, and anything but a 2xx
- * is an error that names the URL. */
+ * is an error that names the URL. Each connect, redirects included, passes the target policy's
+ * socket guard, as the engine's do. */
 #include "scan/scan.h"
 
 #include <curl/curl.h>
@@ -9,6 +10,7 @@
 
 #include "core/buf.h"
 #include "core/str.h"
+#include "scan/policy.h"
 
 static size_t
 on_data(char *data, size_t size, size_t nmemb, void *userdata)
@@ -20,13 +22,15 @@ on_data(char *data, size_t size, size_t nmemb, void *userdata)
 }
 
 struct spec *
-scan_spec_fetch(const char *url, unsigned timeout_ms, struct err *err)
+scan_spec_fetch(const char *url, unsigned timeout_ms, struct scan_policy_guard *guard,
+                struct err *err)
 {
     CURL *e;
     struct buf body;
     char errbuf[CURL_ERROR_SIZE] = "";
     long status = 0;
     CURLcode rc;
+    int refused;
     struct spec *spec = NULL;
 
     if (!str_has_prefix(url, "http://") && !str_has_prefix(url, "https://")) {
@@ -49,10 +53,14 @@ scan_spec_fetch(const char *url, unsigned timeout_ms, struct err *err)
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+    scan_policy_apply(e, guard); /* no-op without a policy (the CLI) */
+    refused = guard ? guard->refused : 0;
     rc = curl_easy_perform(e);
     if (rc == CURLE_OK)
         curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-    if (rc == CURLE_WRITE_ERROR && body.overflow)
+    if (rc != CURLE_OK && guard && guard->refused != refused)
+        err_set(err, TARGET_NOT_ALLOWED, "cannot fetch spec %.160s: %s", url, guard->reason);
+    else if (rc == CURLE_WRITE_ERROR && body.overflow)
         err_set(err, PAYLOAD_TOO_LARGE, "spec at %.160s is larger than %u bytes", url,
                 SPEC_MAX_BYTES);
     else if (rc != CURLE_OK)

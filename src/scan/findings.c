@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/str.h"
+#include "spec/url.h"
 
 #define EVIDENCE_BODY_MAX 4096
 
@@ -42,17 +43,15 @@ evidence_request(struct scan *scan, const struct probe *p)
 {
     struct buf b;
     const char *url = p->url ? p->url : "";
-    const char *host = strstr(url, "://");
-    const char *path;
+    const char *host = spec_url_authority(scan->arena, url);
+    const char *target = spec_url_request_target(scan->arena, url);
     const struct scan_ident *id = p->identity <= SCAN_ID_B ? &scan->ident[p->identity] : NULL;
     bool overridden = false;
     char *out;
 
-    host = host ? host + 3 : url;
-    path = strchr(host, '/');
     buf_init(&b, 3 * EVIDENCE_BODY_MAX);
-    buf_printf(&b, "%s %s HTTP/1.1\r\nHost: %.*s\r\n", p->method ? p->method : "GET",
-               path ? path : "/", (int)(path ? (size_t)(path - host) : strlen(host)), host);
+    buf_printf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\n", p->method ? p->method : "GET",
+               target ? target : "/", host ? host : url);
     for (size_t i = 0; i < p->n_headers; i++) {
         buf_printf(&b, "%s: %s\r\n", p->headers[i].name, p->headers[i].value);
         if (id && id->present && str_eq_ci(p->headers[i].name, id->header_name))
@@ -155,11 +154,8 @@ scan_report(struct scan *scan, const struct scan_check *check, const struct scan
         f.endpoint = op->endpoint;
     else if (probe) {
         char path[1024];
-        const char *u = probe->url ? strstr(probe->url, "://") : NULL;
-        const char *p = u ? strchr(u + 3, '/') : NULL;
 
-        str_copy(path, p ? p : "/", sizeof(path));
-        path[strcspn(path, "?#")] = '\0';
+        spec_url_path(probe->url, path, sizeof(path));
         f.endpoint =
             arena_printf(scan->arena, "%s %s", probe->method ? probe->method : "GET", path);
     }

@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/str.h"
 #include "core/xalloc.h"
+#include "spec/url.h"
 
 #define SCAN_OOB_GRACE_MS 2000
 
@@ -344,28 +345,30 @@ validate_options(const struct scan_options *o, struct err *err)
     return err_is_set(err) ? -1 : 0;
 }
 
-/* target + the spec's base path when the target names no path of its own. */
+/* target + the spec's base path when the target names no path of its own, without trailing '/';
+ * target_path is its path ("" for the root). */
 static void
 set_target(struct scan *scan)
 {
     const char *t = scan->opts.target;
-    const char *host = strstr(t, "://") + 3;
-    const char *path = strchr(host, '/');
-    char *base;
+    const char *base_path = scan->opts.spec ? scan->opts.spec->base_path : NULL;
+    const char *joined = NULL;
+    char path[2048], *base;
     size_t n;
 
-    if ((!path || str_eq(path, "/")) && scan->opts.spec && !str_empty(scan->opts.spec->base_path))
-        base = arena_printf(scan->arena, "%.*s%s", (int)(path ? path - t : (long)strlen(t)), t,
-                            scan->opts.spec->base_path);
-    else
-        base = arena_strdup(scan->arena, t);
+    spec_url_path(t, path, sizeof(path));
+    if (str_eq(path, "/") && !str_empty(base_path))
+        joined = spec_url_with_path(scan->arena, t, base_path);
+    base = arena_strdup(scan->arena, joined ? joined : t);
     n = strlen(base);
     while (n > 0 && base[n - 1] == '/')
         base[--n] = '\0';
     scan->target = base;
-    host = strstr(base, "://") + 3;
-    path = strchr(host, '/');
-    scan->target_path = path ? path : "";
+    spec_url_path(base, path, sizeof(path));
+    n = strlen(path);
+    while (n > 0 && path[n - 1] == '/')
+        path[--n] = '\0';
+    scan->target_path = arena_strdup(scan->arena, path);
 }
 
 static bool

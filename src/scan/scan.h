@@ -112,9 +112,13 @@ int scan_run(const struct scan_options *opts, struct scan_result *result /* out 
 void scan_result_cleanup(struct scan_result *result);
 
 /* Fetches and loads an OpenAPI/Swagger document from an http(s) URL (capped at SPEC_MAX_BYTES).
- * Raises SERVICE_UNAVAILABLE when it cannot be fetched, VALIDATION_ERROR for a non-2xx answer or
- * a document the loader rejects, PAYLOAD_TOO_LARGE past the cap. Free with spec_free. */
-struct spec *scan_spec_fetch(const char *url, unsigned timeout_ms, struct err *err);
+ * Every socket it opens, redirects included, asks `guard` first (scan_policy_apply; NULL: no
+ * policy, the CLI). Raises TARGET_NOT_ALLOWED when the fetch failed after the guard refused a
+ * connection, SERVICE_UNAVAILABLE when it cannot be fetched otherwise, VALIDATION_ERROR for a
+ * non-2xx answer or a document the loader rejects, PAYLOAD_TOO_LARGE past the cap. Free with
+ * spec_free. */
+struct spec *scan_spec_fetch(const char *url, unsigned timeout_ms, struct scan_policy_guard *guard,
+                             struct err *err);
 
 /* Ids and titles of all built-in checks, for --help and the API. */
 size_t scan_check_count(void);

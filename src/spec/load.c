@@ -20,6 +20,7 @@
 #include "core/buf.h"
 #include "core/str.h"
 #include "spec/spec_int.h"
+#include "spec/url.h"
 
 /* The spec handed out is the first member, so spec_free can find the arena. */
 struct spec_impl {
@@ -115,39 +116,20 @@ detect_version(struct spec *spec, json_t *doc, const char *origin, struct err *e
     return 0;
 }
 
-/* The path part of a URL or a relative reference: leading '/', no trailing '/', "" for root. */
+/* The base path a server URL (or a Swagger basePath) names: relative to the document's own URL
+ * when it has one (OpenAPI 3: a relative server URL is relative to where the document is
+ * served), else to the root. "" when it names none or does not parse. */
 static const char *
-url_path(struct arena *arena, const char *url)
+server_path(struct spec_ctx *ctx, const char *url, bool relative_to_document)
 {
-    const char *p = url, *end;
-    size_t n,
-        scheme = strspn(url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+    const char *path =
+        spec_url_base_path(ctx->arena, relative_to_document ? ctx->origin : NULL, url);
 
-    /* "scheme://authority/path" or "//authority/path"; a "://" later on is part of a path. */
-    if (scheme > 0 && str_has_prefix(url + scheme, "://"))
-        p = url + scheme + 3;
-    else if (str_has_prefix(url, "//"))
-        p = url + 2;
-    else
-        p = NULL;
-    if (p) {
-        p += strcspn(p, "/?#");
-    } else {
-        p = url;
-        while (str_has_prefix(p, "./"))
-            p += 1;
-        if (str_eq(p, "."))
-            p = "";
-    }
-    end = p + strcspn(p, "?#");
-    while (end > p && end[-1] == '/')
-        end--;
-    n = (size_t)(end - p);
-    if (n == 0)
+    if (!path) {
+        spec_warn(ctx, "server URL '%.80s' does not parse: no base path", url);
         return "";
-    if (p[0] == '/')
-        return arena_strndup(arena, p, n);
-    return arena_printf(arena, "/%.*s", (int)n, p);
+    }
+    return path;
 }
 
 /* servers[0].url with each {variable} replaced by its default. */
@@ -189,7 +171,7 @@ servers_v3(struct spec *spec, struct spec_ctx *ctx, json_t *root)
         spec->server_url = arena_strdup(ctx->arena, buf_str(&b));
     buf_cleanup(&b);
     if (spec->server_url)
-        spec->base_path = url_path(ctx->arena, spec->server_url);
+        spec->base_path = server_path(ctx, spec->server_url, true);
 }
 
 /* Swagger 2.0: schemes[0]://host + basePath, or basePath alone without a host. */
@@ -200,7 +182,7 @@ servers_v2(struct spec *spec, struct spec_ctx *ctx, json_t *root)
     const char *base = get_string(root, "basePath");
     const char *scheme = json_string_value(json_array_get(json_object_get(root, "schemes"), 0));
 
-    spec->base_path = base ? url_path(ctx->arena, base) : "";
+    spec->base_path = base ? server_path(ctx, base, false) : "";
     if (host && *host)
         spec->server_url =
             arena_printf(ctx->arena, "%s://%s%s", scheme ? scheme : "https", host, spec->base_path);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str.h"
 #include "core/xalloc.h"
 
 /* One step of a location: an object key or an array index. */
@@ -159,18 +160,6 @@ is_literal(const struct resolver *r, const json_t *value)
 
 enum decode_result { DECODE_OK, DECODE_MALFORMED, DECODE_UNSUPPORTED };
 
-static int
-hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes the fragment of a local ref ("#/a~1b/c%20d") into segments pointing into *buf
  * (heap, the caller frees it, also on failure). */
 static enum decode_result
@@ -185,8 +174,8 @@ decode_ref(const char *ref, char **buf, struct seg **segs, size_t *n_segs)
     *n_segs = 0;
     for (size_t i = 0; i < n; i++) {
         if (frag[i] == '%') {
-            int hi = i + 2 < n ? hex_value(frag[i + 1]) : -1;
-            int lo = hi >= 0 ? hex_value(frag[i + 2]) : -1;
+            int hi = i + 2 < n ? str_hex_digit((unsigned char)frag[i + 1]) : -1;
+            int lo = hi >= 0 ? str_hex_digit((unsigned char)frag[i + 2]) : -1;
 
             if (hi < 0 || lo < 0)
                 return DECODE_MALFORMED;

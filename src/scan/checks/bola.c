@@ -140,7 +140,7 @@ url_names(struct scan *scan, const char *url, const char *s)
         }
     }
     *w = '\0';
-    return check_strcasestr(decoded, s) != NULL;
+    return strcasestr(decoded, s) != NULL;
 }
 
 static bool
@@ -569,7 +569,7 @@ plan_writes(struct scan *scan, const struct scan_check *check, struct bola *st)
         t->op = op;
         if (t->password)
             t->value = check_strong_password(scan);
-        else if (check_strcasestr(t->field, "mail"))
+        else if (t->field && strcasestr(t->field, "mail"))
             t->value =
                 arena_printf(scan_arena(scan), "vigil%s@example.com", check_random_token(scan, 10));
         else

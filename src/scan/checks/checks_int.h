@@ -81,8 +81,6 @@ bool check_status_ok(long status); /* 2xx */
 bool check_method_is(const struct scan_op *op, const char *method);
 /* True if `s` contains any of the NULL-terminated `words`, ignoring ASCII case. */
 bool check_contains_any_ci(const char *s, const char *const *words);
-/* Case-insensitive substring search; NULL if absent. */
-const char *check_strcasestr(const char *haystack, const char *needle);
 
 /* A random lowercase token of n (< 64) characters, for unique values and markers. */
 const char *check_random_token(struct scan *scan, size_t n);

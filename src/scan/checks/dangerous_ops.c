@@ -31,7 +31,7 @@ dangerous_word(const struct scan_op *op)
 
     for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
         for (size_t i = 0; texts[t] && words[i]; i++) {
-            if (check_strcasestr(texts[t], words[i]))
+            if (strcasestr(texts[t], words[i]))
                 return words[i];
         }
     }

@@ -163,8 +163,7 @@ headers_done(struct scan *scan, const struct probe *probe, const struct probe_re
         };
         check_emit(scan, c->check, c->op, &cf, probe, resp);
     }
-    if ((!cache || !check_strcasestr(cache, "no-store")) &&
-        first_time(scan, c->check, ISSUE_NO_STORE)) {
+    if ((!cache || !strcasestr(cache, "no-store")) && first_time(scan, c->check, ISSUE_NO_STORE)) {
         struct check_finding cf = {
             .title = "Sensitive answer cacheable (no Cache-Control: no-store)",
             .description = "An answer carrying credentials or personal data lacks "
@@ -226,7 +225,7 @@ on_operation(struct scan *scan, const struct scan_check *check, const struct sca
         return;
     /* Malformed input: a broken JSON body, or a quote-laden first parameter. */
     if (op->spec_op && op->spec_op->body_content_type &&
-        check_strcasestr(op->spec_op->body_content_type, "json")) {
+        strcasestr(op->spec_op->body_content_type, "json")) {
         scan_probe_as(scan, op, SCAN_ID_A, &p);
         check_probe_set_body(&p, "{\"vigil\": [");
         p.label = "misconfig: malformed JSON";

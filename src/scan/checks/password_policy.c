@@ -96,7 +96,7 @@ on_operation(struct scan *scan, const struct scan_check *check, const struct sca
     {
         if (!json_is_string(v) || strcmp(key, pass_key) == 0)
             continue;
-        if (strchr(json_string_value(v), '@') || check_strcasestr(key, "mail"))
+        if (strchr(json_string_value(v), '@') || strcasestr(key, "mail"))
             json_object_set_new(
                 body, key,
                 json_string(arena_printf(scan_arena(scan), "vigil%s@example.com", token)));

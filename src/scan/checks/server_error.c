@@ -70,7 +70,7 @@ on_operation(struct scan *scan, const struct scan_check *check, const struct sca
     st->check = check;
     st->op = op;
     if (op->spec_op && op->spec_op->body_content_type &&
-        check_strcasestr(op->spec_op->body_content_type, "json")) {
+        strcasestr(op->spec_op->body_content_type, "json")) {
         scan_probe_as(scan, op, SCAN_ID_A, &p);
         check_probe_set_body(&p, "{\"vigil\": ");
         send_attempt(scan, st, &p, "truncated JSON body");

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth/b64url.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/id.h"
@@ -209,7 +210,7 @@ check_params(struct scan *scan, const struct scan_op *op, struct check_param **o
         n++;
     }
     if (json_is_object(props) && so->body_content_type &&
-        check_strcasestr(so->body_content_type, "json")) {
+        strcasestr(so->body_content_type, "json")) {
         const char *key;
         json_t *schema;
 
@@ -239,28 +240,11 @@ check_method_is(const struct scan_op *op, const char *method)
     return op->baseline.method && strcasecmp(op->baseline.method, method) == 0;
 }
 
-const char *
-check_strcasestr(const char *haystack, const char *needle)
-{
-    size_t n;
-
-    if (!haystack || !needle)
-        return NULL;
-    n = strlen(needle);
-    if (n == 0)
-        return haystack;
-    for (; *haystack; haystack++) {
-        if (strncasecmp(haystack, needle, n) == 0)
-            return haystack;
-    }
-    return NULL;
-}
-
 bool
 check_contains_any_ci(const char *s, const char *const *words)
 {
     for (size_t i = 0; s && words[i]; i++) {
-        if (check_strcasestr(s, words[i]))
+        if (strcasestr(s, words[i]))
             return true;
     }
     return false;
@@ -643,8 +627,8 @@ token_member(json_t *j, int depth)
         return NULL;
     json_object_foreach(j, key, v)
     {
-        if (json_is_string(v) && strlen(json_string_value(v)) >= 16 &&
-            check_strcasestr(key, "token") && !check_strcasestr(key, "type"))
+        if (json_is_string(v) && strlen(json_string_value(v)) >= 16 && strcasestr(key, "token") &&
+            !strcasestr(key, "type"))
             return json_string_value(v);
     }
     json_object_foreach(j, key, v)
@@ -967,8 +951,8 @@ check_has_passwd_line(const char *s)
 const char *
 check_sql_error_in(const char *s)
 {
-    for (size_t i = 0; sql_errors[i]; i++) {
-        if (check_strcasestr(s, sql_errors[i]))
+    for (size_t i = 0; s && sql_errors[i]; i++) {
+        if (strcasestr(s, sql_errors[i]))
             return sql_errors[i];
     }
     return NULL;
@@ -1030,34 +1014,17 @@ check_b64url_encode(struct scan *scan, const void *data, size_t n)
 unsigned char *
 check_b64url_decode(struct scan *scan, const char *s, size_t *n)
 {
-    struct arena *arena = scan_arena(scan);
-    size_t len = strlen(s), padded, pad;
-    char *std;
+    size_t len = strlen(s);
     unsigned char *out;
-    int got;
+    long got;
 
-    if (len % 4 == 1 || len > (1u << 20))
+    if (len > (1u << 20))
         return NULL;
-    pad = (4 - len % 4) % 4;
-    padded = len + pad;
-    std = arena_alloc(arena, padded + 1);
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-
-        if (c == '-')
-            c = '+';
-        else if (c == '_')
-            c = '/';
-        else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-            return NULL;
-        std[i] = c;
-    }
-    memset(std + len, '=', pad);
-    out = arena_alloc(arena, padded / 4 * 3 + 1);
-    got = padded ? EVP_DecodeBlock(out, (const unsigned char *)std, (int)padded) : 0;
-    if (got < 0 || (size_t)got < pad)
+    out = arena_alloc(scan_arena(scan), len * 3 / 4 + 4);
+    got = auth_b64url_decode(s, len, out);
+    if (got < 0)
         return NULL;
-    *n = (size_t)got - pad;
+    *n = (size_t)got;
     return out;
 }
 

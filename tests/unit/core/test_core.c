@@ -149,6 +149,31 @@ ids_have_prefix_and_are_validated(void **state)
 }
 
 static void
+base62_alphabet_and_digits_agree(void **state)
+{
+    (void)state;
+    assert_int_equal(strlen(ID_BASE62), 62);
+    for (size_t i = 0; i < 62; i++)
+        assert_true(id_is_base62(ID_BASE62[i]));
+    for (int c = 1; c < 256; c++)
+        assert_int_equal(id_is_base62((char)c), strchr(ID_BASE62, c) != NULL);
+}
+
+static void
+str_hex_digit_reads_either_case_only(void **state)
+{
+    (void)state;
+    assert_int_equal(str_hex_digit('0'), 0);
+    assert_int_equal(str_hex_digit('9'), 9);
+    assert_int_equal(str_hex_digit('a'), 10);
+    assert_int_equal(str_hex_digit('F'), 15);
+    assert_int_equal(str_hex_digit('g'), -1);
+    assert_int_equal(str_hex_digit('/'), -1);
+    assert_int_equal(str_hex_digit(0xc3), -1); /* a UTF-8 lead byte */
+    assert_int_equal(str_hex_digit('\0'), -1);
+}
+
+static void
 str_hex_is_lowercase_and_terminated(void **state)
 {
     const unsigned char in[] = {0x00, 0x0f, 0xa5, 0xff};
@@ -209,6 +234,8 @@ main(void)
         cmocka_unit_test(clock_parses_strict_rfc3339),
         cmocka_unit_test(ids_have_prefix_and_are_validated),
         cmocka_unit_test(str_to_ll_rejects_junk_and_overflow),
+        cmocka_unit_test(base62_alphabet_and_digits_agree),
+        cmocka_unit_test(str_hex_digit_reads_either_case_only),
         cmocka_unit_test(str_hex_is_lowercase_and_terminated),
         cmocka_unit_test(err_table_maps_codes_to_statuses),
     };
