@@ -213,6 +213,17 @@ error_add(struct store_ingest_result *r, size_t *cap, size_t index, const struct
     r->n_errors++;
 }
 
+/* vulnerability.found: a finding a vigil scan brought in new, or found again after it had been
+ * remediated (jobs/ lands a scan's findings under the source "vigil-scan <target>"). */
+static int
+outbox_vulnerability(struct conn *c, struct db *db, const struct store_ingest *in, const char *id,
+                     struct err *err)
+{
+    if (!in->source || strncmp(in->source, "vigil-scan ", 11) != 0)
+        return 0;
+    return outbox_finding(c, db->org_id, "vulnerability.found", id, db->arena, err);
+}
+
 /* One item: created, updated, reopened or skipped. A VALIDATION_ERROR in *item_err is the
  * item's own fault and has written nothing; any other error fails the ingest. */
 static int
@@ -258,7 +269,8 @@ ingest_one(struct conn *c, struct db *db, const struct store_ingest *in, const c
             rc = history_add(c, db, known.id, "remediated", "open", now, item_err);
             db->actor = (char *)saved_actor;
             if (rc ||
-                outbox_finding(c, db->org_id, "finding.updated", known.id, db->arena, item_err))
+                outbox_finding(c, db->org_id, "finding.updated", known.id, db->arena, item_err) ||
+                outbox_vulnerability(c, db, in, known.id, item_err))
                 return -1;
             r->reopened++;
         } else {
@@ -269,7 +281,8 @@ ingest_one(struct conn *c, struct db *db, const struct store_ingest *in, const c
     struct finding_source src = {.key = key, .import_id = r->import_id, .fingerprint = fingerprint};
 
     if (finding_insert_sourced(db, c, &probe, &src, &row, item_err) ||
-        outbox_finding(c, db->org_id, "finding.created", row.id, db->arena, item_err))
+        outbox_finding(c, db->org_id, "finding.created", row.id, db->arena, item_err) ||
+        outbox_vulnerability(c, db, in, row.id, item_err))
         return -1;
     r->created++;
     return 0;

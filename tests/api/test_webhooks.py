@@ -623,3 +623,48 @@ def test_scan_completed_and_failed_events(hook_server, receiver):
         assert bodies[bad_id]["data"]["status"] == "failed" and bodies[bad_id]["data"]["error"]
     finally:
         fixture.stop()
+
+
+def test_vulnerability_found_fires_for_what_a_scan_brings_in(hook_server, receiver):
+    """vulnerability.found: each finding a completed scan adds to its project (or reopens), as
+    the finding's GET shows it; a finding written by hand does not fire it."""
+    import importlib.util
+    import json
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scan", "conftest.py")
+    spec = importlib.util.spec_from_file_location("scan_conftest_vuln", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    fixture = mod.Fixture(vulnerable="all")  # its misconfiguration flaws switched on
+    try:
+        api = Api(hook_server)
+        hook = make_hook(api, receiver.url("/ok?vuln"), ["vulnerability.found"])
+        proj = project(api, "vuln-found")
+        by_hand = api.post("/api/v1/findings", {"project_id": proj["id"], "title": "typed in",
+                                                "severity": "high"})
+        assert by_hand.status_code == 201, by_hand.text
+        with open(mod.SPEC, encoding="utf-8") as f:
+            text = f.read()
+        r = api.post("/api/v1/scans", {"url": fixture.url, "spec": text, "project_id": proj["id"],
+                                       "options": {"checks": ["misconfig"], "fail_on": "none"}})
+        assert r.status_code == 201, r.text
+        scan_id = r.json()["data"]["scan_id"]
+        deadline = time.monotonic() + 120
+        while api.get(f"/api/v1/scans/{scan_id}").json()["data"]["status"] != "complete":
+            assert time.monotonic() < deadline, "scan did not complete"
+            time.sleep(0.1)
+        landed = api.get(f"/api/v1/projects/{proj['id']}/findings",
+                         params={"per_page": 100}).json()["data"]
+        from_scan = {f["id"] for f in landed if f["id"] != by_hand.json()["data"]["id"]}
+        assert from_scan, "the misconfig check finds something in the fixture"
+        got = receiver.wait(lambda rs: len([x for x in rs if x["path"] == "/ok?vuln"]) >= len(from_scan),
+                            timeout=60, what="vulnerability.found events")
+        events = [json.loads(x["body"]) for x in got if x["path"] == "/ok?vuln"]
+        assert all(verify(x, hook["secret"]) for x in got if x["path"] == "/ok?vuln")
+        assert {e["event"] for e in events} == {"vulnerability.found"}
+        assert {e["data"]["id"] for e in events} == from_scan
+        for e in events:  # the finding as its GET shows it
+            now = api.get(f"/api/v1/findings/{e['data']['id']}").json()["data"]
+            assert {k: e["data"][k] for k in ("title", "severity", "project_id", "fingerprint")} == \
+                {k: now[k] for k in ("title", "severity", "project_id", "fingerprint")}
+    finally:
+        fixture.stop()
