@@ -67,4 +67,9 @@ int jobs_run_one(const struct jobs_config *cfg, const char *owner, volatile int 
 void jobs_scan_findings_ready(struct store *store, const struct store_scan *scan,
                               const struct scan_result *result);
 
+/* Claims and renders at most one project report job (kind "report") as `owner` (report_job.c).
+ * Scan workers call it when no scan job is claimable. *ran says whether there was one. */
+int jobs_run_report(const struct jobs_config *cfg, const char *owner, bool *ran /* out */,
+                    struct err *err);
+
 #endif
