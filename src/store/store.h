@@ -756,24 +756,24 @@ int store_findings_ingest(struct db *db, const struct store_ingest *in,
 struct store_report {
     const char *id; /* "rpt_..." */
     const char *project_id;
-    const char *format;  /* report_format_name */
+    const char *format; /* report_format_name */
     const char *title;
     const char *filters; /* JSON {"severity": [...], "status": [...]} as accepted */
     const char *status;  /* "queued", "running", "ready", "failed" */
     const char *job_id;
-    int64_t findings;        /* rendered findings, once ready */
-    const char *counts;      /* JSON {"critical": n, ...} once ready, or NULL */
-    const char *error;       /* why it failed, or NULL */
+    int64_t findings;         /* rendered findings, once ready */
+    const char *counts;       /* JSON {"critical": n, ...} once ready, or NULL */
+    const char *error;        /* why it failed, or NULL */
     const char *content_type; /* once ready */
-    int64_t size;            /* bytes of the file */
+    int64_t size;             /* bytes of the file */
     int64_t created_at, started_at, finished_at;
     int64_t render_ms; /* time spent loading and rendering, milliseconds */
 };
 
 /* Creates a queued report of the project and its job (kind STORE_REPORT_JOB_KIND) in one
  * transaction. NOT_FOUND for a project that is not visible. */
-int store_report_create(struct db *db, const char *project_id, const char *format, const char *title,
-                        const char *filters, int max_attempts, int64_t now,
+int store_report_create(struct db *db, const char *project_id, const char *format,
+                        const char *title, const char *filters, int max_attempts, int64_t now,
                         struct store_report *out /* out */, struct err *err);
 /* NOT_FOUND. */
 int store_report_get(struct db *db, const char *id, struct store_report *out /* out */,
