@@ -176,6 +176,14 @@ int refresh_exchange(struct req *req, const char *token, struct session *s, stru
  * CSRF_TOKEN_INVALID for a write without the session's X-CSRF-Token header. */
 int api_session_credential(struct req *req, const char **secret, struct err *err);
 
+/* ---- reports.c: project reports (issue 11) ---- */
+
+/* FORBIDDEN naming `need` unless the caller holds it: for routes whose scope depends on the
+ * resource (GET /reports/{id}: scans:read for a scan_ id, reports:read for a rpt_ id). */
+int api_require_scope(struct req *req, uint32_t need, struct err *err);
+/* GET /reports/{id} for a project report id ("rpt_..."). */
+int api_project_report_get(struct req *req, const char *id, struct err *err);
+
 /* ---- handlers (routes.def names them) ---- */
 #define ROUTE(method, pattern, handler, scope, body, flags)                                        \
     int handler(struct req *req, struct err *err);

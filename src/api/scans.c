@@ -3,6 +3,8 @@
  * live progress, cancel, and the stored reports. The scan itself runs in jobs/. */
 #include "api/api_int.h"
 
+#include "model/scope.h"
+
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -616,8 +618,17 @@ api_scans_report(struct req *req, struct err *err)
 int
 api_reports_get(struct req *req, struct err *err)
 {
-    const char *id = api_path_id(req, "scan_", "scan", err);
+    const char *raw = req_param(req, "id");
+    const char *id;
 
+    /* A project report (issue 11, reports.c) is told apart by its prefix. */
+    if (raw && strncmp(raw, "rpt_", 4) == 0) {
+        id = api_path_id(req, "rpt_", "report", err);
+        return id ? api_project_report_get(req, id, err) : -1;
+    }
+    if (api_require_scope(req, SCOPE(SCANS_READ), err))
+        return -1;
+    id = api_path_id(req, "scan_", "scan", err);
     return id ? send_report(req, id, err) : -1;
 }
 

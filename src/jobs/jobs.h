@@ -104,4 +104,9 @@ void webhook_jobs_stop(struct webhook_pool *pool);
  * `now`; 0 when that was the last attempt. */
 int64_t webhook_retry_at(int attempt, int64_t now);
 
+/* Claims and renders at most one project report job (kind "report") as `owner` (report_job.c).
+ * Scan workers call it when no scan job is claimable. *ran says whether there was one. */
+int jobs_run_report(const struct jobs_config *cfg, const char *owner, bool *ran /* out */,
+                    struct err *err);
+
 #endif

@@ -518,6 +518,9 @@ jobs_run_one(const struct jobs_config *cfg, const char *owner, volatile int *sto
     if (rc == 0 && *ran)
         rc = run_scan(cfg, owner, &job, stop, a, err);
     arena_free(a);
+    /* No scan to run: a project report (issue 11, report_job.c). */
+    if (rc == 0 && !*ran)
+        rc = jobs_run_report(cfg, owner, ran, err);
     return rc;
 }
 

@@ -640,6 +640,36 @@ const struct store_migration store_migrations[] = {
      "    allow       TEXT NOT NULL,\n"
      "    updated_at  INTEGER NOT NULL\n"
      ");\n"},
+    {11, "project_reports",
+     "-- 011_project_reports: reports of a project's findings, rendered in the background by a job "
+     "of\n"
+     "-- kind \"report\" (payload {\"report_id\": \"...\"}) that the scan workers also claim.\n"
+     "--\n"
+     "-- `filters` is the accepted filter JSON ({\"severity\": [...], \"status\": [...]}); "
+     "`counts` the\n"
+     "-- rendered findings per severity ({\"critical\": n, ...}) once ready; `content` the file.\n"
+     "CREATE TABLE project_reports (\n"
+     "    id            TEXT PRIMARY KEY,\n"
+     "    org_id        TEXT NOT NULL REFERENCES orgs (id),\n"
+     "    project_id    TEXT NOT NULL,\n"
+     "    format        TEXT NOT NULL,\n"
+     "    title         TEXT NOT NULL,\n"
+     "    filters       TEXT NOT NULL,\n"
+     "    status        TEXT NOT NULL CHECK (status IN ('queued', 'running', 'ready', 'failed')),\n"
+     "    job_id        TEXT NOT NULL,\n"
+     "    findings      INTEGER NOT NULL DEFAULT 0,\n"
+     "    counts        TEXT,\n"
+     "    error         TEXT,\n"
+     "    content_type  TEXT,\n"
+     "    content       BLOB,\n"
+     "    size          INTEGER NOT NULL DEFAULT 0,\n"
+     "    created_at    INTEGER NOT NULL,\n"
+     "    started_at    INTEGER NOT NULL DEFAULT 0,\n"
+     "    finished_at   INTEGER NOT NULL DEFAULT 0,\n"
+     "    render_ms     INTEGER NOT NULL DEFAULT 0\n"
+     ");\n"
+     "CREATE INDEX project_reports_org_project ON project_reports (org_id, project_id, created_at, "
+     "id);\n"},
 };
 
-const size_t store_n_migrations = 7;
+const size_t store_n_migrations = 8;

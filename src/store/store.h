@@ -948,4 +948,52 @@ int store_webhook_claim(struct store *store, const char *owner, int64_t now, int
  * black-box test that a rolled-back change sends no event; fault.c). */
 void store_fault_fail_next_commit(void);
 
+/* ---- Project reports (issue 11; reports.c) ---------------------------------------------- */
+
+#define STORE_REPORT_JOB_KIND "report" /* payload {"report_id": "rpt_..."} */
+
+/* A project report: queued -> running -> ready | failed. */
+struct store_report {
+    const char *id; /* "rpt_..." */
+    const char *project_id;
+    const char *format; /* report_format_name */
+    const char *title;
+    const char *filters; /* JSON {"severity": [...], "status": [...]} as accepted */
+    const char *status;  /* "queued", "running", "ready", "failed" */
+    const char *job_id;
+    int64_t findings;         /* rendered findings, once ready */
+    const char *counts;       /* JSON {"critical": n, ...} once ready, or NULL */
+    const char *error;        /* why it failed, or NULL */
+    const char *content_type; /* once ready */
+    int64_t size;             /* bytes of the file */
+    int64_t created_at, started_at, finished_at;
+    int64_t render_ms; /* time spent loading and rendering, milliseconds */
+};
+
+/* Creates a queued report of the project and its job (kind STORE_REPORT_JOB_KIND) in one
+ * transaction. NOT_FOUND for a project that is not visible. */
+int store_report_create(struct db *db, const char *project_id, const char *format,
+                        const char *title, const char *filters, int max_attempts, int64_t now,
+                        struct store_report *out /* out */, struct err *err);
+/* NOT_FOUND. */
+int store_report_get(struct db *db, const char *id, struct store_report *out /* out */,
+                     struct err *err);
+/* One page (1-based) of the project's reports, newest first; NOT_FOUND for the project. */
+int store_report_list(struct db *db, const char *project_id, int64_t page, int64_t per_page,
+                      struct store_report **items /* out */, size_t *n /* out */,
+                      int64_t *total /* out */, struct err *err);
+/* The rendered file (empty until ready). NOT_FOUND. */
+int store_report_content(struct db *db, const char *id, const void **data /* out */,
+                         size_t *len /* out */, struct err *err);
+/* Every finding of the project whose severity bit (1 << severity) is in `severities` and whose
+ * status bit (1 << status) is in `statuses`, oldest first. */
+int store_report_findings(struct db *db, const char *project_id, unsigned severities,
+                          unsigned statuses, struct finding **items /* out */, size_t *n /* out */,
+                          struct err *err);
+/* Marks the report running (started_at = now). */
+int store_report_start(struct db *db, const char *id, int64_t now, struct err *err);
+/* Ends it: done's status, findings, counts, error, content_type and render_ms, and the file. */
+int store_report_finish(struct db *db, const char *id, const struct store_report *done,
+                        const void *content, size_t len, int64_t now, struct err *err);
+
 #endif
