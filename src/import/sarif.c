@@ -212,8 +212,10 @@ import_sarif(const char *data, size_t len, struct import_run *run, struct err *e
         return import_malformed(err, "/runs", "a SARIF log needs a \"runs\" array");
     }
     if (version && strcmp(version, "2.1.0") != 0) {
+        /* The message quotes the version, which lives in doc: free it after. */
+        rc = import_malformed(err, "/version", "SARIF %s is not supported (2.1.0 is)", version);
         json_decref(doc);
-        return import_malformed(err, "/version", "SARIF %s is not supported (2.1.0 is)", version);
+        return rc;
     }
     json_array_foreach(runs, i, r)
     {

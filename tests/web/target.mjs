@@ -1,9 +1,10 @@
 // A small API for the dashboard's scans views to scan, on 127.0.0.1: two operations, one of
 // which leaks a stack trace on a bad id (the scanner reports it). Under /slow every answer
-// waits SLOW_MS first, so a scan of it is still running when the test cancels it.
+// waits SLOW_MS first, so a scan of it is still running when the test cancels it (however
+// slowly the machine gets there: the scan cannot finish first).
 import { createServer } from 'node:http';
 
-export const SLOW_MS = 1500;
+export const SLOW_MS = 20000;
 
 export const SPEC = JSON.stringify({
   openapi: '3.0.3',
@@ -35,7 +36,7 @@ function answer(req, res) {
 
 export function startTarget() {
   const server = createServer((req, res) => {
-    if (req.url.startsWith('/slow')) setTimeout(() => answer(req, res), SLOW_MS);
+    if (req.url.startsWith('/slow')) setTimeout(() => answer(req, res), SLOW_MS).unref();
     else answer(req, res);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
