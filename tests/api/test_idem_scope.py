@@ -129,6 +129,9 @@ def recipe(op, pattern):
         return (pattern, {"url": "http://127.0.0.1:9/", "spec": spec, "project_id": project["id"]},
                 {"url": "http://127.0.0.1:9/other/", "spec": spec, "project_id": project["id"]},
                 None)
+    if pattern == "/api/v1/projects/{id}/reports":  # issue 11
+        return (f"/api/v1/projects/{project['id']}/reports", {"format": "html"},
+                {"format": "csv"}, None)
     return None
 
 
