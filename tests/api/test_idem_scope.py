@@ -186,6 +186,9 @@ def recipe(op, pattern, receiver):
                 for n in ("a", "b"))
         return (f"/api/v1/scans/{a['scan_id']}/rerun", None, None,
                 f"/api/v1/scans/{b['scan_id']}/rerun")
+    if pattern == "/api/v1/projects/{id}/reports":  # issue 11
+        return (f"/api/v1/projects/{project['id']}/reports", {"format": "html"},
+                {"format": "csv"}, None)
     return None
 
 
