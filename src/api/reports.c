@@ -142,52 +142,6 @@ decode_create(struct req *req, json_t *body, const char **format, const char **t
     return 0;
 }
 
-/* key: RFC 3339, or null when t is 0. */
-static void
-kts(struct jsonw *w, const char *key, int64_t t)
-{
-    char ts[32];
-
-    if (t)
-        jsonw_kstr(w, key, clock_format_rfc3339(t, ts, sizeof(ts)));
-    else
-        jsonw_knull(w, key);
-}
-
-static void
-report_json(struct jsonw *w, const struct store_report *r)
-{
-    jsonw_obj_open(w);
-    jsonw_kstr(w, "id", r->id);
-    jsonw_kstr(w, "project_id", r->project_id);
-    jsonw_kstr(w, "format", r->format);
-    jsonw_kstr(w, "title", r->title);
-    jsonw_kstr(w, "status", r->status);
-    jsonw_key(w, "filters");
-    jsonw_raw(w, r->filters, strlen(r->filters));
-    jsonw_kint(w, "findings", r->findings);
-    jsonw_key(w, "counts");
-    if (r->counts)
-        jsonw_raw(w, r->counts, strlen(r->counts));
-    else
-        jsonw_null(w);
-    jsonw_kstr(w, "error", r->error);
-    jsonw_kint(w, "size", r->size);
-    jsonw_kint(w, "render_ms", r->render_ms);
-    kts(w, "created_at", r->created_at);
-    kts(w, "started_at", r->started_at);
-    kts(w, "finished_at", r->finished_at);
-    if (strcmp(r->status, "ready") == 0) {
-        char link[96];
-
-        snprintf(link, sizeof(link), "/api/v1/reports/%s/download", r->id);
-        jsonw_kstr(w, "download_url", link);
-    } else {
-        jsonw_knull(w, "download_url");
-    }
-    jsonw_obj_close(w);
-}
-
 static int
 send_one(struct req *req, const struct store_report *r, int status)
 {
@@ -196,7 +150,7 @@ send_one(struct req *req, const struct store_report *r, int status)
     jsonw_init(&w, resp_body(req));
     jsonw_obj_open(&w);
     jsonw_key(&w, "data");
-    report_json(&w, r);
+    store_report_to_json(&w, r);
     jsonw_obj_close(&w);
     return resp_json(req, status);
 }
@@ -256,7 +210,7 @@ api_project_reports_list(struct req *req, struct err *err)
     jsonw_key(&w, "data");
     jsonw_arr_open(&w);
     for (size_t i = 0; i < n; i++)
-        report_json(&w, &items[i]);
+        store_report_to_json(&w, &items[i]);
     jsonw_arr_close(&w);
     api_list_meta(req, &w, &q, &page);
     jsonw_obj_close(&w);

@@ -8,6 +8,8 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/clock.h"
+#include "core/jsonw.h"
 #include "core/id.h"
 
 #define REPORT_COLUMNS                                                                             \
@@ -112,6 +114,52 @@ store_report_create(struct db *db, const char *project_id, const char *format, c
 fail:
     tx_rollback(c);
     return -1;
+}
+
+/* key: RFC 3339, or null when t is 0. */
+static void
+report_kts(struct jsonw *w, const char *key, int64_t t)
+{
+    char ts[32];
+
+    if (t)
+        jsonw_kstr(w, key, clock_format_rfc3339(t, ts, sizeof(ts)));
+    else
+        jsonw_knull(w, key);
+}
+
+void
+store_report_to_json(struct jsonw *w, const struct store_report *r)
+{
+    jsonw_obj_open(w);
+    jsonw_kstr(w, "id", r->id);
+    jsonw_kstr(w, "project_id", r->project_id);
+    jsonw_kstr(w, "format", r->format);
+    jsonw_kstr(w, "title", r->title);
+    jsonw_kstr(w, "status", r->status);
+    jsonw_key(w, "filters");
+    jsonw_raw(w, r->filters, strlen(r->filters));
+    jsonw_kint(w, "findings", r->findings);
+    jsonw_key(w, "counts");
+    if (r->counts)
+        jsonw_raw(w, r->counts, strlen(r->counts));
+    else
+        jsonw_null(w);
+    jsonw_kstr(w, "error", r->error);
+    jsonw_kint(w, "size", r->size);
+    jsonw_kint(w, "render_ms", r->render_ms);
+    report_kts(w, "created_at", r->created_at);
+    report_kts(w, "started_at", r->started_at);
+    report_kts(w, "finished_at", r->finished_at);
+    if (strcmp(r->status, "ready") == 0) {
+        char link[96];
+
+        snprintf(link, sizeof(link), "/api/v1/reports/%s/download", r->id);
+        jsonw_kstr(w, "download_url", link);
+    } else {
+        jsonw_knull(w, "download_url");
+    }
+    jsonw_obj_close(w);
 }
 
 int
@@ -332,7 +380,35 @@ store_report_finish(struct db *db, const char *id, const struct store_report *do
     bind_int(st, 9, (int64_t)len);
     bind_int(st, 10, now);
     bind_int(st, 11, done->render_ms);
-    if (stmt_exec(c, st, err) || tx_commit(c, err))
+    if (stmt_exec(c, st, err))
+        goto fail;
+    if (strcmp(done->status, "ready") == 0) {
+        /* report.generated, in this transaction: the report as GET /reports/{id} shows it. */
+        struct store_report now_ready = {0};
+        bool wanted;
+        struct buf data;
+        struct jsonw w;
+        int rc;
+
+        if (outbox_wanted(c, db->org_id, "report.generated", &wanted, err))
+            goto fail;
+        if (wanted) {
+            if (row_load(c,
+                         "SELECT " REPORT_COLUMNS
+                         " FROM project_reports WHERE org_id = ?1 AND id = ?2",
+                         db->org_id, id, read_report, &now_ready, db->arena, "report", err))
+                goto fail;
+            buf_init(&data, BUF_UNLIMITED);
+            jsonw_init(&w, &data);
+            store_report_to_json(&w, &now_ready);
+            rc = outbox_add(c, db->org_id, "report.generated", buf_str(&data), data.len, now,
+                            db->arena, err);
+            buf_cleanup(&data);
+            if (rc)
+                goto fail;
+        }
+    }
+    if (tx_commit(c, err))
         goto fail;
     return 0;
 fail:

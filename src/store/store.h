@@ -970,6 +970,9 @@ struct store_report {
     int64_t render_ms; /* time spent loading and rendering, milliseconds */
 };
 
+/* A project report's wire shape, written once: GET /reports/{id} and report.generated. */
+void store_report_to_json(struct jsonw *w, const struct store_report *r);
+
 /* Creates a queued report of the project and its job (kind STORE_REPORT_JOB_KIND) in one
  * transaction. NOT_FOUND for a project that is not visible. */
 int store_report_create(struct db *db, const char *project_id, const char *format,

@@ -668,3 +668,21 @@ def test_vulnerability_found_fires_for_what_a_scan_brings_in(hook_server, receiv
                 {k: now[k] for k in ("title", "severity", "project_id", "fingerprint")}
     finally:
         fixture.stop()
+
+
+def test_report_generated_carries_the_report_as_its_get_shows_it(hook_server, receiver):
+    import json
+    api = Api(hook_server)
+    hook = make_hook(api, receiver.url("/ok?report"), ["report.generated"])
+    proj = project(api, "reported")
+    r = api.post(f"/api/v1/projects/{proj['id']}/reports", {"format": "markdown"})
+    assert r.status_code == 202, r.text
+    rid = r.json()["data"]["id"]
+    got = receiver.wait(lambda rs: any(x["path"] == "/ok?report" for x in rs), timeout=60,
+                        what="report.generated")
+    sent = [x for x in got if x["path"] == "/ok?report"]
+    assert len(sent) == 1 and verify(sent[0], hook["secret"])
+    body = json.loads(sent[0]["body"])
+    assert body["event"] == "report.generated"
+    assert body["data"] == api.get(f"/api/v1/reports/{rid}").json()["data"]
+    assert body["data"]["status"] == "ready"
