@@ -447,6 +447,13 @@ run_scan(const struct jobs_config *cfg, const char *owner, const struct store_jo
     o.policy_guard = &guard;
     x.last_write_ns = clock_mono_ns();
     if (scan_run(&o, &r, &serr)) {
+        heartbeat(&x, NULL, true); /* a cancel may be what cut the run short */
+        if (x.cancelled && !x.interrupted) {
+            /* Cancelled before the engine had results (while it first reached the target): a
+             * cancelled scan with no report, not a failure. */
+            status = STORE_SCAN_CANCELLED;
+            goto finish;
+        }
         fin.error =
             guard.refused ? arena_strdup(a, guard.reason) : arena_printf(a, "%s", serr.detail);
         goto finish;

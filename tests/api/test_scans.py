@@ -374,3 +374,36 @@ def test_findings_land_in_the_project_once_per_fingerprint(aapi, leaky_fixture):
     again = {f["id"] for f in page1["data"]} & {f["id"] for f in open2}
     assert again
     assert page2["meta"]["total"] == n1 + n2 - len(again)
+
+
+def test_cancel_while_the_target_hangs_is_a_cancel_not_a_failure(aapi):
+    """A scan cancelled while its first requests to the target are still waiting for an answer
+    ends as cancelled (no error, no report), not as a failure to reach the target."""
+    import http.server
+    import json
+    import threading
+
+    release = threading.Event()
+
+    class Hang(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            release.wait(60)  # answers only once the test is over
+
+        def log_message(self, *args):
+            pass
+
+    target = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hang)
+    threading.Thread(target=target.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{target.server_address[1]}/"
+        spec = json.dumps({"openapi": "3.0.3", "info": {"title": "hang", "version": "1"},
+                           "paths": {"/items": {"get": {"responses": {"200": {"description": "ok"}}}}}})
+        sid = aapi.post("/api/v1/scans", {"url": url, "spec": spec}).json()["data"]["scan_id"]
+        s = wait_status(aapi, sid, ("running", "complete", "failed"))
+        assert s["status"] == "running", s
+        assert aapi.delete(f"/api/v1/scans/{sid}").status_code == 204
+        s = wait_status(aapi, sid, ("cancelled", "complete", "failed"))
+        assert s["status"] == "cancelled" and s["error"] is None, s
+    finally:
+        release.set()
+        target.shutdown()
