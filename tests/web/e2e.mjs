@@ -1,6 +1,6 @@
 // End to end in Debian's headless Chromium (playwright-core, no downloaded browser) against the
 // real `vigil serve`: sign in, filter findings, open one, change its status and see the
-// history, check a hostile title renders as text, visit projects, an overview with its trend,
+// history, check a hostile title renders as text, sign in with an API token, visit projects, an overview with its trend,
 // start a scan and download its report, start another and cancel it, /docs and /redoc, sign out. Screenshots of each view go to VIGIL_SHOTS_DIR (default build/web-shots).
 // Any console error, page error, failed request or dialog fails the run.
 import assert from 'node:assert/strict';
@@ -194,6 +194,22 @@ async function main() {
     const cookies = await ctx.cookies(srv.base);
     assert.equal(cookies.filter((c) => c.name === 'vigil_session').length, 0);
     await shot('13-signed-out');
+
+    // Sign in with an API token instead: it stays in the page's memory, never in storage or a
+    // cookie, and a wrong one is refused with the API's problem.
+    await page.getByLabel('API token', { exact: true }).fill('vgl_live_not-a-real-token');
+    await page.getByRole('button', { name: 'Use token' }).click();
+    await page.getByRole('alert').waitFor();
+    problems.length = 0; // the 401 of the bad token is logged by Chromium as a failed resource
+    await page.getByLabel('API token', { exact: true }).fill(srv.token);
+    await page.getByRole('button', { name: 'Use token' }).click();
+    await page.getByRole('heading', { name: 'Findings' }).waitFor();
+    await page.locator('tbody tr').first().waitFor();
+    assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length + document.cookie.length), 0);
+    assert.equal((await ctx.cookies(srv.base)).length, 0);
+    await shot('14-token-session');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to vigil' }).waitFor();
     problems.splice(0, problems.length, ...problems.filter((p) => !/\/api\/v1\/auth\/session\b.*401|401 \(Unauthorized\)/.test(p)));
     assert.deepEqual(problems, [], 'no console errors, page errors, dialogs or failed requests');
     console.log(`web e2e: ok; screenshots in ${shots}`);

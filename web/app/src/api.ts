@@ -1,12 +1,14 @@
 // The API client: a cookie session (HttpOnly, set by POST /api/v1/auth/session), so no token
 // is ever visible to this page. Writes carry the session's CSRF token, which lives only in this
 // module's memory. A 401 triggers one refresh (the server rotates the refresh token inside the
-// cookie) and one retry.
+// cookie) and one retry. Or an API token the user pastes: it too lives only in this module's
+// memory (never in storage), goes out as `Authorization: Bearer`, and is forgotten on reload.
 export interface Meta { page: number; per_page: number; total: number; pages: number }
 export interface Page<T> { data: T[]; meta: Meta }
 export interface Problem { status: number; code?: string; detail?: string; title?: string }
 
 let csrf = '';
+let apiToken = '';
 
 export class ApiError extends Error {
   constructor(public problem: Problem) {
@@ -17,11 +19,12 @@ export class ApiError extends Error {
 async function raw(method: string, path: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
+  if (apiToken) headers.Authorization = `Bearer ${apiToken}`;
+  else if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
   return fetch(path, {
     method,
     headers,
-    credentials: 'same-origin',
+    credentials: apiToken ? 'omit' : 'same-origin',
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 }
@@ -46,7 +49,7 @@ async function refresh(): Promise<boolean> {
 export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   let r = await raw(method, path, body);
   if (r.status === 401 && (await refresh())) r = await raw(method, path, body);
-  if (r.status === 401) { csrf = ''; onSignedOut(); }
+  if (r.status === 401) { csrf = ''; apiToken = ''; onSignedOut(); }
   if (!r.ok) return fail(r);
   return (r.status === 204 ? undefined : await r.json()) as T;
 }
@@ -65,7 +68,15 @@ export async function signIn(username: string, password: string): Promise<void> 
   csrf = (await r.json()).csrf_token;
 }
 
+/** Signs in with an API token: checked with GET /api/v1/organization (any valid credential). */
+export async function signInWithToken(token: string): Promise<void> {
+  apiToken = token.trim();
+  const r = await raw('GET', '/api/v1/organization');
+  if (!r.ok) { apiToken = ''; return fail(r); }
+}
+
 export async function signOut(): Promise<void> {
+  if (apiToken) { apiToken = ''; return; } // nothing to revoke: the token outlives the page
   const r = await raw('DELETE', '/api/v1/auth/session');
   csrf = '';
   if (!r.ok && r.status !== 401) return fail(r);

@@ -1,5 +1,5 @@
 import './style.css';
-import { call, qs, resume, setSignedOut, signIn, signOut, type Page } from './api';
+import { call, qs, resume, setSignedOut, signIn, signInWithToken, signOut, type Page } from './api';
 import { field, h, s, select } from './dom';
 import { scanView, scansView } from './scans';
 import { badge, failure, label, loadProjects, projectNames, say, SEVERITIES, show, type Project } from './ui';
@@ -40,7 +40,26 @@ function loginView() {
       out.replaceChildren(failure(err));
     }
   });
-  show('Sign in', form);
+  const tokenInput = h('input', { name: 'token', type: 'password', autocomplete: 'off', required: true }) as HTMLInputElement;
+  const tokenOut = h('div');
+  const tokenForm = h('form', { class: 'card login', 'aria-labelledby': 'token-title' },
+    h('h2', { id: 'token-title' }, 'Or use an API token'),
+    h('p', {}, 'Kept in this page only: reloading signs you out.'),
+    field('API token', tokenInput), h('button', { type: 'submit' }, 'Use token'), tokenOut);
+  tokenForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    tokenOut.replaceChildren();
+    try {
+      await signInWithToken(tokenInput.value);
+      tokenInput.value = '';
+      signedIn = true;
+      if (location.hash === '#/findings') route();
+      else location.hash = '#/findings';
+    } catch (err) {
+      tokenOut.replaceChildren(failure(err));
+    }
+  });
+  show('Sign in', form, tokenForm);
   user.focus();
 }
 
