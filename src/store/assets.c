@@ -10,10 +10,10 @@
 #include "core/id.h"
 
 static void
-read_asset(sqlite3_stmt *st, void *item, struct arena *a)
+read_asset(struct stmt *st, void *item, struct arena *a)
 {
     struct asset *asset = item;
-    const char *type = (const char *)sqlite3_column_text(st, 2);
+    const char *type = col_raw_text(st, 2);
     int64_t crit = col_int(st, 5);
 
     asset->id = col_text(st, 0, a);
@@ -21,7 +21,7 @@ read_asset(sqlite3_stmt *st, void *item, struct arena *a)
     if (asset_type_parse(type, &asset->type) != 0)
         asset->type = ASSET_HOST;
     asset->value = col_text(st, 3, a);
-    asset->tags = strings_from_json((const char *)sqlite3_column_text(st, 4), &asset->n_tags, a);
+    asset->tags = strings_from_json(col_raw_text(st, 4), &asset->n_tags, a);
     asset->criticality =
         crit >= 0 && crit < CRITICALITY_COUNT ? (enum criticality)crit : CRITICALITY_MEDIUM;
     asset->created_at = col_int(st, 6);
@@ -51,7 +51,7 @@ static int
 asset_write(struct conn *c, const char *sql, const char *org_id, const struct asset *asset,
             struct arena *a, struct err *err)
 {
-    sqlite3_stmt *st = stmt_get(c, sql, err);
+    struct stmt *st = stmt_get(c, sql, err);
 
     if (!st)
         return -1;
@@ -169,7 +169,7 @@ store_asset_delete(struct db *db, const char *id, struct err *err)
 {
     struct conn *c;
     bool found;
-    sqlite3_stmt *st;
+    struct stmt *st;
 
     if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
         return -1;

@@ -19,7 +19,7 @@ int
 store_audit_record(struct store *store, const struct audit_event *e, struct err *err)
 {
     char id[ID_MAX];
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc = -1;
     struct conn *c = conn_acquire(store, err);
 
@@ -55,7 +55,7 @@ done:
 }
 
 static void
-read_audit(sqlite3_stmt *st, struct audit_event *e, struct arena *a)
+read_audit(struct stmt *st, struct audit_event *e, struct arena *a)
 {
     e->id = col_text(st, 0, a);
     e->org_id = col_text(st, 1, a);
@@ -70,7 +70,7 @@ read_audit(sqlite3_stmt *st, struct audit_event *e, struct arena *a)
 
 /* Binds org and the filter as ?1..?8 (NULL/absent values disable their condition). */
 static void
-bind_filter(sqlite3_stmt *st, const char *org_id, const struct store_audit_filter *f)
+bind_filter(struct stmt *st, const char *org_id, const struct store_audit_filter *f)
 {
     bind_text(st, 1, org_id);
     bind_text(st, 2, f->actor);
@@ -95,7 +95,7 @@ store_audit_list(struct store *store, const char *org_id, const struct store_aud
     int64_t p = q && q->page ? q->page : 1;
     int64_t per_page = q && q->per_page ? q->per_page : STORE_PER_PAGE_DEFAULT;
     struct audit_event *items;
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc = -1, step;
     size_t n = 0;
     struct conn *c;
@@ -110,10 +110,10 @@ store_audit_list(struct store *store, const char *org_id, const struct store_aud
     if (!st)
         goto done;
     bind_filter(st, org_id, f);
-    step = sqlite3_step(st);
-    page->total = step == SQLITE_ROW ? col_int(st, 0) : 0;
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW) {
+    step = stmt_step(st);
+    page->total = step == ST_ROW ? col_int(st, 0) : 0;
+    stmt_reset(st);
+    if (step != ST_ROW) {
         sql_fail(c, step, "audit count", err);
         goto done;
     }
@@ -127,10 +127,10 @@ store_audit_list(struct store *store, const char *org_id, const struct store_aud
     bind_int(st, 9, per_page);
     bind_int(st, 10, (p - 1) * per_page);
     items = arena_calloc(arena, (size_t)per_page, sizeof(*items));
-    while ((step = sqlite3_step(st)) == SQLITE_ROW && n < (size_t)per_page)
+    while ((step = stmt_step(st)) == ST_ROW && n < (size_t)per_page)
         read_audit(st, &items[n++], arena);
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE && step != SQLITE_ROW) {
+    stmt_reset(st);
+    if (step != ST_DONE && step != ST_ROW) {
         sql_fail(c, step, "audit list", err);
         goto done;
     }

@@ -10,7 +10,7 @@
 #include "core/id.h"
 
 static void
-read_client(sqlite3_stmt *st, void *item, struct arena *a)
+read_client(struct stmt *st, void *item, struct arena *a)
 {
     struct client *c = item;
 
@@ -37,7 +37,7 @@ store_client_create(struct db *db, const struct client *in, struct client *out, 
 {
     struct conn *c;
     struct client row = *in;
-    sqlite3_stmt *st;
+    struct stmt *st;
 
     if (client_check(in, err) || !(c = db_conn(db, err)) || tx_begin(c, true, err))
         return -1;
@@ -87,7 +87,7 @@ store_client_update(struct db *db, const char *id, const struct client *in, stru
 {
     struct conn *c;
     struct client row = {0};
-    sqlite3_stmt *st;
+    struct stmt *st;
 
     if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
         return -1;
@@ -129,7 +129,7 @@ store_client_delete(struct db *db, const char *id, struct err *err)
 {
     struct conn *c;
     bool found;
-    sqlite3_stmt *st;
+    struct stmt *st;
 
     if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
         return -1;

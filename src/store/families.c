@@ -119,7 +119,7 @@ store_refresh_family_live(struct store *store, const char *family_id, const char
     uint64_t generation;
     bool revoked = true;
     struct conn *c;
-    sqlite3_stmt *st;
+    struct stmt *st;
     int step;
 
     if (cache_get(cache, family_id, user_id, now_ms, &revoked)) {
@@ -138,12 +138,12 @@ store_refresh_family_live(struct store *store, const char *family_id, const char
     }
     bind_text(st, 1, family_id);
     bind_text(st, 2, user_id);
-    step = sqlite3_step(st);
+    step = stmt_step(st);
     /* No such family of this user (deleted with it, or never ours): as good as revoked. */
-    if (step == SQLITE_ROW)
-        revoked = sqlite3_column_int64(st, 0) != 0;
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+    if (step == ST_ROW)
+        revoked = col_int(st, 0) != 0;
+    stmt_reset(st);
+    if (step != ST_ROW && step != ST_DONE) {
         sql_fail(c, step, "refresh family lookup", err);
         conn_release(store, c);
         return -1;

@@ -15,7 +15,7 @@
 #include "model/fingerprint.h"
 
 void
-read_finding(sqlite3_stmt *st, void *item, struct arena *a)
+read_finding(struct stmt *st, void *item, struct arena *a)
 {
     struct finding *f = item;
     int64_t sev = col_int(st, 5), conf = col_int(st, 7);
@@ -26,13 +26,13 @@ read_finding(sqlite3_stmt *st, void *item, struct arena *a)
     f->scan_id = col_text(st, 3, a);
     f->title = col_text(st, 4, a);
     f->severity = sev >= 0 && sev < SEVERITY_COUNT ? (enum severity)sev : SEVERITY_INFO;
-    if (finding_status_parse((const char *)sqlite3_column_text(st, 6), &f->status) != 0)
+    if (finding_status_parse(col_raw_text(st, 6), &f->status) != 0)
         f->status = FINDING_OPEN;
     f->confidence = conf >= 0 && conf <= CONFIDENCE_HIGH ? (enum confidence)conf : CONFIDENCE_LOW;
     f->description = col_text(st, 8, a);
     f->remediation = col_text(st, 9, a);
     f->cvss_vector = col_text(st, 10, a);
-    f->cvss_score = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 : sqlite3_column_double(st, 11);
+    f->cvss_score = col_is_null(st, 11) ? -1 : col_double(st, 11);
     f->cwe = col_text(st, 12, a);
     f->owasp = col_text(st, 13, a);
     f->endpoint = col_text(st, 14, a);
@@ -41,8 +41,7 @@ read_finding(sqlite3_stmt *st, void *item, struct arena *a)
     f->evidence.request = col_text(st, 17, a);
     f->evidence.response = col_text(st, 18, a);
     f->evidence.notes = col_text(st, 19, a);
-    f->references =
-        strings_from_json((const char *)sqlite3_column_text(st, 20), &f->n_references, a);
+    f->references = strings_from_json(col_raw_text(st, 20), &f->n_references, a);
     f->fingerprint = col_text(st, 21, a);
     f->first_seen = col_int(st, 22);
     f->last_seen = col_int(st, 23);
@@ -97,7 +96,7 @@ finding_prepare(struct conn *c, const char *org_id, struct finding *f, struct ar
     if (!found)
         return err_field(err, "project_id", "does not name a project");
     if (f->asset_id) {
-        sqlite3_stmt *st =
+        struct stmt *st =
             stmt_get(c, "SELECT project_id FROM assets WHERE org_id = ?1 AND id = ?2", err);
         int step;
         bool same = false;
@@ -106,13 +105,13 @@ finding_prepare(struct conn *c, const char *org_id, struct finding *f, struct ar
             return -1;
         bind_text(st, 1, org_id);
         bind_text(st, 2, f->asset_id);
-        step = sqlite3_step(st);
-        if (step == SQLITE_ROW)
-            same = strcmp((const char *)sqlite3_column_text(st, 0), f->project_id) == 0;
-        sqlite3_reset(st);
-        if (step != SQLITE_ROW && step != SQLITE_DONE)
+        step = stmt_step(st);
+        if (step == ST_ROW)
+            same = strcmp(col_raw_text(st, 0), f->project_id) == 0;
+        stmt_reset(st);
+        if (step != ST_ROW && step != ST_DONE)
             return sql_fail(c, step, "asset", err);
-        if (step == SQLITE_DONE)
+        if (step == ST_DONE)
             return err_field(err, "asset_id", "does not name an asset");
         if (!same)
             return err_field(err, "asset_id", "names an asset of another project");
@@ -133,7 +132,7 @@ finding_prepare(struct conn *c, const char *org_id, struct finding *f, struct ar
 }
 
 static void
-finding_bind(sqlite3_stmt *st, const char *org_id, const struct finding *f, struct arena *a)
+finding_bind(struct stmt *st, const char *org_id, const struct finding *f, struct arena *a)
 {
     bind_text(st, 1, org_id);
     bind_text(st, 2, f->id);
@@ -148,9 +147,9 @@ finding_bind(sqlite3_stmt *st, const char *org_id, const struct finding *f, stru
     bind_text(st, 11, f->remediation);
     bind_text(st, 12, f->cvss_vector);
     if (f->cvss_score >= 0)
-        sqlite3_bind_double(st, 13, f->cvss_score);
+        bind_double(st, 13, f->cvss_score);
     else
-        sqlite3_bind_null(st, 13);
+        bind_null(st, 13);
     bind_text(st, 14, f->cwe);
     bind_text(st, 15, f->owasp);
     bind_text(st, 16, f->endpoint);
@@ -171,7 +170,7 @@ static int
 finding_write(struct conn *c, const char *sql, const char *org_id, const struct finding *f,
               struct arena *a, struct err *err)
 {
-    sqlite3_stmt *st = stmt_get(c, sql, err);
+    struct stmt *st = stmt_get(c, sql, err);
 
     if (!st)
         return -1;
@@ -183,10 +182,10 @@ int
 history_add(struct conn *c, struct db *db, const char *finding_id, const char *from, const char *to,
             int64_t at, struct err *err)
 {
-    sqlite3_stmt *st = stmt_get(c,
-                                "INSERT INTO finding_history (org_id, finding_id, from_status,"
-                                " to_status, at, actor) VALUES (?, ?, ?, ?, ?, ?)",
-                                err);
+    struct stmt *st = stmt_get(c,
+                               "INSERT INTO finding_history (org_id, finding_id, from_status,"
+                               " to_status, at, actor) VALUES (?, ?, ?, ?, ?, ?)",
+                               err);
 
     if (!st)
         return -1;
@@ -207,7 +206,7 @@ finding_insert_sourced(struct db *db, struct conn *c, const struct finding *in,
                        const struct finding_source *src, struct finding *out, struct err *err)
 {
     struct finding row = *in;
-    sqlite3_stmt *st;
+    struct stmt *st;
 
     row.id = id_new(db->arena, "find_");
     row.org_id = db->org_id;
@@ -369,7 +368,7 @@ int
 store_finding_delete(struct db *db, const char *id, struct err *err)
 {
     struct conn *c;
-    sqlite3_stmt *st;
+    struct stmt *st;
 
     if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
         return -1;
@@ -380,7 +379,7 @@ store_finding_delete(struct db *db, const char *id, struct err *err)
     bind_text(st, 2, id);
     if (stmt_exec(c, st, err))
         goto fail;
-    if (sqlite3_changes(c->sqlite) == 0) {
+    if (stmt_changes(c) == 0) {
         err_set(err, NOT_FOUND, "The finding was not found.");
         goto fail;
     }
@@ -410,7 +409,7 @@ store_finding_history(struct db *db, const char *finding_id, struct finding_stat
 {
     struct conn *c;
     bool found;
-    sqlite3_stmt *st;
+    struct stmt *st;
     struct finding_status_change *out = NULL;
     size_t count = 0, cap = 0;
     int step;
@@ -434,7 +433,7 @@ store_finding_history(struct db *db, const char *finding_id, struct finding_stat
         goto fail;
     bind_text(st, 1, db->org_id);
     bind_text(st, 2, finding_id);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((step = stmt_step(st)) == ST_ROW) {
         if (count == cap) {
             struct finding_status_change *grown;
 
@@ -450,8 +449,8 @@ store_finding_history(struct db *db, const char *finding_id, struct finding_stat
         out[count].actor = col_text(st, 3, db->arena);
         count++;
     }
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE) {
+    stmt_reset(st);
+    if (step != ST_DONE) {
         sql_fail(c, step, "history", err);
         goto fail;
     }
@@ -472,7 +471,7 @@ store_finding_record(struct db *db, const struct finding *in, struct finding *ou
     struct conn *c;
     struct finding probe = *in, row = {0};
     char fp[FINGERPRINT_HEX_LEN + 1];
-    sqlite3_stmt *st;
+    struct stmt *st;
     char *existing = NULL;
     int step;
     int64_t now = clock_now();
@@ -491,11 +490,11 @@ store_finding_record(struct db *db, const struct finding *in, struct finding *ou
     bind_text(st, 1, db->org_id);
     bind_text(st, 2, fp);
     bind_text(st, 3, in->project_id);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
+    step = stmt_step(st);
+    if (step == ST_ROW)
         existing = col_text(st, 0, db->arena);
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+    stmt_reset(st);
+    if (step != ST_ROW && step != ST_DONE) {
         sql_fail(c, step, "record", err);
         goto fail;
     }

@@ -18,7 +18,7 @@
 #define IDEM_WHERE "org_id = ?1 AND principal = ?2 AND method = ?3 AND route = ?4 AND key = ?5"
 
 static void
-bind_scope(sqlite3_stmt *st, const struct db *db, const struct store_idem_scope *scope)
+bind_scope(struct stmt *st, const struct db *db, const struct store_idem_scope *scope)
 {
     bind_text(st, 1, db->org_id);
     bind_text(st, 2, scope->principal);
@@ -28,15 +28,15 @@ bind_scope(sqlite3_stmt *st, const struct db *db, const struct store_idem_scope 
 }
 
 static void
-read_reply(sqlite3_stmt *st, struct arena *arena, struct store_idem_reply *reply)
+read_reply(struct stmt *st, struct arena *arena, struct store_idem_reply *reply)
 {
-    const void *body = sqlite3_column_blob(st, 4);
+    const void *body = col_blob(st, 4, NULL);
     char *copy;
 
-    reply->status = (int)sqlite3_column_int64(st, 2);
+    reply->status = (int)col_int(st, 2);
     reply->content_type = col_text(st, 3, arena);
     reply->location = col_text(st, 6, arena);
-    reply->len = (size_t)sqlite3_column_bytes(st, 4);
+    reply->len = col_bytes(st, 4);
     copy = arena_alloc(arena, reply->len + 1); /* NUL-terminated for convenience */
     if (body)
         memcpy(copy, body, reply->len);
@@ -50,7 +50,7 @@ store_idem_begin(struct db *db, const struct store_idem_scope *scope, const char
                  struct err *err)
 {
     struct conn *c;
-    sqlite3_stmt *st;
+    struct stmt *st;
     int step;
     bool take = false;
 
@@ -70,12 +70,12 @@ store_idem_begin(struct db *db, const struct store_idem_scope *scope, const char
     if (!st)
         goto fail;
     bind_scope(st, db, scope);
-    step = sqlite3_step(st);
-    if (step == SQLITE_DONE) {
+    step = stmt_step(st);
+    if (step == ST_DONE) {
         take = true;
-    } else if (step == SQLITE_ROW) {
-        const char *hash = (const char *)sqlite3_column_text(st, 0);
-        const char *row_state = (const char *)sqlite3_column_text(st, 1);
+    } else if (step == ST_ROW) {
+        const char *hash = col_raw_text(st, 0);
+        const char *row_state = col_raw_text(st, 1);
         bool in_flight = strcmp(row_state, "in_flight") == 0;
         int64_t created = col_int(st, 5);
 
@@ -90,8 +90,8 @@ store_idem_begin(struct db *db, const struct store_idem_scope *scope, const char
             read_reply(st, db->arena, reply);
         }
     }
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+    stmt_reset(st);
+    if (step != ST_ROW && step != ST_DONE) {
         sql_fail(c, step, "idempotency lookup", err);
         goto fail;
     }
@@ -123,7 +123,7 @@ store_idem_finish(struct db *db, const struct store_idem_scope *scope,
                   const struct store_idem_reply *answer, bool once_secret, struct err *err)
 {
     struct conn *c;
-    sqlite3_stmt *st;
+    struct stmt *st;
 
     if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
         return -1;
@@ -140,13 +140,12 @@ store_idem_finish(struct db *db, const struct store_idem_scope *scope,
     bind_text(st, 9, answer->location);
     /* A once-only secret is never written to disk: the row keeps no body at all. */
     if (once_secret)
-        sqlite3_bind_null(st, 10);
+        bind_null(st, 10);
     else
-        sqlite3_bind_blob64(st, 10, answer->body ? answer->body : "", (sqlite3_uint64)answer->len,
-                            SQLITE_TRANSIENT);
+        bind_blob(st, 10, answer->body ? answer->body : "", answer->len);
     if (stmt_exec(c, st, err))
         goto fail;
-    if (sqlite3_changes(c->sqlite) == 0) {
+    if (stmt_changes(c) == 0) {
         err_set(err, NOT_FOUND, "The idempotency key is not in flight.");
         goto fail;
     }
@@ -162,7 +161,7 @@ int
 store_idem_abort(struct db *db, const struct store_idem_scope *scope, struct err *err)
 {
     struct conn *c;
-    sqlite3_stmt *st;
+    struct stmt *st;
 
     if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
         return -1;
@@ -183,7 +182,7 @@ int
 store_idem_purge(struct store *store, int64_t now, int64_t *deleted, struct err *err)
 {
     struct conn *c = conn_acquire(store, err);
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc = -1;
 
     if (!c)
@@ -197,7 +196,7 @@ store_idem_purge(struct store *store, int64_t now, int64_t *deleted, struct err 
     if (stmt_exec(c, st, err))
         goto done;
     if (deleted)
-        *deleted = sqlite3_changes(c->sqlite);
+        *deleted = stmt_changes(c);
     if (tx_commit(c, err))
         goto done;
     rc = 0;

@@ -26,7 +26,7 @@
 /* Binds the variadic values described by `types` from position 1: 't' text (const char *),
  * 'i' integer (int64_t), 'b' a STORE_SECRET_DIGEST_LEN-byte blob. */
 static void
-bind_va(sqlite3_stmt *st, const char *types, va_list ap)
+bind_va(struct stmt *st, const char *types, va_list ap)
 {
     for (int i = 0; types[i]; i++) {
         if (types[i] == 't') {
@@ -36,7 +36,7 @@ bind_va(sqlite3_stmt *st, const char *types, va_list ap)
         } else {
             const unsigned char *blob = va_arg(ap, const unsigned char *);
 
-            sqlite3_bind_blob(st, i + 1, blob, STORE_SECRET_DIGEST_LEN, SQLITE_TRANSIENT);
+            bind_blob(st, i + 1, blob, STORE_SECRET_DIGEST_LEN);
         }
     }
 }
@@ -45,7 +45,7 @@ bind_va(sqlite3_stmt *st, const char *types, va_list ap)
 static int
 exec_sql(struct conn *c, int *changes, struct err *err, const char *sql, const char *types, ...)
 {
-    sqlite3_stmt *st = stmt_get(c, sql, err);
+    struct stmt *st = stmt_get(c, sql, err);
     va_list ap;
 
     if (!st)
@@ -56,7 +56,7 @@ exec_sql(struct conn *c, int *changes, struct err *err, const char *sql, const c
     if (stmt_exec(c, st, err))
         return -1;
     if (changes)
-        *changes = sqlite3_changes(c->sqlite);
+        *changes = stmt_changes(c);
     return 0;
 }
 
@@ -65,7 +65,7 @@ static int
 load_one(struct conn *c, row_read_fn read, void *out, struct arena *a, const char *what,
          struct err *err, const char *sql, const char *types, ...)
 {
-    sqlite3_stmt *st = stmt_get(c, sql, err);
+    struct stmt *st = stmt_get(c, sql, err);
     va_list ap;
     int step;
 
@@ -74,13 +74,13 @@ load_one(struct conn *c, row_read_fn read, void *out, struct arena *a, const cha
     va_start(ap, types);
     bind_va(st, types, ap);
     va_end(ap);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
+    step = stmt_step(st);
+    if (step == ST_ROW)
         read(st, out, a);
-    sqlite3_reset(st);
-    if (step == SQLITE_DONE)
+    stmt_reset(st);
+    if (step == ST_DONE)
         return err_set(err, NOT_FOUND, "The %s was not found.", what);
-    if (step != SQLITE_ROW)
+    if (step != ST_ROW)
         return sql_fail(c, step, what, err);
     return 0;
 }
@@ -96,7 +96,7 @@ page_load(struct conn *c, const char *columns, const char *from_where, const cha
     int64_t per_page = q && q->per_page ? q->per_page : STORE_PER_PAGE_DEFAULT;
     size_t nt = strlen(types), cap = (size_t)per_page, count = 0;
     char *sql;
-    sqlite3_stmt *st;
+    struct stmt *st;
     va_list ap;
     int step;
     char *rows;
@@ -108,10 +108,10 @@ page_load(struct conn *c, const char *columns, const char *from_where, const cha
     va_start(ap, types);
     bind_va(st, types, ap);
     va_end(ap);
-    step = sqlite3_step(st);
-    *total = step == SQLITE_ROW ? col_int(st, 0) : 0;
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW)
+    step = stmt_step(st);
+    *total = step == ST_ROW ? col_int(st, 0) : 0;
+    stmt_reset(st);
+    if (step != ST_ROW)
         return sql_fail(c, step, "count", err);
 
     sql = arena_printf(a, "SELECT %s %s ORDER BY %s LIMIT ?%zu OFFSET ?%zu", columns, from_where,
@@ -125,10 +125,10 @@ page_load(struct conn *c, const char *columns, const char *from_where, const cha
     bind_int(st, (int)nt + 1, per_page);
     bind_int(st, (int)nt + 2, (page - 1) * per_page);
     rows = arena_calloc(a, cap ? cap : 1, item_size);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW && count < cap)
+    while ((step = stmt_step(st)) == ST_ROW && count < cap)
         read(st, rows + count++ * item_size, a);
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE && step != SQLITE_ROW)
+    stmt_reset(st);
+    if (step != ST_DONE && step != ST_ROW)
         return sql_fail(c, step, "list", err);
     *items = rows;
     *n = count;
@@ -138,7 +138,7 @@ page_load(struct conn *c, const char *columns, const char *from_where, const cha
 /* ---- Users -------------------------------------------------------------------------------- */
 
 static void
-read_user(sqlite3_stmt *st, void *item, struct arena *a)
+read_user(struct stmt *st, void *item, struct arena *a)
 {
     struct user *u = item;
 
@@ -146,7 +146,7 @@ read_user(sqlite3_stmt *st, void *item, struct arena *a)
     u->org_id = col_text(st, 1, a);
     u->username = col_text(st, 2, a);
     u->password_hash = col_text(st, 3, a);
-    if (user_role_parse((const char *)sqlite3_column_text(st, 4), &u->role))
+    if (user_role_parse(col_raw_text(st, 4), &u->role))
         u->role = USER_ROLE_VIEWER;
     u->disabled = col_int(st, 5) != 0;
     u->created_at = col_int(st, 6);
@@ -218,7 +218,7 @@ int
 store_user_find_login(struct store *store, const char *org_id, const char *username,
                       struct arena *arena, struct user *out, struct err *err)
 {
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc = -1, step, rows = 0;
 
     WITH_CONN(store, c, err)
@@ -233,12 +233,12 @@ store_user_find_login(struct store *store, const char *org_id, const char *usern
         goto done;
     bind_text(st, 1, username);
     bind_text(st, 2, org_id);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((step = stmt_step(st)) == ST_ROW) {
         if (rows++ == 0)
             read_user(st, out, arena);
     }
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE) {
+    stmt_reset(st);
+    if (step != ST_DONE) {
         sql_fail(c, step, "user lookup", err);
         goto done;
     }
@@ -400,14 +400,14 @@ done:
 /* ---- Service accounts ---------------------------------------------------------------------- */
 
 static void
-read_svc(sqlite3_stmt *st, void *item, struct arena *a)
+read_svc(struct stmt *st, void *item, struct arena *a)
 {
     struct service_account *s = item;
 
     s->id = col_text(st, 0, a);
     s->org_id = col_text(st, 1, a);
     s->name = col_text(st, 2, a);
-    if (user_role_parse((const char *)sqlite3_column_text(st, 3), &s->role))
+    if (user_role_parse(col_raw_text(st, 3), &s->role))
         s->role = USER_ROLE_VIEWER;
     s->created_by = col_text(st, 4, a);
     s->created_at = col_int(st, 5);
@@ -573,7 +573,7 @@ done:
 }
 
 static void
-read_refresh(sqlite3_stmt *st, void *item, struct arena *a)
+read_refresh(struct stmt *st, void *item, struct arena *a)
 {
     struct store_refresh_row *r = item;
 

@@ -34,7 +34,7 @@ static int
 known_lookup(struct conn *c, struct db *db, const char *project_id, const char *key,
              const char *fingerprint, struct known *out, bool *found, struct err *err)
 {
-    sqlite3_stmt *st =
+    struct stmt *st =
         stmt_get(c,
                  "SELECT id, status, last_import_id FROM findings WHERE org_id = ?1"
                  " AND project_id = ?2 AND source_key = ?3 AND source_fingerprint = ?4"
@@ -48,15 +48,15 @@ known_lookup(struct conn *c, struct db *db, const char *project_id, const char *
     bind_text(st, 2, project_id);
     bind_text(st, 3, key);
     bind_text(st, 4, fingerprint);
-    step = sqlite3_step(st);
-    *found = step == SQLITE_ROW;
+    step = stmt_step(st);
+    *found = step == ST_ROW;
     if (*found) {
         out->id = col_text(st, 0, db->arena);
         out->status = col_text(st, 1, db->arena);
         out->last_import_id = col_text(st, 2, db->arena);
     }
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
+    stmt_reset(st);
+    if (step != ST_ROW && step != ST_DONE)
         return sql_fail(c, step, "ingest lookup", err);
     return 0;
 }
@@ -66,11 +66,11 @@ static int
 known_touch(struct conn *c, struct db *db, const char *id, const char *import_id,
             const char *scan_id, const char *status, int64_t now, struct err *err)
 {
-    sqlite3_stmt *st = stmt_get(c,
-                                "UPDATE findings SET last_seen = ?3, updated_at = ?3,"
-                                " last_import_id = ?4, scan_id = coalesce(?5, scan_id),"
-                                " status = coalesce(?6, status) WHERE org_id = ?1 AND id = ?2",
-                                err);
+    struct stmt *st = stmt_get(c,
+                               "UPDATE findings SET last_seen = ?3, updated_at = ?3,"
+                               " last_import_id = ?4, scan_id = coalesce(?5, scan_id),"
+                               " status = coalesce(?6, status) WHERE org_id = ?1 AND id = ?2",
+                               err);
 
     if (!st)
         return -1;
@@ -88,12 +88,12 @@ static int
 close_missing(struct conn *c, struct db *db, const struct store_ingest *in, const char *key,
               const char *import_id, int64_t now, size_t *closed, struct err *err)
 {
-    sqlite3_stmt *st = stmt_get(c,
-                                "SELECT id, status FROM findings WHERE org_id = ?1"
-                                " AND project_id = ?2 AND source_key = ?3"
-                                " AND status IN ('open', 'confirmed')"
-                                " AND (last_import_id IS NULL OR last_import_id <> ?4)",
-                                err);
+    struct stmt *st = stmt_get(c,
+                               "SELECT id, status FROM findings WHERE org_id = ?1"
+                               " AND project_id = ?2 AND source_key = ?3"
+                               " AND status IN ('open', 'confirmed')"
+                               " AND (last_import_id IS NULL OR last_import_id <> ?4)",
+                               err);
     const char **ids = NULL, **from = NULL;
     size_t n = 0, cap = 0;
     int step;
@@ -104,7 +104,7 @@ close_missing(struct conn *c, struct db *db, const struct store_ingest *in, cons
     bind_text(st, 2, in->project_id);
     bind_text(st, 3, key);
     bind_text(st, 4, import_id);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((step = stmt_step(st)) == ST_ROW) {
         if (n == cap) {
             const char **grown_ids, **grown_from;
 
@@ -122,8 +122,8 @@ close_missing(struct conn *c, struct db *db, const struct store_ingest *in, cons
         from[n] = col_text(st, 1, db->arena);
         n++;
     }
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE)
+    stmt_reset(st);
+    if (step != ST_DONE)
         return sql_fail(c, step, "ingest close", err);
     for (size_t i = 0; i < n; i++) {
         st = stmt_get(c,
@@ -147,11 +147,11 @@ static int
 import_record(struct conn *c, struct db *db, const struct store_ingest *in, const char *key,
               const struct store_ingest_result *r, int64_t now, struct err *err)
 {
-    sqlite3_stmt *st = stmt_get(c,
-                                "INSERT INTO finding_imports (id, org_id, project_id, source_key,"
-                                " complete, created, updated, closed, reopened, skipped,"
-                                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                err);
+    struct stmt *st = stmt_get(c,
+                               "INSERT INTO finding_imports (id, org_id, project_id, source_key,"
+                               " complete, created, updated, closed, reopened, skipped,"
+                               " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               err);
 
     if (!st)
         return -1;
@@ -172,10 +172,10 @@ import_record(struct conn *c, struct db *db, const struct store_ingest *in, cons
 static int
 asset_check(struct conn *c, struct db *db, const struct store_ingest *in, struct err *err)
 {
-    sqlite3_stmt *st = stmt_get(c,
-                                "SELECT 1 FROM assets WHERE org_id = ?1 AND id = ?2"
-                                " AND project_id = ?3",
-                                err);
+    struct stmt *st = stmt_get(c,
+                               "SELECT 1 FROM assets WHERE org_id = ?1 AND id = ?2"
+                               " AND project_id = ?3",
+                               err);
     int step;
 
     if (!st)
@@ -183,11 +183,11 @@ asset_check(struct conn *c, struct db *db, const struct store_ingest *in, struct
     bind_text(st, 1, db->org_id);
     bind_text(st, 2, in->asset_id);
     bind_text(st, 3, in->project_id);
-    step = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
+    step = stmt_step(st);
+    stmt_reset(st);
+    if (step != ST_ROW && step != ST_DONE)
         return sql_fail(c, step, "ingest asset", err);
-    if (step == SQLITE_DONE)
+    if (step == ST_DONE)
         return err_field(err, "asset_id", "does not name an asset of the project");
     return 0;
 }
@@ -297,7 +297,8 @@ ingest_one(struct conn *c, struct db *db, const struct store_ingest *in, const c
 static void
 cache_pragma(struct conn *c, const char *sql)
 {
-    sqlite3_exec(c->sqlite, sql, NULL, NULL, NULL); /* a hint: failure changes nothing */
+    if (c->store->engine->dialect == DIALECT_SQLITE)
+        c->store->engine->exec_script(c, sql, NULL); /* a hint: failure changes nothing */
 }
 
 /* One import run: a write transaction held open across batches, so a run of any length is

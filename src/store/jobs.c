@@ -37,7 +37,7 @@ job_state_parse(const char *s)
 }
 
 static void
-read_job(sqlite3_stmt *st, void *item, struct arena *a)
+read_job(struct stmt *st, void *item, struct arena *a)
 {
     struct store_job *j = item;
 
@@ -45,7 +45,7 @@ read_job(sqlite3_stmt *st, void *item, struct arena *a)
     j->org_id = col_text(st, 1, a);
     j->kind = col_text(st, 2, a);
     j->payload = col_text(st, 3, a);
-    j->state = job_state_parse((const char *)sqlite3_column_text(st, 4));
+    j->state = job_state_parse(col_raw_text(st, 4));
     j->attempts = (int)col_int(st, 5);
     j->max_attempts = (int)col_int(st, 6);
     j->run_after = col_int(st, 7);
@@ -64,7 +64,7 @@ store_job_enqueue(struct store *store, const char *org_id, const char *kind, con
                   struct store_job *out, struct err *err)
 {
     struct store_job row = {0};
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc = -1;
 
     if (!kind || !*kind)
@@ -111,7 +111,7 @@ done:
 static int
 settle_abandoned(struct conn *c, const char *kind, int64_t now, struct err *err)
 {
-    sqlite3_stmt *st;
+    struct stmt *st;
 
     /* A scan job's scan row ends with it (cancelled, or failed as "worker lost"). */
     if (strcmp(kind, STORE_SCAN_JOB_KIND) == 0) {
@@ -159,7 +159,7 @@ store_job_claim(struct store *store, const char *kind, const char *owner, int64_
                 int64_t lease_seconds, int max_per_org, struct arena *arena, struct store_job *out,
                 bool *claimed, struct err *err)
 {
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc = -1, step;
 
     *claimed = false;
@@ -174,13 +174,13 @@ store_job_claim(struct store *store, const char *kind, const char *owner, int64_
         goto done;
     bind_text(st, 1, kind);
     bind_int(st, 2, now);
-    step = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (step == SQLITE_DONE) {
+    step = stmt_step(st);
+    stmt_reset(st);
+    if (step == ST_DONE) {
         rc = 0;
         goto done;
     }
-    if (step != SQLITE_ROW) {
+    if (step != ST_ROW) {
         sql_fail(c, step, "job claim", err);
         goto done;
     }
@@ -206,15 +206,15 @@ store_job_claim(struct store *store, const char *kind, const char *owner, int64_
     bind_int(st, 3, now);
     bind_int(st, 4, lease_seconds);
     bind_int(st, 5, max_per_org);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
+    step = stmt_step(st);
+    if (step == ST_ROW) {
         memset(out, 0, sizeof(*out));
         read_job(st, out, arena);
         *claimed = true;
-        step = sqlite3_step(st);
+        step = stmt_step(st);
     }
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE) {
+    stmt_reset(st);
+    if (step != ST_DONE) {
         *claimed = false;
         sql_fail(c, step, "job claim", err);
         goto done;
@@ -233,11 +233,11 @@ done:
 /* Runs `sql` (which binds ?1 id, ?2 owner and more) and raises CONFLICT if it changed no row:
  * the owner no longer holds the job. */
 static int
-owned_update(struct conn *c, sqlite3_stmt *st, struct err *err)
+owned_update(struct conn *c, struct stmt *st, struct err *err)
 {
     if (stmt_exec(c, st, err))
         return -1;
-    if (sqlite3_changes(c->sqlite) == 0)
+    if (stmt_changes(c) == 0)
         return err_set(err, CONFLICT, "The job is no longer held by this worker.");
     return 0;
 }
@@ -246,7 +246,7 @@ int
 store_job_renew(struct store *store, const char *id, const char *owner, int64_t now,
                 int64_t lease_seconds, bool *cancel_requested, struct err *err)
 {
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc = -1, step;
 
     *cancel_requested = false;
@@ -264,18 +264,18 @@ store_job_renew(struct store *store, const char *id, const char *owner, int64_t 
     bind_text(st, 2, owner);
     bind_int(st, 3, now);
     bind_int(st, 4, lease_seconds);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        *cancel_requested = sqlite3_column_int64(st, 0) != 0;
-        step = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (step != SQLITE_DONE) {
+    step = stmt_step(st);
+    if (step == ST_ROW) {
+        *cancel_requested = col_int(st, 0) != 0;
+        step = stmt_step(st);
+        stmt_reset(st);
+        if (step != ST_DONE) {
             sql_fail(c, step, "job renew", err);
             goto done;
         }
     } else {
-        sqlite3_reset(st);
-        if (step != SQLITE_DONE)
+        stmt_reset(st);
+        if (step != ST_DONE)
             sql_fail(c, step, "job renew", err);
         else
             err_set(err, CONFLICT, "The job is no longer held by this worker.");
@@ -294,7 +294,7 @@ int
 store_job_finish(struct store *store, const char *id, const char *owner, enum store_job_state state,
                  const char *error, int64_t now, struct err *err)
 {
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc = -1;
 
     if (state != STORE_JOB_DONE && state != STORE_JOB_FAILED && state != STORE_JOB_CANCELLED)
@@ -327,7 +327,7 @@ int
 store_job_retry(struct store *store, const char *id, const char *owner, int64_t run_after,
                 const char *error, int64_t now, bool *requeued, struct err *err)
 {
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc = -1, step;
 
     *requeued = false;
@@ -350,19 +350,19 @@ store_job_retry(struct store *store, const char *id, const char *owner, int64_t 
     bind_int(st, 3, run_after);
     bind_text(st, 4, error);
     bind_int(st, 5, now);
-    step = sqlite3_step(st);
-    if (step != SQLITE_ROW) {
-        sqlite3_reset(st);
-        if (step != SQLITE_DONE)
+    step = stmt_step(st);
+    if (step != ST_ROW) {
+        stmt_reset(st);
+        if (step != ST_DONE)
             sql_fail(c, step, "job retry", err);
         else
             err_set(err, CONFLICT, "The job is no longer held by this worker.");
         goto done;
     }
-    *requeued = sqlite3_column_int64(st, 0) != 0;
-    step = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE) {
+    *requeued = col_int(st, 0) != 0;
+    step = stmt_step(st);
+    stmt_reset(st);
+    if (step != ST_DONE) {
         sql_fail(c, step, "job retry", err);
         goto done;
     }
@@ -381,7 +381,7 @@ store_job_cancel(struct store *store, const char *org_id, const char *id, int64_
 {
     struct store_job job = {0};
     struct arena *a = arena_new();
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc = -1;
 
     *was_running = false;

@@ -452,7 +452,7 @@ push_int(struct query *q, int64_t v)
 }
 
 static void
-bind_all(sqlite3_stmt *st, const struct query *q, int n)
+bind_all(struct stmt *st, const struct query *q, int n)
 {
     for (int i = 0; i < n; i++) {
         if (q->binds[i].type == B_TEXT)
@@ -669,15 +669,11 @@ mark_expensive(struct conn *c, const struct list_kind *k, const struct query *qu
 }
 
 /* A page query is expensive when it sorted, or stepped through many rows (a deep OFFSET, a
- * filter the index does not cover). The statement's counters are reset on each read. */
+ * filter the index does not cover): the engine keeps the counters (engine.h). */
 static bool
-page_was_expensive(sqlite3_stmt *st)
+page_was_expensive(struct stmt *st)
 {
-    int sorts = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_SORT, 1);
-    int scans = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
-    int steps = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 1);
-
-    return sorts > 0 || scans > 1000 || steps > 10000;
+    return st->engine->was_expensive(st);
 }
 
 /* Serves the page from the ordered id list of an expensive query (see count_cache.c),
@@ -695,7 +691,7 @@ list_from_ids(struct conn *c, const struct list_kind *k, const char *org_id,
     int64_t *page_ids = arena_calloc(a, (size_t)per_page, sizeof(*page_ids));
     struct buf sql, key;
     enum id_lookup found;
-    sqlite3_stmt *st;
+    struct stmt *st;
     char *out;
     int rc = -1, step;
 
@@ -724,20 +720,20 @@ list_from_ids(struct conn *c, const struct list_kind *k, const char *org_id,
             goto done;
         }
         bind_all(st, query, query->n_binds);
-        while ((step = sqlite3_step(st)) == SQLITE_ROW && all < ID_LIST_MAX) {
+        while ((step = stmt_step(st)) == ST_ROW && all < ID_LIST_MAX) {
             if (all == cap) {
                 cap *= 2;
                 ids = xrealloc(ids, cap * sizeof(*ids));
             }
-            ids[all++] = sqlite3_column_int64(st, 0);
+            ids[all++] = col_int(st, 0);
         }
-        sqlite3_reset(st);
-        if (step == SQLITE_ROW) { /* too long to keep: page it directly */
+        stmt_reset(st);
+        if (step == ST_ROW) { /* too long to keep: page it directly */
             free(ids);
             rc = 1;
             goto done;
         }
-        if (step != SQLITE_DONE) {
+        if (step != ST_DONE) {
             free(ids);
             sql_fail(c, step, "list ids", err);
             goto done;
@@ -758,11 +754,11 @@ list_from_ids(struct conn *c, const struct list_kind *k, const char *org_id,
     for (size_t i = 0; i < got; i++) {
         bind_int(st, 1, page_ids[i]);
         bind_text(st, 2, org_id);
-        step = sqlite3_step(st);
-        if (step == SQLITE_ROW)
+        step = stmt_step(st);
+        if (step == ST_ROW)
             read(st, out + count++ * item_size, a);
-        sqlite3_reset(st);
-        if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        stmt_reset(st);
+        if (step != ST_ROW && step != ST_DONE) {
             sql_fail(c, step, "list row", err);
             goto done;
         }
@@ -786,7 +782,7 @@ list_run(struct conn *c, const struct list_kind *k, const char *org_id, const st
     struct query *query;
     struct buf order, sql;
     int64_t page, per_page;
-    sqlite3_stmt *st;
+    struct stmt *st;
     bool filtered;
     int rc = -1, step;
     char *out;
@@ -854,10 +850,10 @@ list_run(struct conn *c, const struct list_kind *k, const char *org_id, const st
     bind_int(st, query->n_binds + 1, per_page);
     bind_int(st, query->n_binds + 2, (page - 1) * per_page);
     out = arena_calloc(a, (size_t)per_page, item_size);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+    while ((step = stmt_step(st)) == ST_ROW)
         read(st, out + count++ * item_size, a);
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE) {
+    stmt_reset(st);
+    if (step != ST_DONE) {
         sql_fail(c, step, "list", err);
         goto done;
     }
@@ -887,11 +883,11 @@ list_run(struct conn *c, const struct list_kind *k, const char *org_id, const st
         bind_all(st, query, query->n_binds);
     }
     *total = 0;
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
+    step = stmt_step(st);
+    if (step == ST_ROW)
         *total = col_int(st, 0);
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+    stmt_reset(st);
+    if (step != ST_ROW && step != ST_DONE) {
         sql_fail(c, step, "count", err);
         goto done;
     }

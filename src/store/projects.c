@@ -10,10 +10,10 @@
 #include "core/id.h"
 
 static void
-read_project(sqlite3_stmt *st, void *item, struct arena *a)
+read_project(struct stmt *st, void *item, struct arena *a)
 {
     struct project *p = item;
-    const char *status = (const char *)sqlite3_column_text(st, 3);
+    const char *status = col_raw_text(st, 3);
 
     p->id = col_text(st, 0, a);
     p->client_id = col_text(st, 1, a);
@@ -54,7 +54,7 @@ static int
 project_write(struct conn *c, const char *sql, const char *org_id, const struct project *p,
               struct err *err)
 {
-    sqlite3_stmt *st = stmt_get(c, sql, err);
+    struct stmt *st = stmt_get(c, sql, err);
 
     if (!st)
         return -1;
@@ -156,7 +156,7 @@ store_project_delete(struct db *db, const char *id, struct err *err)
 {
     struct conn *c;
     bool found;
-    sqlite3_stmt *st;
+    struct stmt *st;
 
     if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
         return -1;

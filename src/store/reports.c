@@ -17,7 +17,7 @@
     "content_type, size, created_at, started_at, finished_at, render_ms"
 
 static void
-read_report(sqlite3_stmt *st, void *item, struct arena *a)
+read_report(struct stmt *st, void *item, struct arena *a)
 {
     struct store_report *r = item;
 
@@ -59,7 +59,7 @@ store_report_create(struct db *db, const char *project_id, const char *format, c
 {
     struct conn *c = db_conn(db, err);
     struct buf payload;
-    sqlite3_stmt *st;
+    struct stmt *st;
     char *id, *job_id;
 
     if (!c || tx_begin(c, true, err))
@@ -184,7 +184,7 @@ store_report_list(struct db *db, const char *project_id, int64_t page, int64_t p
                   struct store_report **items, size_t *n, int64_t *total, struct err *err)
 {
     struct conn *c = db_conn(db, err);
-    sqlite3_stmt *st;
+    struct stmt *st;
     size_t cap = (size_t)per_page;
 
     *items = NULL;
@@ -200,9 +200,9 @@ store_report_list(struct db *db, const char *project_id, int64_t page, int64_t p
         goto fail;
     bind_text(st, 1, db->org_id);
     bind_text(st, 2, project_id);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *total = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+    if (stmt_step(st) == ST_ROW)
+        *total = col_int(st, 0);
+    stmt_reset(st);
     st = stmt_get(c,
                   "SELECT " REPORT_COLUMNS " FROM project_reports WHERE org_id = ?1 AND"
                   " project_id = ?2 ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4",
@@ -215,19 +215,19 @@ store_report_list(struct db *db, const char *project_id, int64_t page, int64_t p
     bind_int(st, 4, (page - 1) * per_page);
     *items = arena_calloc(db->arena, cap ? cap : 1, sizeof(**items));
     for (;;) {
-        int rc = sqlite3_step(st);
+        int rc = stmt_step(st);
 
-        if (rc == SQLITE_DONE)
+        if (rc == ST_DONE)
             break;
-        if (rc != SQLITE_ROW) {
-            sqlite3_reset(st);
+        if (rc != ST_ROW) {
+            stmt_reset(st);
             sql_fail(c, rc, "report list", err);
             goto fail;
         }
         if (*n < cap)
             read_report(st, &(*items)[(*n)++], db->arena);
     }
-    sqlite3_reset(st);
+    stmt_reset(st);
     return tx_commit(c, err);
 fail:
     tx_rollback(c);
@@ -238,7 +238,7 @@ int
 store_report_content(struct db *db, const char *id, const void **data, size_t *len, struct err *err)
 {
     struct conn *c = db_conn(db, err);
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc;
 
     *data = NULL;
@@ -250,10 +250,10 @@ store_report_content(struct db *db, const char *id, const void **data, size_t *l
         goto fail;
     bind_text(st, 1, db->org_id);
     bind_text(st, 2, id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        int n = sqlite3_column_bytes(st, 0);
-        const void *p = sqlite3_column_blob(st, 0);
+    rc = stmt_step(st);
+    if (rc == ST_ROW) {
+        int n = (int)col_bytes(st, 0);
+        const void *p = col_blob(st, 0, NULL);
         void *copy = arena_alloc(db->arena, (size_t)n + 1);
 
         if (n > 0 && p)
@@ -261,8 +261,8 @@ store_report_content(struct db *db, const char *id, const void **data, size_t *l
         *data = copy;
         *len = (size_t)n;
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW) {
+    stmt_reset(st);
+    if (rc != ST_ROW) {
         err_set(err, NOT_FOUND, "The report was not found.");
         goto fail;
     }
@@ -277,7 +277,7 @@ store_report_findings(struct db *db, const char *project_id, unsigned severities
                       struct finding **items, size_t *n, struct err *err)
 {
     struct conn *c = db_conn(db, err);
-    sqlite3_stmt *st;
+    struct stmt *st;
     size_t cap = 0;
 
     *items = NULL;
@@ -293,13 +293,13 @@ store_report_findings(struct db *db, const char *project_id, unsigned severities
     bind_text(st, 1, db->org_id);
     bind_text(st, 2, project_id);
     for (;;) {
-        int rc = sqlite3_step(st);
+        int rc = stmt_step(st);
         struct finding f;
 
-        if (rc == SQLITE_DONE)
+        if (rc == ST_DONE)
             break;
-        if (rc != SQLITE_ROW) {
-            sqlite3_reset(st);
+        if (rc != ST_ROW) {
+            stmt_reset(st);
             sql_fail(c, rc, "report findings", err);
             goto fail;
         }
@@ -318,7 +318,7 @@ store_report_findings(struct db *db, const char *project_id, unsigned severities
         }
         (*items)[(*n)++] = f;
     }
-    sqlite3_reset(st);
+    stmt_reset(st);
     return tx_commit(c, err);
 fail:
     tx_rollback(c);
@@ -329,7 +329,7 @@ int
 store_report_start(struct db *db, const char *id, int64_t now, struct err *err)
 {
     struct conn *c = db_conn(db, err);
-    sqlite3_stmt *st;
+    struct stmt *st;
 
     if (!c || tx_begin(c, true, err))
         return -1;
@@ -355,7 +355,7 @@ store_report_finish(struct db *db, const char *id, const struct store_report *do
                     const void *content, size_t len, int64_t now, struct err *err)
 {
     struct conn *c = db_conn(db, err);
-    sqlite3_stmt *st;
+    struct stmt *st;
 
     if (!c || tx_begin(c, true, err))
         return -1;
@@ -374,9 +374,9 @@ store_report_finish(struct db *db, const char *id, const struct store_report *do
     bind_text(st, 6, done->error);
     bind_text(st, 7, done->content_type);
     if (content)
-        sqlite3_bind_blob64(st, 8, content, len, SQLITE_STATIC);
+        bind_blob_static(st, 8, content, len);
     else
-        sqlite3_bind_null(st, 8);
+        bind_null(st, 8);
     bind_int(st, 9, (int64_t)len);
     bind_int(st, 10, now);
     bind_int(st, 11, done->render_ms);

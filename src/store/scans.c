@@ -38,14 +38,14 @@ scan_status_parse(const char *s)
 }
 
 static void
-read_scan(sqlite3_stmt *st, void *item, struct arena *a)
+read_scan(struct stmt *st, void *item, struct arena *a)
 {
     struct store_scan *s = item;
 
     s->id = col_text(st, 0, a);
     s->org_id = col_text(st, 1, a);
     s->project_id = col_text(st, 2, a);
-    s->status = scan_status_parse((const char *)sqlite3_column_text(st, 3));
+    s->status = scan_status_parse(col_raw_text(st, 3));
     s->target = col_text(st, 4, a);
     s->request = col_text(st, 5, a);
     s->job_id = col_text(st, 6, a);
@@ -181,7 +181,7 @@ store_scan_create(struct db *db, const struct store_scan *in, int max_attempts,
 {
     struct conn *c;
     struct store_scan row = *in;
-    sqlite3_stmt *st;
+    struct stmt *st;
     bool found;
     int64_t now = clock_now();
 
@@ -222,7 +222,7 @@ store_scan_create(struct db *db, const struct store_scan *in, int max_attempts,
     bind_text(st, 6, row.job_id);
     bind_int(st, 7, now);
     if (in->credentials)
-        sqlite3_bind_blob(st, 8, in->credentials, (int)in->credentials_len, SQLITE_TRANSIENT);
+        bind_blob(st, 8, in->credentials, in->credentials_len);
     bind_text(st, 9, row.credentials_state);
     bind_int(st, 10, in->keep_credentials);
     bind_text(st, 11, in->auth_summary);
@@ -269,7 +269,7 @@ store_scan_cancel(struct db *db, const char *id, bool *was_running, struct err *
 {
     struct conn *c;
     struct store_scan row = {0};
-    sqlite3_stmt *st;
+    struct stmt *st;
     int64_t now = clock_now();
 
     *was_running = false;
@@ -294,11 +294,11 @@ store_scan_cancel(struct db *db, const char *id, bool *was_running, struct err *
         goto fail;
     bind_text(st, 1, row.job_id);
     bind_int(st, 2, now);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *was_running = sqlite3_column_int64(st, 0) != 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    if (stmt_step(st) == ST_ROW)
+        *was_running = col_int(st, 0) != 0;
+    while (stmt_step(st) == ST_ROW) {
     }
-    sqlite3_reset(st);
+    stmt_reset(st);
     if (!*was_running) {
         st = stmt_get(c,
                       "UPDATE scans SET status = 'cancelled'," SCAN_WIPE_CREDENTIALS
@@ -326,7 +326,7 @@ store_scan_report_get(struct db *db, const char *id, const char *format,
 {
     struct conn *c = db_conn(db, err);
     struct store_scan row;
-    sqlite3_stmt *st;
+    struct stmt *st;
     int step;
 
     if (!c || store_fault_check(err))
@@ -340,10 +340,10 @@ store_scan_report_get(struct db *db, const char *id, const char *format,
         return -1;
     bind_text(st, 1, id);
     bind_text(st, 2, format);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        const void *blob = sqlite3_column_blob(st, 1);
-        size_t len = (size_t)sqlite3_column_bytes(st, 1);
+    step = stmt_step(st);
+    if (step == ST_ROW) {
+        const void *blob = col_blob(st, 1, NULL);
+        size_t len = col_bytes(st, 1);
         char *body = arena_alloc(db->arena, len + 1);
 
         if (len)
@@ -354,11 +354,11 @@ store_scan_report_get(struct db *db, const char *id, const char *format,
         out->body = body;
         out->len = len;
     }
-    sqlite3_reset(st);
-    if (step == SQLITE_DONE)
+    stmt_reset(st);
+    if (step == ST_DONE)
         return err_set(err, CONFLICT, "The scan has no report yet (it is %s).",
                        store_scan_status_name(row.status));
-    if (step != SQLITE_ROW)
+    if (step != ST_ROW)
         return sql_fail(c, step, "scan report", err);
     return 0;
 }
@@ -381,7 +381,7 @@ static int
 scan_exec(struct store *store, const char *sql, const char *id, const int64_t *ints, size_t n,
           struct err *err)
 {
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc = -1;
 
     WITH_CONN(store, c, err)
@@ -430,7 +430,7 @@ store_scan_finish(struct store *store, const char *id, enum store_scan_status st
                   const struct store_scan *f, const struct store_scan_report *reports,
                   size_t n_reports, int64_t now, struct err *err)
 {
-    sqlite3_stmt *st;
+    struct stmt *st;
     struct arena *a;
     int rc = -1;
 
@@ -475,7 +475,7 @@ store_scan_finish(struct store *store, const char *id, enum store_scan_status st
         bind_text(st, 1, id);
         bind_text(st, 2, reports[i].format);
         bind_text(st, 3, reports[i].content_type);
-        sqlite3_bind_blob(st, 4, reports[i].body, (int)reports[i].len, SQLITE_TRANSIENT);
+        bind_blob(st, 4, reports[i].body, reports[i].len);
         if (stmt_exec(c, st, err))
             goto done;
     }
@@ -506,7 +506,7 @@ int
 store_scan_credentials(struct store *store, const char *id, struct arena *arena,
                        const unsigned char **blob, size_t *len, struct err *err)
 {
-    sqlite3_stmt *st;
+    struct stmt *st;
     int step, rc = -1;
 
     *blob = NULL;
@@ -515,19 +515,19 @@ store_scan_credentials(struct store *store, const char *id, struct arena *arena,
     if (!(st = stmt_get(c, "SELECT credentials FROM scans WHERE id = ?1", err)))
         goto done;
     bind_text(st, 1, id);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
-        size_t n = (size_t)sqlite3_column_bytes(st, 0);
+    step = stmt_step(st);
+    if (step == ST_ROW && !col_is_null(st, 0)) {
+        size_t n = col_bytes(st, 0);
         unsigned char *copy = arena_alloc(arena, n ? n : 1);
 
-        memcpy(copy, sqlite3_column_blob(st, 0), n);
+        memcpy(copy, col_blob(st, 0, NULL), n);
         *blob = copy;
         *len = n;
     }
-    sqlite3_reset(st);
-    if (step == SQLITE_DONE)
+    stmt_reset(st);
+    if (step == ST_DONE)
         err_set(err, NOT_FOUND, "No such scan.");
-    else if (step != SQLITE_ROW)
+    else if (step != ST_ROW)
         sql_fail(c, step, "scan credentials", err);
     else
         rc = 0;
@@ -541,7 +541,7 @@ store_scan_rerun(struct db *db, const char *id, int max_attempts, struct store_s
                  struct err *err)
 {
     struct store_scan orig = {0}, in = {0};
-    sqlite3_stmt *st;
+    struct stmt *st;
     struct conn *c;
     int step;
 
@@ -565,17 +565,17 @@ store_scan_rerun(struct db *db, const char *id, int max_attempts, struct store_s
             return -1;
         bind_text(st, 1, db->org_id);
         bind_text(st, 2, id);
-        step = sqlite3_step(st);
-        if (step == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
-            size_t n = (size_t)sqlite3_column_bytes(st, 0);
+        step = stmt_step(st);
+        if (step == ST_ROW && !col_is_null(st, 0)) {
+            size_t n = col_bytes(st, 0);
             unsigned char *copy = arena_alloc(db->arena, n ? n : 1);
 
-            memcpy(copy, sqlite3_column_blob(st, 0), n);
+            memcpy(copy, col_blob(st, 0, NULL), n);
             in.credentials = copy;
             in.credentials_len = n;
         }
-        sqlite3_reset(st);
-        if (step != SQLITE_ROW && step != SQLITE_DONE)
+        stmt_reset(st);
+        if (step != ST_ROW && step != ST_DONE)
             return sql_fail(c, step, "scan credentials", err);
         if (!in.credentials) /* wiped between the two reads: the scan just ended */
             return err_set(err, CONFLICT,
@@ -620,7 +620,7 @@ store_scan_findings_put(struct store *store, const struct store_scan *scan, cons
                         const struct finding *findings, size_t n, int64_t now, struct err *err)
 {
     struct arena *a = arena_new();
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc = -1;
 
     WITH_CONN(store, c, err)
@@ -657,7 +657,7 @@ store_scan_findings_put(struct store *store, const struct store_scan *scan, cons
         bind_text(st, 11, f->remediation);
         bind_text(st, 12, f->cvss_vector);
         if (f->cvss_vector && f->cvss_score >= 0)
-            sqlite3_bind_double(st, 13, f->cvss_score);
+            bind_double(st, 13, f->cvss_score);
         bind_text(st, 14, f->cwe);
         bind_text(st, 15, f->owasp);
         bind_text(st, 16, f->endpoint);
@@ -686,7 +686,7 @@ int
 store_scan_policy_get(struct db *db, const char **allow, int64_t *updated_at, struct err *err)
 {
     struct conn *c = db_conn(db, err);
-    sqlite3_stmt *st;
+    struct stmt *st;
     int step;
 
     *allow = "";
@@ -696,13 +696,13 @@ store_scan_policy_get(struct db *db, const char **allow, int64_t *updated_at, st
     if (!(st = stmt_get(c, "SELECT allow, updated_at FROM scan_policies WHERE org_id = ?1", err)))
         return -1;
     bind_text(st, 1, db->org_id);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
+    step = stmt_step(st);
+    if (step == ST_ROW) {
         *allow = col_text(st, 0, db->arena);
         *updated_at = col_int(st, 1);
     }
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
+    stmt_reset(st);
+    if (step != ST_ROW && step != ST_DONE)
         return sql_fail(c, step, "scan policy", err);
     return 0;
 }
@@ -711,7 +711,7 @@ int
 store_scan_policy_put(struct db *db, const char *allow, struct err *err)
 {
     struct conn *c;
-    sqlite3_stmt *st;
+    struct stmt *st;
 
     if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
         return -1;

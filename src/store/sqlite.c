@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* The SQLite backend's plumbing: opening the database and migrating it, the connection pool,
- * the per-connection cache of prepared statements, transactions and error mapping, and the
- * binding to an organization. Invariant: a connection is either on the idle list (outside any
- * transaction) or lent to exactly one struct db or one unbound call. */
+/* The SQLite engine (engine.h): opening the database and migrating it, the connection pool,
+ * the per-connection cache of prepared statements, the statement layer over sqlite3_stmt,
+ * transactions with batching and group commit, and error mapping. Invariant: a connection is
+ * either on the idle list (outside any transaction) or lent to exactly one struct db or one
+ * unbound call. */
 #include "store/store_int.h"
+
+#include <sqlite3.h>
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -41,10 +44,35 @@ sql_hash(const char *s)
     return h;
 }
 
-sqlite3_stmt *
-stmt_get(struct conn *c, const char *sql, struct err *err)
+/* The statement layer's statement: the SQLite statement and nothing else. */
+struct sqlite_stmt {
+    struct stmt base;
+    sqlite3_stmt *raw;
+};
+
+static sqlite3_stmt *
+raw(struct stmt *st)
+{
+    return ((struct sqlite_stmt *)st)->raw;
+}
+
+static void
+sqlite_stmt_free(struct sqlite_stmt *st)
+{
+    if (st) {
+        sqlite3_finalize(st->raw);
+        free(st);
+    }
+}
+
+static int sqlite_fail(struct conn *c, int rc, const char *what, struct err *err);
+static void sqlite_tx_rollback(struct conn *c);
+
+static struct stmt *
+sqlite_stmt_get(struct conn *c, const char *sql, struct err *err)
 {
     uint64_t h = sql_hash(sql);
+    struct sqlite_stmt *wrapped;
     sqlite3_stmt *st;
     int rc;
 
@@ -52,40 +80,158 @@ stmt_get(struct conn *c, const char *sql, struct err *err)
         struct stmt_entry *e = &c->cache[i];
 
         if (e->hash == h && strcmp(e->sql, sql) == 0) {
-            sqlite3_reset(e->stmt);
-            sqlite3_clear_bindings(e->stmt);
-            return e->stmt;
+            sqlite3_reset(e->stmt->raw);
+            sqlite3_clear_bindings(e->stmt->raw);
+            return &e->stmt->base;
         }
     }
     rc = sqlite3_prepare_v3(c->sqlite, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
     if (rc != SQLITE_OK) {
-        sql_fail(c, rc, "prepare", err);
+        sqlite_fail(c, rc, "prepare", err);
         return NULL;
     }
     if (c->n_cache == STMT_CACHE_MAX) {
         /* Only dynamic list queries can fill the cache; drop one not in use. */
         for (size_t i = 0; i < c->n_cache; i++) {
-            if (!sqlite3_stmt_busy(c->cache[i].stmt)) {
-                sqlite3_finalize(c->cache[i].stmt);
+            if (!sqlite3_stmt_busy(c->cache[i].stmt->raw)) {
+                sqlite_stmt_free(c->cache[i].stmt);
                 free(c->cache[i].sql);
                 c->cache[i] = c->cache[--c->n_cache];
                 break;
             }
         }
     }
-    if (c->n_cache < STMT_CACHE_MAX) {
-        c->cache[c->n_cache].sql = xstrdup(sql);
-        c->cache[c->n_cache].hash = h;
-        c->cache[c->n_cache].stmt = st;
-        c->n_cache++;
-    } else {
-        /* Every cached statement is in use (cannot happen with the fixed queries): keep the
-         * new one alive for the connection's life rather than leak or fail. */
+    if (c->n_cache == STMT_CACHE_MAX) {
+        /* Every cached statement is in use (cannot happen with the fixed queries). */
         sqlite3_finalize(st);
         err_internal(err, "statement cache exhausted");
         return NULL;
     }
-    return st;
+    wrapped = xmalloc(sizeof(*wrapped));
+    wrapped->base.engine = &sqlite_engine;
+    wrapped->raw = st;
+    c->cache[c->n_cache].sql = xstrdup(sql);
+    c->cache[c->n_cache].hash = h;
+    c->cache[c->n_cache].stmt = wrapped;
+    c->n_cache++;
+    return &wrapped->base;
+}
+
+static int
+sqlite_step(struct stmt *st)
+{
+    return sqlite3_step(raw(st));
+}
+
+static void
+sqlite_reset(struct stmt *st)
+{
+    sqlite3_reset(raw(st));
+}
+
+static void
+sqlite_bind_text(struct stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(raw(st), i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(raw(st), i);
+}
+
+static void
+sqlite_bind_int(struct stmt *st, int i, int64_t v)
+{
+    sqlite3_bind_int64(raw(st), i, v);
+}
+
+static void
+sqlite_bind_double(struct stmt *st, int i, double v)
+{
+    sqlite3_bind_double(raw(st), i, v);
+}
+
+static void
+sqlite_bind_blob(struct stmt *st, int i, const void *p, size_t n, bool copy)
+{
+    sqlite3_bind_blob64(raw(st), i, p, (sqlite3_uint64)n, copy ? SQLITE_TRANSIENT : SQLITE_STATIC);
+}
+
+static void
+sqlite_bind_null(struct stmt *st, int i)
+{
+    sqlite3_bind_null(raw(st), i);
+}
+
+static bool
+sqlite_col_is_null(struct stmt *st, int i)
+{
+    return sqlite3_column_type(raw(st), i) == SQLITE_NULL;
+}
+
+static const char *
+sqlite_col_text(struct stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(raw(st), i);
+}
+
+static int64_t
+sqlite_col_int(struct stmt *st, int i)
+{
+    return sqlite3_column_int64(raw(st), i);
+}
+
+static double
+sqlite_col_double(struct stmt *st, int i)
+{
+    return sqlite3_column_double(raw(st), i);
+}
+
+static const void *
+sqlite_col_blob(struct stmt *st, int i, size_t *len)
+{
+    const void *p = sqlite3_column_blob(raw(st), i);
+
+    if (len)
+        *len = (size_t)sqlite3_column_bytes(raw(st), i);
+    return p;
+}
+
+static size_t
+sqlite_col_bytes(struct stmt *st, int i)
+{
+    return (size_t)sqlite3_column_bytes(raw(st), i);
+}
+
+/* A page query is expensive when it sorted, or stepped through many rows (a deep OFFSET, a
+ * filter the index does not cover). The counters are reset on each read. */
+static bool
+sqlite_was_expensive(struct stmt *st)
+{
+    int sorts = sqlite3_stmt_status(raw(st), SQLITE_STMTSTATUS_SORT, 1);
+    int scans = sqlite3_stmt_status(raw(st), SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
+    int steps = sqlite3_stmt_status(raw(st), SQLITE_STMTSTATUS_VM_STEP, 1);
+
+    return sorts > 0 || scans > 1000 || steps > 10000;
+}
+
+static int64_t
+sqlite_changes(struct conn *c)
+{
+    return sqlite3_changes(c->sqlite);
+}
+
+static int
+sqlite_exec_script(struct conn *c, const char *sql, struct err *err)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(c->sqlite, sql, NULL, NULL, &msg);
+
+    if (rc != SQLITE_OK) {
+        err_internal(err, "sqlite: %s", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- Errors, transactions, helpers --------------------------------------------------------- */
@@ -111,8 +257,8 @@ fault_record(struct store *store, int fault)
         atomic_store(&store->write_fault, fault);
 }
 
-int
-sql_fail(struct conn *c, int rc, const char *what, struct err *err)
+static int
+sqlite_fail(struct conn *c, int rc, const char *what, struct err *err)
 {
     const char *msg = c && c->sqlite ? sqlite3_errmsg(c->sqlite) : sqlite3_errstr(rc);
 
@@ -137,27 +283,6 @@ sql_fail(struct conn *c, int rc, const char *what, struct err *err)
         break;
     }
     return err_cause(err, "sqlite %s: %s (%d)", what, msg, rc);
-}
-
-int
-stmt_exec(struct conn *c, sqlite3_stmt *st, struct err *err)
-{
-    int rc = sqlite3_step(st);
-
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return sql_fail(c, rc, "step", err);
-    return 0;
-}
-
-static int
-exec_simple(struct conn *c, const char *sql, struct err *err)
-{
-    sqlite3_stmt *st = stmt_get(c, sql, err);
-
-    if (!st)
-        return -1;
-    return stmt_exec(c, st, err);
 }
 
 /* ---- Write transactions: batches and group commit ------------------------------------------
@@ -324,13 +449,11 @@ test_mode_apply(struct conn *c)
     sqlite3_exec(c->sqlite, sql, NULL, NULL, NULL);
 }
 
-int
-tx_begin(struct conn *c, bool write, struct err *err)
+static int
+sqlite_tx_begin(struct conn *c, bool write, struct err *err)
 {
     struct store *store = c->store;
 
-    if (store_fault_check(err))
-        return -1;
     c->write_tx = write;
     if (write)
         test_mode_apply(c);
@@ -408,20 +531,20 @@ wal_sync(struct store *store, uint64_t seq, struct err *err)
     return rc;
 }
 
-int
-tx_commit(struct conn *c, struct err *err)
+static int
+sqlite_tx_commit(struct conn *c, struct err *err)
 {
     struct store *store = c->store;
     uint64_t seq = 0;
     int rc;
 
     if (c->write_tx && store_fault_commit_check()) {
-        tx_rollback(c);
+        sqlite_tx_rollback(c);
         return err_internal(err, "injected commit fault");
     }
     if (!c->write_tx || !batched(c)) {
         if (exec_simple(c, "COMMIT", err)) {
-            tx_rollback(c);
+            sqlite_tx_rollback(c);
             return -1;
         }
         if (c->write_tx && store)
@@ -430,7 +553,7 @@ tx_commit(struct conn *c, struct err *err)
         return 0;
     }
     if (exec_simple(c, "RELEASE w", err)) {
-        tx_rollback(c);
+        sqlite_tx_rollback(c);
         return -1;
     }
     c->write_tx = false;
@@ -451,8 +574,8 @@ tx_commit(struct conn *c, struct err *err)
     return wal_sync(store, seq, err);
 }
 
-void
-tx_rollback(struct conn *c)
+static void
+sqlite_tx_rollback(struct conn *c)
 {
     if (c->holds_write_lock) {
         /* A member's failure undoes only its own savepoint; the batch goes on. */
@@ -471,119 +594,6 @@ tx_rollback(struct conn *c)
     c->write_tx = false;
 }
 
-void
-bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-void
-bind_int(sqlite3_stmt *st, int i, int64_t v)
-{
-    sqlite3_bind_int64(st, i, v);
-}
-
-char *
-col_text(sqlite3_stmt *st, int i, struct arena *a)
-{
-    const unsigned char *s = sqlite3_column_text(st, i);
-
-    if (!s)
-        return NULL;
-    return arena_strndup(a, (const char *)s, (size_t)sqlite3_column_bytes(st, i));
-}
-
-int64_t
-col_int(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_int64(st, i);
-}
-
-char *
-strings_to_json(const char *const *items, size_t n, struct arena *a)
-{
-    json_t *arr = json_array();
-    char *text, *out;
-
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, json_string(items[i]));
-    text = json_dumps(arr, JSON_COMPACT);
-    json_decref(arr);
-    if (!text)
-        abort(); /* jansson fails only when out of memory */
-    out = arena_strdup(a, text);
-    free(text);
-    return out;
-}
-
-const char **
-strings_from_json(const char *text, size_t *n, struct arena *a)
-{
-    json_t *arr = text ? json_loads(text, 0, NULL) : NULL;
-    const char **items;
-    size_t i, k = 0;
-    json_t *v;
-
-    *n = 0;
-    if (!json_is_array(arr)) {
-        json_decref(arr);
-        return NULL;
-    }
-    items = arena_calloc(a, json_array_size(arr) + 1, sizeof(*items));
-    json_array_foreach(arr, i, v)
-    {
-        if (json_is_string(v))
-            items[k++] = arena_strdup(a, json_string_value(v));
-    }
-    json_decref(arr);
-    *n = k;
-    return items;
-}
-
-int
-row_load(struct conn *c, const char *sql, const char *org_id, const char *id, row_read_fn read,
-         void *out, struct arena *a, const char *what, struct err *err)
-{
-    sqlite3_stmt *st = stmt_get(c, sql, err);
-    int step;
-
-    if (!st)
-        return -1;
-    bind_text(st, 1, org_id);
-    bind_text(st, 2, id);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        read(st, out, a);
-    sqlite3_reset(st);
-    if (step == SQLITE_DONE)
-        return err_set(err, NOT_FOUND, "The %s was not found.", what);
-    if (step != SQLITE_ROW)
-        return sql_fail(c, step, what, err);
-    return 0;
-}
-
-int
-row_exists(struct conn *c, const char *sql, const char *a, const char *b, bool *found,
-           struct err *err)
-{
-    sqlite3_stmt *st = stmt_get(c, sql, err);
-    int step;
-
-    if (!st)
-        return -1;
-    bind_text(st, 1, a);
-    bind_text(st, 2, b);
-    step = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        return sql_fail(c, step, "exists", err);
-    *found = step == SQLITE_ROW;
-    return 0;
-}
-
 /* ---- Connections and the pool ------------------------------------------------------------ */
 
 static void
@@ -592,7 +602,7 @@ conn_free(struct conn *c)
     if (!c)
         return;
     for (size_t i = 0; i < c->n_cache; i++) {
-        sqlite3_finalize(c->cache[i].stmt);
+        sqlite_stmt_free(c->cache[i].stmt);
         free(c->cache[i].sql);
     }
     sqlite3_close(c->sqlite);
@@ -614,7 +624,7 @@ conn_open(const char *path, struct err *err)
     rc = sqlite3_open_v2(path, &c->sqlite,
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        sql_fail(c, rc, "open", err);
+        sqlite_fail(c, rc, "open", err);
         conn_free(c);
         return NULL;
     }
@@ -630,8 +640,8 @@ conn_open(const char *path, struct err *err)
     return c;
 }
 
-struct conn *
-conn_acquire(struct store *store, struct err *err)
+static struct conn *
+sqlite_conn_acquire(struct store *store, struct err *err)
 {
     struct conn *c;
 
@@ -661,12 +671,10 @@ conn_acquire(struct store *store, struct err *err)
     return c;
 }
 
-void
-conn_release(struct store *store, struct conn *c)
+static void
+sqlite_conn_release(struct store *store, struct conn *c)
 {
-    if (!c)
-        return;
-    tx_rollback(c); /* a connection goes back clean even if a caller forgot */
+    sqlite_tx_rollback(c); /* a connection goes back clean even if a caller forgot */
     pthread_mutex_lock(&store->lock);
     c->next_idle = store->idle;
     store->idle = c;
@@ -680,7 +688,7 @@ static int
 migrate(struct conn *c, struct err *err)
 {
     char *msg = NULL;
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc, current = 0;
 
     rc = sqlite3_exec(c->sqlite,
@@ -700,9 +708,9 @@ migrate(struct conn *c, struct err *err)
     st = stmt_get(c, "SELECT coalesce(max(version), 0) FROM schema_migrations", err);
     if (!st)
         goto fail;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        current = sqlite3_column_int(st, 0);
-    sqlite3_reset(st);
+    if (stmt_step(st) == ST_ROW)
+        current = (int)col_int(st, 0);
+    stmt_reset(st);
     for (size_t i = 0; i < store_n_migrations; i++) {
         const struct store_migration *m = &store_migrations[i];
 
@@ -720,7 +728,7 @@ migrate(struct conn *c, struct err *err)
                       err);
         if (!st)
             goto fail;
-        sqlite3_bind_int(st, 1, m->version);
+        bind_int(st, 1, m->version);
         bind_text(st, 2, m->name);
         bind_int(st, 3, clock_now());
         if (stmt_exec(c, st, err))
@@ -730,7 +738,7 @@ migrate(struct conn *c, struct err *err)
         goto fail;
     return 0;
 fail:
-    tx_rollback(c);
+    sqlite_tx_rollback(c);
     return -1;
 }
 
@@ -741,10 +749,6 @@ url_path(const char *url, struct err *err)
 {
     if (!url || !*url) {
         err_set(err, VALIDATION_ERROR, "The database URL is empty.");
-        return NULL;
-    }
-    if (str_has_prefix(url, "postgres://") || str_has_prefix(url, "postgresql://")) {
-        err_set(err, VALIDATION_ERROR, "PostgreSQL is not supported by this build.");
         return NULL;
     }
     if (str_has_prefix(url, "sqlite://"))
@@ -775,7 +779,7 @@ ensure_parent_dir(const char *path)
 }
 
 struct store *
-store_open(const char *url, struct err *err)
+sqlite_store_open(const char *url, struct err *err)
 {
     const char *path = url_path(url, err);
     struct store *store;
@@ -784,20 +788,11 @@ store_open(const char *url, struct err *err)
     if (!path)
         return NULL;
     ensure_parent_dir(path);
-    store = xcalloc(1, sizeof(*store));
+    store = store_alloc(&sqlite_engine);
     store->path = xstrdup(path);
     store->wal_path = xmalloc(strlen(path) + 5);
     memcpy(store->wal_path, path, strlen(path));
     memcpy(store->wal_path + strlen(path), "-wal", 5);
-    pthread_mutex_init(&store->lock, NULL);
-    pthread_cond_init(&store->available, NULL);
-    pthread_mutex_init(&store->sync_lock, NULL);
-    pthread_mutex_init(&store->write_lock, NULL);
-    pthread_cond_init(&store->batch_done, NULL);
-    store->counts = count_cache_new();
-    store->id_lists = id_cache_new();
-    store->families = family_cache_new();
-    pthread_cond_init(&store->synced, NULL);
     c = conn_acquire(store, err);
     if (!c) {
         store_close(store);
@@ -819,53 +814,19 @@ store_open(const char *url, struct err *err)
     return store;
 }
 
-void
-store_close(struct store *store)
+static void
+sqlite_close(struct store *store)
 {
     struct conn *c, *next;
 
-    if (!store)
-        return;
     for (c = store->idle; c; c = next) {
         next = c->next_idle;
         conn_free(c);
     }
     conn_free(store->writer);
-    pthread_cond_destroy(&store->available);
-    pthread_mutex_destroy(&store->lock);
-    pthread_cond_destroy(&store->synced);
-    pthread_mutex_destroy(&store->sync_lock);
-    pthread_mutex_destroy(&store->write_lock);
-    pthread_cond_destroy(&store->batch_done);
-    count_cache_free(store->counts);
-    id_cache_free(store->id_lists);
-    family_cache_free(store->families);
     free(store->wal_path);
     free(store->path);
-    free(store);
-}
-
-int
-store_ping(struct store *store, struct err *err)
-{
-    struct err inner = {0};
-    struct conn *c = conn_acquire(store, &inner);
-    sqlite3_stmt *st;
-    int rc = -1;
-
-    if (c && store_fault_check(&inner) == 0) {
-        st = stmt_get(c, "SELECT count(*) FROM schema_migrations", &inner);
-        if (st && sqlite3_step(st) == SQLITE_ROW)
-            rc = 0;
-        if (st)
-            sqlite3_reset(st);
-    }
-    conn_release(store, c);
-    if (rc) {
-        err_set(err, SERVICE_UNAVAILABLE, "The database is unreachable.");
-        err_cause(err, "%s", inner.cause[0] ? inner.cause : "ping query failed");
-    }
-    return rc;
+    store_free_common(store);
 }
 
 /* The write probe: a real write transaction through the batch path, so it meets what client
@@ -887,15 +848,15 @@ write_probe(struct store *store)
                         " VALUES (-1, hex(zeroblob(8192)), 0)",
                         &err) ||
             exec_simple(c, "DELETE FROM schema_migrations WHERE version = -1", &err))
-            tx_rollback(c);
+            sqlite_tx_rollback(c);
         else if (tx_commit(c, &err) == 0)
             fault_record(store, 0);
     }
     conn_release(store, c);
 }
 
-enum store_health
-store_write_health(struct store *store)
+static int
+sqlite_write_health(struct store *store)
 {
     int fault = atomic_load(&store->write_fault);
 
@@ -915,65 +876,34 @@ store_write_health(struct store *store)
     }
 }
 
-int
-store_schema_version(struct store *store, int *version, struct err *err)
-{
-    struct conn *c = conn_acquire(store, err);
-    sqlite3_stmt *st;
-    int rc = -1;
+/* ---- The engine ----------------------------------------------------------------------- */
 
-    if (!c)
-        return -1;
-    st = stmt_get(c, "SELECT coalesce(max(version), 0) FROM schema_migrations", err);
-    if (st) {
-        int step = sqlite3_step(st);
-
-        if (step == SQLITE_ROW) {
-            *version = sqlite3_column_int(st, 0);
-            rc = 0;
-        } else {
-            sql_fail(c, step, "schema version", err);
-        }
-        sqlite3_reset(st);
-    }
-    conn_release(store, c);
-    return rc;
-}
-
-/* ---- Binding --------------------------------------------------------------------------- */
-
-static void
-db_release(void *p)
-{
-    struct db *db = p;
-
-    conn_release(db->store, db->conn);
-    db->conn = NULL;
-}
-
-struct db *
-store_bind(struct store *store, const char *org_id, struct arena *a)
-{
-    struct db *db = arena_alloc(a, sizeof(*db));
-
-    db->store = store;
-    db->arena = a;
-    db->org_id = arena_strdup(a, org_id);
-    db->actor = arena_strdup(a, "system");
-    arena_defer(a, db_release, db);
-    return db;
-}
-
-void
-store_db_set_actor(struct db *db, const char *actor)
-{
-    db->actor = arena_strdup(db->arena, actor ? actor : "system");
-}
-
-struct conn *
-db_conn(struct db *db, struct err *err)
-{
-    if (!db->conn)
-        db->conn = conn_acquire(db->store, err);
-    return db->conn;
-}
+const struct engine sqlite_engine = {
+    .name = "sqlite",
+    .dialect = DIALECT_SQLITE,
+    .conn_acquire = sqlite_conn_acquire,
+    .conn_release = sqlite_conn_release,
+    .stmt_get = sqlite_stmt_get,
+    .step = sqlite_step,
+    .reset = sqlite_reset,
+    .bind_text = sqlite_bind_text,
+    .bind_int = sqlite_bind_int,
+    .bind_double = sqlite_bind_double,
+    .bind_blob = sqlite_bind_blob,
+    .bind_null = sqlite_bind_null,
+    .col_is_null = sqlite_col_is_null,
+    .col_text = sqlite_col_text,
+    .col_int = sqlite_col_int,
+    .col_double = sqlite_col_double,
+    .col_blob = sqlite_col_blob,
+    .col_bytes = sqlite_col_bytes,
+    .was_expensive = sqlite_was_expensive,
+    .changes = sqlite_changes,
+    .exec_script = sqlite_exec_script,
+    .map_error = sqlite_fail,
+    .tx_begin = sqlite_tx_begin,
+    .tx_commit = sqlite_tx_commit,
+    .tx_rollback = sqlite_tx_rollback,
+    .write_health = sqlite_write_health,
+    .close = sqlite_close,
+};

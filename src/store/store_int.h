@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-/* Internal to store/: the SQLite connection pool, the per-connection statement cache, the
- * transaction and binding helpers every resource file uses, and the list machinery. Nothing
- * here is visible above store/. Every statement is prepared once per connection and reused;
- * all values are bound, never spliced into SQL text. */
+/* Internal to store/: connections, the statement layer every resource file uses (engine.h
+ * declares what an engine provides; the wrappers below dispatch to it), transactions, binding
+ * and column helpers, and the list machinery. Nothing here is visible above store/. Every
+ * statement is prepared once per connection and reused; all values are bound, never spliced
+ * into SQL text. */
 #ifndef VIGIL_STORE_STORE_INT_H
 #define VIGIL_STORE_STORE_INT_H
 
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "store/engine.h"
 #include "store/store.h"
 
 /* ---- Migrations (migrations.c, generated from sql/) ------------------------------------- */
@@ -30,22 +31,26 @@ extern const size_t store_n_migrations;
 
 #define STMT_CACHE_MAX 256
 
+struct sqlite3;
+struct sqlite_stmt; /* sqlite.c */
 struct stmt_entry {
     char *sql; /* owned copy: the cache key */
     uint64_t hash;
-    sqlite3_stmt *stmt;
+    struct sqlite_stmt *stmt;
 };
 
-/* One SQLite connection with its statement cache. Owned by the pool; lent to one thread at a
- * time.
+/* One database connection. Owned by the pool; lent to one thread at a time. The SQLite
+ * engine keeps its handle and statement cache in the first fields; the PostgreSQL engine its
+ * own state behind `pg`.
  *
+ * SQLite:
  * Write transactions all run on one connection, store->writer: tx_begin(c, true) swaps the
  * SQLite handle and statement cache of `c` with the writer's (under store->write_lock) and
  * tx_commit/tx_rollback swap them back. Being the only connection that writes, the writer's page
  * cache is never invalidated by another writer, so a write reads almost nothing from disk;
  * callers see no difference, since they only ever use `c`. The fields that swap come first. */
 struct conn {
-    sqlite3 *sqlite;
+    struct sqlite3 *sqlite;
     struct stmt_entry cache[STMT_CACHE_MAX];
     size_t n_cache;
     /* ---- fields below stay with the lent connection ---- */
@@ -55,6 +60,7 @@ struct conn {
     uint64_t batch;            /* the write batch its transaction joined */
     uint64_t count_generation; /* store generation when the current count began */
     struct conn *next_idle;
+    struct pg_conn *pg; /* pg.c: the PostgreSQL engine's connection */
 };
 
 /* ---- Refresh-family cache (families.c): is a login session live? ------------------------- */
@@ -101,6 +107,8 @@ void id_cache_put(struct id_cache *cache, const char *key, size_t len, uint64_t 
 
 /* Owner: whoever called store_open; freed by store_close. */
 struct store {
+    const struct engine *engine;
+    struct pg_store *pg; /* pg.c: the PostgreSQL engine's pool; NULL on SQLite */
     char *path;
     char *wal_path; /* path + "-wal" */
     pthread_mutex_t lock;
@@ -152,36 +160,147 @@ struct db {
     struct conn *conn; /* NULL until the first call */
 };
 
-struct conn *conn_acquire(struct store *store, struct err *err);
-void conn_release(struct store *store, struct conn *c);
+/* ---- The statement layer (engine.h): each wrapper dispatches to the engine ---------------- */
+
+/* Engine-specific SQL text: the first for SQLite, the second for PostgreSQL. */
+#define SQL_FOR(c, sqlite_sql, pg_sql)                                                             \
+    ((c)->store->engine->dialect == DIALECT_POSTGRES ? (pg_sql) : (sqlite_sql))
+
+static inline struct conn *
+conn_acquire(struct store *store, struct err *err)
+{
+    return store->engine->conn_acquire(store, err);
+}
+static inline void
+conn_release(struct store *store, struct conn *c)
+{
+    if (c)
+        store->engine->conn_release(store, c);
+}
 
 /* The db's connection, acquired on first use. */
 struct conn *db_conn(struct db *db, struct err *err);
 
 /* A cached prepared statement for `sql` (reset, bindings cleared). NULL + INTERNAL. */
-sqlite3_stmt *stmt_get(struct conn *c, const char *sql, struct err *err);
+static inline struct stmt *
+stmt_get(struct conn *c, const char *sql, struct err *err)
+{
+    return c->store->engine->stmt_get(c, sql, err);
+}
+/* ST_ROW, ST_DONE or an engine error code for sql_fail. */
+static inline int
+stmt_step(struct stmt *st)
+{
+    return st->engine->step(st);
+}
+static inline void
+stmt_reset(struct stmt *st)
+{
+    st->engine->reset(st);
+}
+
+/* Binding helpers (1-based positions); NULL text binds NULL. */
+static inline void
+bind_text(struct stmt *st, int i, const char *s)
+{
+    st->engine->bind_text(st, i, s);
+}
+static inline void
+bind_int(struct stmt *st, int i, int64_t v)
+{
+    st->engine->bind_int(st, i, v);
+}
+static inline void
+bind_double(struct stmt *st, int i, double v)
+{
+    st->engine->bind_double(st, i, v);
+}
+static inline void
+bind_null(struct stmt *st, int i)
+{
+    st->engine->bind_null(st, i);
+}
+/* Copies the bytes. */
+static inline void
+bind_blob(struct stmt *st, int i, const void *p, size_t n)
+{
+    st->engine->bind_blob(st, i, p, n, true);
+}
+/* The caller keeps p alive until the statement is reset or stepped to its end. */
+static inline void
+bind_blob_static(struct stmt *st, int i, const void *p, size_t n)
+{
+    st->engine->bind_blob(st, i, p, n, false);
+}
+
+/* Column helpers. col_raw_text and col_blob point into the statement (valid until the next
+ * step or reset); col_text copies into the arena. Text is NULL for SQL NULL. */
+static inline bool
+col_is_null(struct stmt *st, int i)
+{
+    return st->engine->col_is_null(st, i);
+}
+static inline const char *
+col_raw_text(struct stmt *st, int i)
+{
+    return st->engine->col_text(st, i);
+}
+static inline int64_t
+col_int(struct stmt *st, int i)
+{
+    return st->engine->col_int(st, i);
+}
+static inline double
+col_double(struct stmt *st, int i)
+{
+    return st->engine->col_double(st, i);
+}
+static inline const void *
+col_blob(struct stmt *st, int i, size_t *len /* out */)
+{
+    return st->engine->col_blob(st, i, len);
+}
+static inline size_t
+col_bytes(struct stmt *st, int i)
+{
+    return st->engine->col_bytes(st, i);
+}
+char *col_text(struct stmt *st, int i, struct arena *a);
+
+/* Rows changed by the last INSERT/UPDATE/DELETE on c. */
+static inline int64_t
+stmt_changes(struct conn *c)
+{
+    return c->store->engine->changes(c);
+}
 
 /* Transactions: every public function is one. begin counts toward the fault injector. */
 int tx_begin(struct conn *c, bool write, struct err *err);
-int tx_commit(struct conn *c, struct err *err);
-void tx_rollback(struct conn *c);
+static inline int
+tx_commit(struct conn *c, struct err *err)
+{
+    return c->store->engine->tx_commit(c, err);
+}
+static inline void
+tx_rollback(struct conn *c)
+{
+    c->store->engine->tx_rollback(c);
+}
 
-/* Maps a SQLite result code to an err (CONFLICT for constraint violations, SERVICE_UNAVAILABLE
+/* Maps an engine result code to an err (CONFLICT for constraint violations, SERVICE_UNAVAILABLE
  * with Retry-After for a database still busy after the timeout, and for a storage fault: disk
  * full, read-only database, I/O error, which c->store then remembers for /health; INTERNAL
  * otherwise) with the message as cause. Returns -1. */
-int sql_fail(struct conn *c, int rc, const char *what, struct err *err);
+static inline int
+sql_fail(struct conn *c, int rc, const char *what, struct err *err)
+{
+    return c->store->engine->map_error(c, rc, what, err);
+}
 
 /* Steps a statement that returns no row (INSERT/UPDATE/DELETE) and resets it. */
-int stmt_exec(struct conn *c, sqlite3_stmt *st, struct err *err);
-
-/* Binding helpers (1-based positions); NULL text binds NULL. */
-void bind_text(sqlite3_stmt *st, int i, const char *s);
-void bind_int(sqlite3_stmt *st, int i, int64_t v);
-
-/* Column helpers: text copied into the arena, NULL for SQL NULL. */
-char *col_text(sqlite3_stmt *st, int i, struct arena *a);
-int64_t col_int(sqlite3_stmt *st, int i);
+int stmt_exec(struct conn *c, struct stmt *st, struct err *err);
+/* stmt_get + stmt_exec for SQL with no parameters. */
+int exec_simple(struct conn *c, const char *sql, struct err *err);
 
 /* JSON array of strings <-> (items, n). Encoding writes into the arena. */
 char *strings_to_json(const char *const *items, size_t n, struct arena *a);
@@ -189,12 +308,16 @@ const char **strings_from_json(const char *text, size_t *n /* out */, struct are
 
 /* Reads the one row `sql` selects with (org_id, id) bound as ?1, ?2 into `out` with `read`.
  * NOT_FOUND with detail "The <what> was not found." when there is none. */
-typedef void (*row_read_fn)(sqlite3_stmt *st, void *item, struct arena *a);
+typedef void (*row_read_fn)(struct stmt *st, void *item, struct arena *a);
 int row_load(struct conn *c, const char *sql, const char *org_id, const char *id, row_read_fn read,
              void *out, struct arena *a, const char *what, struct err *err);
 /* Sets *found to whether `sql` with (a, b) bound as ?1, ?2 returns a row. */
 int row_exists(struct conn *c, const char *sql, const char *a, const char *b, bool *found,
                struct err *err);
+
+/* A new store's common part (store.c): locks, caches; the engine fills the rest. */
+struct store *store_alloc(const struct engine *engine);
+void store_free_common(struct store *store);
 
 /* Select lists shared by the get and list queries of each resource. */
 #define CLIENT_COLUMNS "id, name, contact, notes, created_at, updated_at"
@@ -224,9 +347,9 @@ int row_exists(struct conn *c, const char *sql, const char *a, const char *b, bo
     " THEN 'wiped' ELSE credentials_state END,"
 
 /* Reads a FINDING_COLUMNS row (findings.c; also the scan findings view, scans.c). */
-void read_finding(sqlite3_stmt *st, void *item, struct arena *a);
+void read_finding(struct stmt *st, void *item, struct arena *a);
 /* Reads a TOKEN_COLUMNS row (tokens.c). */
-void read_token(sqlite3_stmt *st, void *item, struct arena *a);
+void read_token(struct stmt *st, void *item, struct arena *a);
 
 /* ---- Fault injection (fault.c) --------------------------------------------------------- */
 

@@ -21,7 +21,7 @@
 /* ---- Organizations ----------------------------------------------------------------------- */
 
 static void
-read_org(sqlite3_stmt *st, void *item, struct arena *a)
+read_org(struct stmt *st, void *item, struct arena *a)
 {
     struct org *o = item;
 
@@ -35,7 +35,7 @@ store_org_create(struct store *store, const char *name, struct arena *arena, str
                  struct err *err)
 {
     struct org row = {0};
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc = -1;
 
     if (!name || !*name || strlen(name) > MODEL_NAME_MAX)
@@ -66,7 +66,7 @@ int
 store_org_get(struct store *store, const char *id, struct arena *arena, struct org *out,
               struct err *err)
 {
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc = -1, step;
 
     WITH_CONN(store, c, err)
@@ -77,16 +77,16 @@ store_org_get(struct store *store, const char *id, struct arena *arena, struct o
     if (!st)
         goto done;
     bind_text(st, 1, id);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
+    step = stmt_step(st);
+    if (step == ST_ROW) {
         read_org(st, out, arena);
         rc = 0;
-    } else if (step == SQLITE_DONE) {
+    } else if (step == ST_DONE) {
         err_set(err, NOT_FOUND, "The organization was not found.");
     } else {
         sql_fail(c, step, "organization", err);
     }
-    sqlite3_reset(st);
+    stmt_reset(st);
 done:
     conn_release(store, c);
     return rc;
@@ -95,7 +95,7 @@ done:
 int
 store_org_count(struct store *store, int64_t *count, struct err *err)
 {
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc = -1, step;
 
     WITH_CONN(store, c, err)
@@ -104,14 +104,14 @@ store_org_count(struct store *store, int64_t *count, struct err *err)
     st = stmt_get(c, "SELECT count(*) FROM orgs", err);
     if (!st)
         goto done;
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
+    step = stmt_step(st);
+    if (step == ST_ROW) {
         *count = col_int(st, 0);
         rc = 0;
     } else {
         sql_fail(c, step, "org count", err);
     }
-    sqlite3_reset(st);
+    stmt_reset(st);
 done:
     conn_release(store, c);
     return rc;
@@ -121,7 +121,7 @@ int
 store_org_list(struct store *store, struct arena *arena, size_t max, struct org **items, size_t *n,
                struct err *err)
 {
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc = -1, step;
     struct org *out = arena_calloc(arena, max ? max : 1, sizeof(*out));
     size_t count = 0;
@@ -133,10 +133,10 @@ store_org_list(struct store *store, struct arena *arena, size_t max, struct org 
     if (!st)
         goto done;
     bind_int(st, 1, (int64_t)max);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+    while ((step = stmt_step(st)) == ST_ROW)
         read_org(st, &out[count++], arena);
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE) {
+    stmt_reset(st);
+    if (step != ST_DONE) {
         sql_fail(c, step, "organizations", err);
         goto done;
     }
@@ -151,11 +151,11 @@ done:
 /* ---- Tokens --------------------------------------------------------------------------------- */
 
 void
-read_token(sqlite3_stmt *st, void *item, struct arena *a)
+read_token(struct stmt *st, void *item, struct arena *a)
 {
     struct api_token *t = item;
-    const char *scopes = (const char *)sqlite3_column_text(st, 3);
-    const void *digest = sqlite3_column_blob(st, 5);
+    const char *scopes = col_raw_text(st, 3);
+    const void *digest = col_blob(st, 5, NULL);
 
     t->id = col_text(st, 0, a);
     t->org_id = col_text(st, 1, a);
@@ -165,7 +165,7 @@ read_token(sqlite3_stmt *st, void *item, struct arena *a)
     if (!scopes || scope_parse_list(scopes, &t->scopes) != 0)
         t->scopes = 0;
     t->token_prefix = col_text(st, 4, a);
-    if (digest && sqlite3_column_bytes(st, 5) == API_TOKEN_DIGEST_LEN)
+    if (digest && (int)col_bytes(st, 5) == API_TOKEN_DIGEST_LEN)
         memcpy(t->digest, digest, API_TOKEN_DIGEST_LEN);
     t->created_at = col_int(st, 6);
     t->expires_at = col_int(st, 7);
@@ -180,7 +180,7 @@ int
 store_token_insert(struct store *store, const struct api_token *t, struct err *err)
 {
     struct buf scopes;
-    sqlite3_stmt *st;
+    struct stmt *st;
     bool found;
     int rc = -1;
 
@@ -211,7 +211,7 @@ store_token_insert(struct store *store, const struct api_token *t, struct err *e
     bind_text(st, 3, t->name);
     bind_text(st, 4, buf_str(&scopes));
     bind_text(st, 5, t->token_prefix);
-    sqlite3_bind_blob(st, 6, t->digest, API_TOKEN_DIGEST_LEN, SQLITE_TRANSIENT);
+    bind_blob(st, 6, t->digest, API_TOKEN_DIGEST_LEN);
     bind_int(st, 7, t->created_at);
     bind_int(st, 8, t->expires_at);
     bind_int(st, 9, t->last_used_at);
@@ -235,7 +235,7 @@ int
 store_token_find_by_digest(struct store *store, const unsigned char digest[API_TOKEN_DIGEST_LEN],
                            struct arena *arena, struct api_token *out, struct err *err)
 {
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc = -1, step;
 
     WITH_CONN(store, c, err)
@@ -245,17 +245,17 @@ store_token_find_by_digest(struct store *store, const unsigned char digest[API_T
     st = stmt_get(c, "SELECT " TOKEN_COLUMNS " FROM api_tokens WHERE digest = ?", err);
     if (!st)
         goto done;
-    sqlite3_bind_blob(st, 1, digest, API_TOKEN_DIGEST_LEN, SQLITE_TRANSIENT);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
+    bind_blob(st, 1, digest, API_TOKEN_DIGEST_LEN);
+    step = stmt_step(st);
+    if (step == ST_ROW) {
         read_token(st, out, arena);
         rc = 0;
-    } else if (step == SQLITE_DONE) {
+    } else if (step == ST_DONE) {
         err_set(err, NOT_FOUND, "The token was not found.");
     } else {
         sql_fail(c, step, "token lookup", err);
     }
-    sqlite3_reset(st);
+    stmt_reset(st);
 done:
     conn_release(store, c);
     return rc;
@@ -309,7 +309,7 @@ int
 store_token_revoke(struct store *store, const char *org_id, const char *id, int64_t now,
                    struct err *err)
 {
-    sqlite3_stmt *st;
+    struct stmt *st;
     bool found;
     int rc = -1;
 
@@ -344,7 +344,7 @@ done:
 int
 store_token_touch(struct store *store, const char *id, int64_t now, struct err *err)
 {
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc = -1, step;
     bool stale = false;
 
@@ -356,11 +356,11 @@ store_token_touch(struct store *store, const char *id, int64_t now, struct err *
     if (!st)
         goto done;
     bind_text(st, 1, id);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
+    step = stmt_step(st);
+    if (step == ST_ROW)
         stale = col_int(st, 0) <= now - STORE_TOKEN_TOUCH_INTERVAL;
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+    stmt_reset(st);
+    if (step != ST_ROW && step != ST_DONE) {
         sql_fail(c, step, "token touch", err);
         goto done;
     }

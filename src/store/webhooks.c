@@ -42,14 +42,14 @@ delivery_status_parse(const char *s)
 /* ---- rows ------------------------------------------------------------------------------- */
 
 static void
-read_webhook(sqlite3_stmt *st, void *item, struct arena *a)
+read_webhook(struct stmt *st, void *item, struct arena *a)
 {
     struct webhook *w = item;
 
     memset(w, 0, sizeof(*w));
     w->id = col_text(st, 0, a);
     w->url = col_text(st, 1, a);
-    w->events = strings_from_json((const char *)sqlite3_column_text(st, 2), &w->n_events, a);
+    w->events = strings_from_json(col_raw_text(st, 2), &w->n_events, a);
     w->active = col_int(st, 3) != 0;
     w->description = col_text(st, 4, a);
     w->failing_since = col_int(st, 5);
@@ -60,7 +60,7 @@ read_webhook(sqlite3_stmt *st, void *item, struct arena *a)
 }
 
 static void
-read_delivery(sqlite3_stmt *st, void *item, struct arena *a)
+read_delivery(struct stmt *st, void *item, struct arena *a)
 {
     struct store_delivery *d = item;
 
@@ -69,7 +69,7 @@ read_delivery(sqlite3_stmt *st, void *item, struct arena *a)
     d->webhook_id = col_text(st, 1, a);
     d->message_id = col_text(st, 2, a);
     d->event = col_text(st, 3, a);
-    d->status = delivery_status_parse((const char *)sqlite3_column_text(st, 4));
+    d->status = delivery_status_parse(col_raw_text(st, 4));
     d->attempts = (int)col_int(st, 5);
     d->next_attempt_at = col_int(st, 6);
     d->created_at = col_int(st, 7);
@@ -82,11 +82,11 @@ read_delivery(sqlite3_stmt *st, void *item, struct arena *a)
 
 /* Runs `st` (already bound) as a statement that returns no row; *changes gets the row count. */
 static int
-exec_changes(struct conn *c, sqlite3_stmt *st, int *changes, struct err *err)
+exec_changes(struct conn *c, struct stmt *st, int *changes, struct err *err)
 {
     if (stmt_exec(c, st, err))
         return -1;
-    *changes = sqlite3_changes(c->sqlite);
+    *changes = stmt_changes(c);
     return 0;
 }
 
@@ -94,7 +94,7 @@ exec_changes(struct conn *c, sqlite3_stmt *st, int *changes, struct err *err)
 static int
 exec_savepoint(struct conn *c, const char *sql, struct err *err)
 {
-    sqlite3_stmt *st = stmt_get(c, sql, err);
+    struct stmt *st = stmt_get(c, sql, err);
 
     return st ? stmt_exec(c, st, err) : -1;
 }
@@ -104,7 +104,7 @@ static int
 job_insert(struct conn *c, const char *org_id, const char *payload, int64_t run_after, int64_t now,
            const char **job_id, struct arena *a, struct err *err)
 {
-    sqlite3_stmt *st =
+    struct stmt *st =
         stmt_get(c,
                  "INSERT INTO jobs (id, org_id, kind, payload, state, max_attempts, run_after,"
                  " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?7, ?7)",
@@ -131,7 +131,7 @@ delivery_insert(struct conn *c, const char *org_id, const char *webhook_id, cons
 {
     const char *id = id_new(a, "dlv_"), *job_id;
     const char *payload = arena_printf(a, "{\"delivery_id\":\"%s\"}", id);
-    sqlite3_stmt *st;
+    struct stmt *st;
 
     if (job_insert(c, org_id, payload, now, now, &job_id, a, err))
         return -1;
@@ -169,22 +169,22 @@ delivery_insert(struct conn *c, const char *org_id, const char *webhook_id, cons
 int
 outbox_wanted(struct conn *c, const char *org_id, const char *event, bool *wanted, struct err *err)
 {
-    sqlite3_stmt *st = stmt_get(c,
-                                "SELECT 1 FROM webhooks w WHERE w.org_id = ?1 AND w.active = 1"
-                                " AND EXISTS (SELECT 1 FROM json_each(w.events) e"
-                                " WHERE e.value = ?2 OR e.value = '*') LIMIT 1",
-                                err);
+    struct stmt *st = stmt_get(c,
+                               "SELECT 1 FROM webhooks w WHERE w.org_id = ?1 AND w.active = 1"
+                               " AND EXISTS (SELECT 1 FROM json_each(w.events) e"
+                               " WHERE e.value = ?2 OR e.value = '*') LIMIT 1",
+                               err);
     int step;
 
     if (!st)
         return -1;
     bind_text(st, 1, org_id);
     bind_text(st, 2, event);
-    step = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
+    step = stmt_step(st);
+    stmt_reset(st);
+    if (step != ST_ROW && step != ST_DONE)
         return sql_fail(c, step, "outbox", err);
-    *wanted = step == SQLITE_ROW;
+    *wanted = step == ST_ROW;
     return 0;
 }
 
@@ -195,7 +195,7 @@ event_insert(struct conn *c, const char *org_id, const char *event, const char *
 {
     struct buf body;
     char ts[32];
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc;
 
     buf_init(&body, EVENT_BODY_MAX);
@@ -220,12 +220,12 @@ event_insert(struct conn *c, const char *org_id, const char *event, const char *
     bind_text(st, 1, *event_id);
     bind_text(st, 2, org_id);
     bind_text(st, 3, event);
-    sqlite3_bind_text(st, 4, buf_str(&body), (int)body.len, SQLITE_TRANSIENT);
+    bind_text(st, 4, buf_str(&body));
     bind_int(st, 5, now);
     if (dispatched)
         bind_int(st, 6, now);
     else
-        sqlite3_bind_null(st, 6);
+        bind_null(st, 6);
     rc = stmt_exec(c, st, err);
     buf_cleanup(&body);
     return rc;
@@ -318,7 +318,7 @@ store_webhook_create(struct db *db, const struct webhook *in, struct webhook *ou
 {
     struct conn *c;
     struct webhook row = *in;
-    sqlite3_stmt *st;
+    struct stmt *st;
 
     if (!in->secret)
         return err_field(err, "secret", "is required");
@@ -373,7 +373,7 @@ store_webhook_update(struct db *db, const char *id, const struct webhook *in, st
 {
     struct conn *c;
     struct webhook row;
-    sqlite3_stmt *st;
+    struct stmt *st;
     bool was_active;
 
     if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
@@ -427,7 +427,7 @@ int
 store_webhook_delete(struct db *db, const char *id, struct err *err)
 {
     struct conn *c;
-    sqlite3_stmt *st;
+    struct stmt *st;
     int changes = 0;
 
     if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
@@ -489,7 +489,7 @@ store_webhook_rotate(struct db *db, const char *id, const char *new_secret,
 {
     struct conn *c;
     struct webhook row;
-    sqlite3_stmt *st;
+    struct stmt *st;
 
     if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
         return -1;
@@ -560,10 +560,10 @@ fail:
 static int
 attempts_load(struct conn *c, struct store_delivery *d, struct arena *a, struct err *err)
 {
-    sqlite3_stmt *st = stmt_get(c,
-                                "SELECT attempt, at, status_code, latency_ms, error, response"
-                                " FROM webhook_attempts WHERE delivery_id = ?1 ORDER BY attempt",
-                                err);
+    struct stmt *st = stmt_get(c,
+                               "SELECT attempt, at, status_code, latency_ms, error, response"
+                               " FROM webhook_attempts WHERE delivery_id = ?1 ORDER BY attempt",
+                               err);
     size_t cap = 0;
     int step;
 
@@ -572,7 +572,7 @@ attempts_load(struct conn *c, struct store_delivery *d, struct arena *a, struct 
     d->log = NULL;
     d->n_log = 0;
     bind_text(st, 1, d->id);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((step = stmt_step(st)) == ST_ROW) {
         struct store_attempt *t;
 
         if (d->n_log == cap) {
@@ -592,8 +592,8 @@ attempts_load(struct conn *c, struct store_delivery *d, struct arena *a, struct 
         t->error = col_text(st, 4, a);
         t->response = col_text(st, 5, a);
     }
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE)
+    stmt_reset(st);
+    if (step != ST_DONE)
         return sql_fail(c, step, "attempts", err);
     return 0;
 }
@@ -643,7 +643,7 @@ store_webhook_redeliver(struct db *db, const char *webhook_id, const char *deliv
     struct webhook hook;
     struct store_delivery d;
     const char *job_id, *payload;
-    sqlite3_stmt *st;
+    struct stmt *st;
     int64_t now = clock_now();
 
     if (!(c = db_conn(db, err)) || tx_begin(c, true, err))
@@ -697,11 +697,11 @@ static int
 dispatch_one(struct conn *c, const char *event_id, const char *org_id, const char *event,
              int64_t now, struct arena *a, struct err *err)
 {
-    sqlite3_stmt *st = stmt_get(c,
-                                "SELECT w.id FROM webhooks w WHERE w.org_id = ?1 AND w.active = 1"
-                                " AND EXISTS (SELECT 1 FROM json_each(w.events) e"
-                                " WHERE e.value = ?2 OR e.value = '*') ORDER BY w.seq",
-                                err);
+    struct stmt *st = stmt_get(c,
+                               "SELECT w.id FROM webhooks w WHERE w.org_id = ?1 AND w.active = 1"
+                               " AND EXISTS (SELECT 1 FROM json_each(w.events) e"
+                               " WHERE e.value = ?2 OR e.value = '*') ORDER BY w.seq",
+                               err);
     const char **hooks = NULL;
     size_t n = 0, cap = 0;
     int step;
@@ -710,7 +710,7 @@ dispatch_one(struct conn *c, const char *event_id, const char *org_id, const cha
         return -1;
     bind_text(st, 1, org_id);
     bind_text(st, 2, event);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((step = stmt_step(st)) == ST_ROW) {
         if (n == cap) {
             const char **grown;
 
@@ -722,8 +722,8 @@ dispatch_one(struct conn *c, const char *event_id, const char *org_id, const cha
         }
         hooks[n++] = col_text(st, 0, a);
     }
-    sqlite3_reset(st);
-    if (step != SQLITE_DONE)
+    stmt_reset(st);
+    if (step != ST_DONE)
         return sql_fail(c, step, "dispatch", err);
     for (size_t i = 0; i < n; i++)
         if (delivery_insert(c, org_id, hooks[i], event_id, event, now, NULL, a, err))
@@ -740,7 +740,7 @@ int
 store_webhook_dispatch(struct store *store, int64_t now, size_t limit, size_t *n, struct err *err)
 {
     struct arena *a;
-    sqlite3_stmt *st;
+    struct stmt *st;
     bool any;
     int step, rc = -1;
 
@@ -752,10 +752,10 @@ store_webhook_dispatch(struct store *store, int64_t now, size_t limit, size_t *n
         conn_release(store, c);
         return -1;
     }
-    step = sqlite3_step(st);
-    sqlite3_reset(st);
-    any = step == SQLITE_ROW;
-    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+    step = stmt_step(st);
+    stmt_reset(st);
+    any = step == ST_ROW;
+    if (step != ST_ROW && step != ST_DONE) {
         sql_fail(c, step, "dispatch", err);
         conn_release(store, c);
         return -1;
@@ -780,14 +780,14 @@ store_webhook_dispatch(struct store *store, int64_t now, size_t limit, size_t *n
         const char **events = arena_calloc(a, limit, sizeof(*events));
         size_t k = 0;
 
-        while (k < limit && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        while (k < limit && (step = stmt_step(st)) == ST_ROW) {
             ids[k] = col_text(st, 0, a);
             orgs[k] = col_text(st, 1, a);
             events[k] = col_text(st, 2, a);
             k++;
         }
-        sqlite3_reset(st);
-        if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        stmt_reset(st);
+        if (step != ST_ROW && step != ST_DONE) {
             sql_fail(c, step, "dispatch", err);
             goto done;
         }
@@ -813,7 +813,7 @@ store_webhook_send_load(struct store *store, const char *job_payload, int64_t no
     const char *prefix = "{\"delivery_id\":\"";
     char id[ID_MAX];
     const char *p, *end;
-    sqlite3_stmt *st;
+    struct stmt *st;
     int step, rc = -1;
 
     memset(out, 0, sizeof(*out));
@@ -840,8 +840,8 @@ store_webhook_send_load(struct store *store, const char *job_payload, int64_t no
     if (!st)
         goto done;
     bind_text(st, 1, id);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
+    step = stmt_step(st);
+    if (step == ST_ROW) {
         out->org_id = col_text(st, 0, arena);
         out->webhook_id = col_text(st, 1, arena);
         out->message_id = col_text(st, 2, arena);
@@ -852,16 +852,16 @@ store_webhook_send_load(struct store *store, const char *job_payload, int64_t no
         if (col_int(st, 9) > now)
             out->previous_secret = col_text(st, 8, arena);
         out->body = col_text(st, 11, arena);
-        out->body_len = (size_t)sqlite3_column_bytes(st, 11);
-        if (strcmp((const char *)sqlite3_column_text(st, 4), "pending") != 0)
+        out->body_len = col_bytes(st, 11);
+        if (strcmp(col_raw_text(st, 4), "pending") != 0)
             out->skip = "the delivery is already settled";
         else if (!col_int(st, 10))
             out->skip = "the endpoint is not active";
-    } else if (step == SQLITE_DONE) {
+    } else if (step == ST_DONE) {
         out->skip = "the delivery or its endpoint was deleted";
     }
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+    stmt_reset(st);
+    if (step != ST_ROW && step != ST_DONE) {
         sql_fail(c, step, "delivery", err);
         goto done;
     }
@@ -880,7 +880,7 @@ static int
 job_settle(struct conn *c, const char *job_id, const char *owner, bool ok, int64_t run_after,
            const char *error, int64_t now, bool *requeued, struct err *err)
 {
-    sqlite3_stmt *st;
+    struct stmt *st;
     int step;
 
     *requeued = false;
@@ -910,13 +910,13 @@ job_settle(struct conn *c, const char *job_id, const char *owner, bool ok, int64
         bind_text(st, 3, ok ? "done" : "failed");
     bind_text(st, 4, error);
     bind_int(st, 5, now);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        *requeued = sqlite3_column_int(st, 0) != 0;
-    sqlite3_reset(st);
-    if (step == SQLITE_DONE)
+    step = stmt_step(st);
+    if (step == ST_ROW)
+        *requeued = (int)col_int(st, 0) != 0;
+    stmt_reset(st);
+    if (step == ST_DONE)
         return err_set(err, CONFLICT, "The job is no longer held by this worker.");
-    if (step != SQLITE_ROW)
+    if (step != ST_ROW)
         return sql_fail(c, step, "job settle", err);
     return 0;
 }
@@ -927,7 +927,7 @@ endpoint_after(struct conn *c, const struct store_webhook_send *s,
                const struct store_webhook_outcome *o, int64_t now, bool *disabled,
                const char **reason, struct arena *a, struct err *err)
 {
-    sqlite3_stmt *st;
+    struct stmt *st;
     int64_t failing_since = 0;
     int step;
 
@@ -952,11 +952,11 @@ endpoint_after(struct conn *c, const struct store_webhook_send *s,
     bind_text(st, 1, s->org_id);
     bind_text(st, 2, s->webhook_id);
     bind_int(st, 3, o->attempt.at ? o->attempt.at : now);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW && sqlite3_column_int(st, 1))
+    step = stmt_step(st);
+    if (step == ST_ROW && (int)col_int(st, 1))
         failing_since = col_int(st, 0);
-    sqlite3_reset(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
+    stmt_reset(st);
+    if (step != ST_ROW && step != ST_DONE)
         return sql_fail(c, step, "endpoint", err);
     if (failing_since == 0)
         return 0; /* deleted or already inactive */
@@ -991,7 +991,7 @@ record_one(struct conn *c, const char *owner, struct store_webhook_record *r, in
     const struct store_webhook_outcome *o = r->outcome;
     bool requeued = false;
     const char *status;
-    sqlite3_stmt *st;
+    struct stmt *st;
 
     if (!o) {
         /* A pending delivery that will not be sent (its endpoint was switched off) ends as
@@ -1025,7 +1025,7 @@ record_one(struct conn *c, const char *owner, struct store_webhook_record *r, in
     if (o->attempt.status_code > 0)
         bind_int(st, 4, o->attempt.status_code);
     else
-        sqlite3_bind_null(st, 4);
+        bind_null(st, 4);
     bind_int(st, 5, o->attempt.latency_ms);
     bind_text(st, 6, o->attempt.error);
     bind_text(st, 7, o->attempt.response);
@@ -1135,7 +1135,7 @@ store_webhook_claim(struct store *store, const char *owner, int64_t now, int lea
                     size_t max, struct arena *arena, struct store_job *jobs, size_t *n,
                     struct err *err)
 {
-    sqlite3_stmt *st;
+    struct stmt *st;
     int step, rc = -1;
 
     *n = 0;
@@ -1149,13 +1149,13 @@ store_webhook_claim(struct store *store, const char *owner, int64_t now, int lea
         goto done;
     bind_text(st, 1, STORE_WEBHOOK_JOB_KIND);
     bind_int(st, 2, now);
-    step = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (step == SQLITE_DONE) {
+    step = stmt_step(st);
+    stmt_reset(st);
+    if (step == ST_DONE) {
         rc = 0;
         goto done;
     }
-    if (step != SQLITE_ROW) {
+    if (step != ST_ROW) {
         sql_fail(c, step, "claim", err);
         goto done;
     }
@@ -1201,7 +1201,7 @@ store_webhook_claim(struct store *store, const char *owner, int64_t now, int lea
     bind_int(st, 3, now);
     bind_int(st, 4, lease_seconds);
     bind_int(st, 5, (int64_t)max);
-    while (*n < max && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    while (*n < max && (step = stmt_step(st)) == ST_ROW) {
         struct store_job *j = &jobs[(*n)++];
 
         memset(j, 0, sizeof(*j));
@@ -1216,16 +1216,16 @@ store_webhook_claim(struct store *store, const char *owner, int64_t now, int lea
         j->lease_owner = arena_strdup(arena, owner);
         j->lease_expires_at = now + lease_seconds;
     }
-    if (*n < max && step != SQLITE_DONE) {
-        sqlite3_reset(st);
+    if (*n < max && step != ST_DONE) {
+        stmt_reset(st);
         *n = 0;
         sql_fail(c, step, "claim", err);
         goto done;
     }
     /* RETURNING rows all exist once the first is read; finish the statement. */
-    while (step == SQLITE_ROW)
-        step = sqlite3_step(st);
-    sqlite3_reset(st);
+    while (step == ST_ROW)
+        step = stmt_step(st);
+    stmt_reset(st);
     if (tx_commit(c, err)) {
         *n = 0;
         goto done;

@@ -4,6 +4,7 @@
  * a fault once a write commits again. The black-box side is tests/api/test_storage_errors.py. */
 #include "unit/store/store_fixture.h"
 
+#include <sqlite3.h>
 #include <stdatomic.h>
 
 #include "store/store_int.h"

@@ -7,6 +7,8 @@
 #include <pthread.h>
 
 #include "core/id.h"
+#include <sqlite3.h>
+
 #include "store/store_int.h"
 
 static char *
@@ -60,7 +62,7 @@ reopening_applies_nothing_and_keeps_data(void **state)
     struct fixture *fx = *state;
     struct client in = {.name = "kept", .present = CLIENT_F_ALL}, out;
     struct conn *c;
-    sqlite3_stmt *st;
+    struct stmt *st;
     int version = 0;
 
     char org_id[ID_MAX], client_id[ID_MAX];
@@ -90,22 +92,22 @@ reopening_applies_nothing_and_keeps_data(void **state)
     c = conn_acquire(fx->store, NULL);
     assert_non_null(c);
     st = stmt_get(c, "SELECT count(*) FROM schema_migrations", NULL);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), (int)store_n_migrations);
-    sqlite3_reset(st);
+    assert_int_equal(stmt_step(st), ST_ROW);
+    assert_int_equal((int)col_int(st, 0), (int)store_n_migrations);
+    stmt_reset(st);
     conn_release(fx->store, c);
 }
 
 static int
 pragma_int(struct conn *c, const char *sql)
 {
-    sqlite3_stmt *st = stmt_get(c, sql, NULL);
+    struct stmt *st = stmt_get(c, sql, NULL);
     int v;
 
     assert_non_null(st);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    v = sqlite3_column_int(st, 0);
-    sqlite3_reset(st);
+    assert_int_equal(stmt_step(st), ST_ROW);
+    v = (int)col_int(st, 0);
+    stmt_reset(st);
     return v;
 }
 
@@ -114,7 +116,7 @@ connections_are_durable_wal_with_foreign_keys(void **state)
 {
     struct fixture *fx = *state;
     struct conn *c = conn_acquire(fx->store, NULL);
-    sqlite3_stmt *st;
+    struct stmt *st;
 
     assert_non_null(c);
     assert_int_equal(pragma_int(c, "PRAGMA foreign_keys"), 1);
@@ -122,9 +124,9 @@ connections_are_durable_wal_with_foreign_keys(void **state)
     assert_int_equal(pragma_int(c, "PRAGMA synchronous"), 1);
     assert_true(pragma_int(c, "PRAGMA busy_timeout") > 0);
     st = stmt_get(c, "PRAGMA journal_mode", NULL);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
-    sqlite3_reset(st);
+    assert_int_equal(stmt_step(st), ST_ROW);
+    assert_string_equal(col_raw_text(st, 0), "wal");
+    stmt_reset(st);
     conn_release(fx->store, c);
 }
 
@@ -151,7 +153,7 @@ schema_refuses_links_across_organizations(void **state)
     struct fixture *fx = *state;
     struct client in = {.name = "A's", .present = CLIENT_F_ALL}, ca;
     struct conn *c;
-    sqlite3_stmt *st;
+    struct stmt *st;
     int rc;
 
     OK(store_client_create(fx->a, &in, &ca, err));
@@ -163,8 +165,8 @@ schema_refuses_links_across_organizations(void **state)
                   NULL);
     bind_text(st, 1, fx->org_b.id);
     bind_text(st, 2, ca.id);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
+    rc = stmt_step(st);
+    stmt_reset(st);
     assert_int_equal(rc & 0xff, SQLITE_CONSTRAINT);
     conn_release(fx->store, c);
 }

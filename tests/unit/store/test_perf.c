@@ -12,6 +12,8 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include <sqlite3.h>
+
 #include "store/store_int.h"
 
 #define N_FINDINGS 100000
