@@ -19,6 +19,18 @@ if grep -nE '\b(sprintf|strcpy|strcat|strncat|strtok|gets|atoi|alloca)\s*\(' $(g
   status=1
 fi
 
+echo "lint: engine calls stay in their engine file (src/store/engine.h)"
+if grep -nE '\bsqlite3_[a-z0-9_]+\s*\(|\bSQLITE_[A-Z_]+\b|#include <sqlite3.h>' \
+     $(git ls-files 'src/*.c' 'src/*.h' | grep -v '^src/store/sqlite.c$'); then
+  echo "lint: SQLite API used outside src/store/sqlite.c; use the statement layer" >&2
+  status=1
+fi
+if grep -nE '\b(PQ[a-zA-Z]+|PG[A-Za-z]+)\s*\(|#include <libpq-fe.h>' \
+     $(git ls-files 'src/*.c' 'src/*.h' | grep -v '^src/store/pg.c$'); then
+  echo "lint: libpq used outside src/store/pg.c; use the statement layer" >&2
+  status=1
+fi
+
 echo "lint: layering (docs/ARCHITECTURE.md order)"
 if ! python3 scripts/check-layers.py; then
   status=1

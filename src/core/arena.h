@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* A bump allocator that owns everything a request (or any other short task) allocates, plus a
- * list of cleanups for foreign objects (json_decref, sqlite3_finalize...). Nothing allocated
+ * list of cleanups for foreign objects (json_decref, statement finalizers...). Nothing allocated
  * from an arena is freed on its own: arena_free releases it all at once, running the deferred
  * cleanups in reverse order first. Not thread-safe: one arena belongs to one thread at a time. */
 #ifndef VIGIL_CORE_ARENA_H

@@ -76,9 +76,9 @@ int store_ping(struct store *store, struct err *err);
  * still met, if any; with none remembered it costs nothing. */
 enum store_health {
     STORE_HEALTH_OK,
-    STORE_HEALTH_FULL,      /* SQLITE_FULL: disk full, or max_page_count reached */
-    STORE_HEALTH_READ_ONLY, /* SQLITE_READONLY */
-    STORE_HEALTH_IO_ERROR,  /* SQLITE_IOERR, or the WAL could not be synced */
+    STORE_HEALTH_FULL,      /* disk full (SQLite: also max_page_count reached) */
+    STORE_HEALTH_READ_ONLY, /* the database refuses writes */
+    STORE_HEALTH_IO_ERROR,  /* I/O errors, or the WAL could not be synced */
 };
 enum store_health store_write_health(struct store *store);
 

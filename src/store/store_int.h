@@ -145,7 +145,7 @@ struct store {
     uint64_t commits; /* write commits finished (under sync_lock) */
     uint64_t durable; /* commits known to be on disk */
     bool syncing;     /* a thread is in fdatasync */
-    /* The storage fault the last failed write met (SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR),
+    /* The storage fault the last failed write met (an engine code: SQLite FULL, READONLY, IOERR),
      * 0 once the write probe commits again: what /health reports (store_write_health). */
     _Atomic int write_fault;
 };
