@@ -24,8 +24,10 @@ struct store_migration {
     const char *name;
     const char *sql;
 };
-extern const struct store_migration store_migrations[];
+extern const struct store_migration store_migrations[]; /* SQLite: sql/NNN_name.sql */
 extern const size_t store_n_migrations;
+extern const struct store_migration store_migrations_pg[]; /* PostgreSQL: sql/pg/NNN_name.sql */
+extern const size_t store_n_migrations_pg;
 
 /* ---- Connections -------------------------------------------------------------------------- */
 
