@@ -12,6 +12,8 @@ bench_pkgs=(wrk nginx-light time util-linux)
 lint_pkgs=(clang-format cppcheck)
 # Scan target credentials are sealed at rest with libsodium (issue 8).
 build_pkgs+=(libsodium-dev)
+# The PostgreSQL engine links libpq (issue 10).
+build_pkgs+=(libpq-dev)
 
 want=("${build_pkgs[@]}")
 for set in "$@"; do

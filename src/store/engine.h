@@ -86,5 +86,7 @@ struct engine {
 /* The engines. Each opens its kind of URL into a migrated store, or NULL with err set. */
 extern const struct engine sqlite_engine;
 struct store *sqlite_store_open(const char *url, struct err *err);
+extern const struct engine pg_engine;
+struct store *pg_store_open(const char *url, struct err *err);
 
 #endif

@@ -646,7 +646,7 @@ sqlite_conn_acquire(struct store *store, struct err *err)
     struct conn *c;
 
     pthread_mutex_lock(&store->lock);
-    while (!store->idle && store->opened >= STORE_POOL_MAX)
+    while (!store->idle && store->opened >= store->pool_max)
         pthread_cond_wait(&store->available, &store->lock);
     c = store->idle;
     if (c) {

@@ -23,10 +23,8 @@ store_open(const char *url, struct err *err)
         err_set(err, VALIDATION_ERROR, "The database URL is empty.");
         return NULL;
     }
-    if (str_has_prefix(url, "postgres://") || str_has_prefix(url, "postgresql://")) {
-        err_set(err, VALIDATION_ERROR, "PostgreSQL is not supported by this build.");
-        return NULL;
-    }
+    if (str_has_prefix(url, "postgres://") || str_has_prefix(url, "postgresql://"))
+        return pg_store_open(url, err);
     return sqlite_store_open(url, err);
 }
 
@@ -36,6 +34,7 @@ store_alloc(const struct engine *engine)
     struct store *store = xcalloc(1, sizeof(*store));
 
     store->engine = engine;
+    store->pool_max = STORE_POOL_MAX;
     pthread_mutex_init(&store->lock, NULL);
     pthread_cond_init(&store->available, NULL);
     pthread_mutex_init(&store->sync_lock, NULL);
@@ -61,6 +60,14 @@ store_free_common(struct store *store)
     id_cache_free(store->id_lists);
     family_cache_free(store->families);
     free(store);
+}
+
+void
+store_set_pool_size(struct store *store, int size)
+{
+    pthread_mutex_lock(&store->lock);
+    store->pool_max = size > 0 ? size : STORE_POOL_MAX;
+    pthread_mutex_unlock(&store->lock);
 }
 
 void

@@ -48,18 +48,27 @@ struct store_delivery;
 
 /* ---- Opening ---------------------------------------------------------------------------- */
 
-/* Opens the database at `url`: "sqlite:PATH", "sqlite://PATH" or a plain PATH (":memory:" is
- * refused: each pooled connection would see its own empty database). Creates the file if
- * needed, sets WAL, foreign_keys=ON and a busy timeout; every write transaction's WAL frames
- * are fdatasync'ed before its function returns (group commit: one flush serves every commit
- * that finished while it ran), so an acknowledged write survives a power cut; then applies every
- * migration not yet recorded in schema_migrations (idempotent: reopening applies nothing).
+/* Opens the database at `url` and applies every migration not yet recorded in
+ * schema_migrations (idempotent: reopening applies nothing).
+ *
+ * SQLite: "sqlite:PATH", "sqlite://PATH" or a plain PATH (":memory:" is refused: each pooled
+ * connection would see its own empty database). Creates the file if needed, sets WAL,
+ * foreign_keys=ON and a busy timeout; every write transaction's WAL frames are fdatasync'ed
+ * before its function returns (group commit: one flush serves every commit that finished while
+ * it ran), so an acknowledged write survives a power cut.
+ *
+ * PostgreSQL: "postgres://..." or "postgresql://...", handed to libpq as it is (a unix socket
+ * directory as ?host=/dir, sslmode and the other libpq parameters work). Migrations run under an
+ * advisory lock, so servers starting together migrate once.
+ *
  * Connections are opened lazily and pooled: a request holds at most one, so the pool grows to
- * (server threads + 1) and is capped at STORE_POOL_MAX, beyond which an acquire waits. Returns NULL
- * with INTERNAL (or VALIDATION_ERROR for an unsupported URL scheme such as postgres:// in this
- * build). */
+ * (server threads + 1) and is capped at STORE_POOL_MAX (or store_set_pool_size), beyond which
+ * an acquire waits. Returns NULL with INTERNAL, SERVICE_UNAVAILABLE (PostgreSQL unreachable) or
+ * VALIDATION_ERROR (an unusable URL). */
 struct store *store_open(const char *url, struct err *err);
 #define STORE_POOL_MAX 64
+/* Caps the pool at `size` connections (<= 0: STORE_POOL_MAX): `vigil serve --db-pool`. */
+void store_set_pool_size(struct store *store, int size);
 
 /* Closes every pooled connection. All bound handles must be gone (their arenas freed).
  * Accepts NULL. */

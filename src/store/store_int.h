@@ -117,6 +117,7 @@ struct store {
     pthread_cond_t available;
     struct conn *idle; /* free list */
     int opened;        /* connections in existence (idle + lent) */
+    int pool_max;      /* opened is at most this (store_set_pool_size) */
 
     /* Writers of this process queue here rather than in SQLite's busy handler, which sleeps
      * and polls (up to 100 ms a nap) while the write lock is held. Everything in this block
