@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* Fault injection for tests: arm it with N and the N-th store call from then on fails with
- * INTERNAL before it touches the database. Sweeping N over a request proves that every store
- * failure becomes a clean error response and leaks nothing. Disarmed, it costs one atomic
- * increment per call. */
+/* Fault injection for tests: arm it with N and the N-th counted call from then on (a transaction
+ * begun, a statement stepped) fails with INTERNAL before it touches the database. Sweeping N
+ * over an operation proves that every store failure becomes a clean error and leaves nothing
+ * half-written (tests/unit/store/test_fault_sweep.c). Disarmed, it costs one relaxed load. */
 #include "store/store_int.h"
 
 #include <stdatomic.h>
 
-static atomic_long fault_target; /* 0 = disarmed */
+static atomic_bool fault_counting; /* armed, possibly with 0: calls are counted */
+static atomic_long fault_target;   /* the call that fails; 0 = none */
 static atomic_long fault_count;
 
 void
@@ -15,6 +16,14 @@ store_fault_arm(long n)
 {
     atomic_store(&fault_count, 0);
     atomic_store(&fault_target, n);
+    atomic_store(&fault_counting, true);
+}
+
+void
+store_fault_disarm(void)
+{
+    atomic_store(&fault_counting, false);
+    atomic_store(&fault_target, 0);
 }
 
 long
@@ -26,8 +35,12 @@ store_fault_calls(void)
 int
 store_fault_check(struct err *err)
 {
-    long n = atomic_fetch_add(&fault_count, 1) + 1;
-    long target = atomic_load(&fault_target);
+    long n, target;
+
+    if (!atomic_load_explicit(&fault_counting, memory_order_relaxed))
+        return 0;
+    n = atomic_fetch_add(&fault_count, 1) + 1;
+    target = atomic_load(&fault_target);
 
     if (target > 0 && n == target) {
         atomic_store(&fault_target, 0);

@@ -726,11 +726,13 @@ int store_job_get(struct store *store, const char *org_id, const char *id, struc
 
 /* ---- Fault injection (tests) ------------------------------------------------------------ */
 
-/* Makes the n-th store call from now (1 = the next one) fail with INTERNAL before touching the
- * database, once; 0 disarms. Counts every public function that runs a transaction. Process
- * wide; for tests only. */
+/* Makes the n-th counted call from now (1 = the next one) fail with INTERNAL before touching the
+ * database, once; 0 only counts. Counted: every transaction begun, every statement step, and
+ * the reads that run without a transaction. Process wide; for tests only. */
 void store_fault_arm(long n);
-/* Number of store calls counted since the last store_fault_arm (to size a sweep). */
+/* Stops counting (and failing). */
+void store_fault_disarm(void);
+/* Number of calls counted since the last store_fault_arm (to size a sweep). */
 long store_fault_calls(void);
 
 /* ---- Finding ingest (store/ingest.c): imports, bulk writes, scan results ---------------- */

@@ -190,10 +190,19 @@ stmt_get(struct conn *c, const char *sql, struct err *err)
 {
     return c->store->engine->stmt_get(c, sql, err);
 }
+/* Counts a store call for the fault injector; returns -1 with INTERNAL if this is the armed
+ * one (fault.c). */
+int store_fault_check(struct err *err);
+
+/* What stmt_step answers for a step the fault injector failed: sql_fail makes it INTERNAL. */
+#define ST_FAULT 102
+
 /* ST_ROW, ST_DONE or an engine error code for sql_fail. */
 static inline int
 stmt_step(struct stmt *st)
 {
+    if (store_fault_check(NULL))
+        return ST_FAULT;
     return st->engine->step(st);
 }
 static inline void
@@ -297,6 +306,8 @@ tx_rollback(struct conn *c)
 static inline int
 sql_fail(struct conn *c, int rc, const char *what, struct err *err)
 {
+    if (rc == ST_FAULT)
+        return err_internal(err, "injected store fault (%s)", what);
     return c->store->engine->map_error(c, rc, what, err);
 }
 
@@ -354,10 +365,7 @@ void read_finding(struct stmt *st, void *item, struct arena *a);
 /* Reads a TOKEN_COLUMNS row (tokens.c). */
 void read_token(struct stmt *st, void *item, struct arena *a);
 
-/* ---- Fault injection (fault.c) --------------------------------------------------------- */
-
-/* Counts a store call; returns -1 with INTERNAL if this is the armed one. */
-int store_fault_check(struct err *err);
+/* ---- Fault injection (fault.c; store_fault_check is declared with stmt_step) ------------- */
 
 /* ---- Lists (list.c) ------------------------------------------------------------------------ */
 

@@ -146,7 +146,7 @@ rerun_survives_every_store_fault(void **state)
         else
             made++;
     }
-    store_fault_arm(0);
+    store_fault_disarm();
     /* a failed rerun left nothing behind: exactly one scan per success */
     OK(store_scan_list(fx->a, &q, &page, err));
     assert_int_equal(page.total, made);
