@@ -51,6 +51,10 @@ struct api_state {
     const char *audit_action;
     const char *audit_target;
     bool audit_done;
+    /* The store handle of api_org_db, kept so that authentication and the handler share one
+     * pooled connection: the request's db is this one when the organizations agree. */
+    struct db *org_db;
+    const char *org_db_id;
 };
 
 static inline struct api_state *
@@ -79,6 +83,11 @@ api_db(struct req *req)
 {
     return (struct db *)req->db;
 }
+
+/* A store handle bound to org_id for this request (in its arena): the request's own when the
+ * organization is the principal's, else one made once per request. Authentication and login
+ * use it before the request's handle exists. */
+struct db *api_org_db(struct req *req, const char *org_id);
 
 /* ---- list.c: query parameters of list routes ---- */
 

@@ -42,7 +42,8 @@ api_audit(struct req *req, const char *org_id, const char *actor, const char *cr
     e.request_id = req->request_id;
     e.client_addr = req->client_addr;
     e.created_at = clock_now();
-    if (store_audit_record(api_app(req)->store, &e, &err))
+    if (e.org_id ? store_audit_record(api_org_db(req, e.org_id), &e, &err)
+                 : store_audit_record_unbound(api_app(req)->store, &e, &err))
         log_msg(LOG_WARN, "audit event %s not recorded: %s %s", action, err.detail, err.cause);
 }
 
@@ -203,8 +204,7 @@ api_audit_events_list(struct req *req, struct err *err)
         (values[4] && parse_time_param("created_before", values[4], &f.has_created_before,
                                        &f.created_before, err)))
         return -1;
-    if (store_audit_list(api_app(req)->store, api_state(req)->who.org_id, &f, &q, req->arena, &page,
-                         err))
+    if (store_audit_list(api_db(req), &f, &q, &page, err))
         return -1;
     jsonw_init(&w, resp_body(req));
     jsonw_obj_open(&w);

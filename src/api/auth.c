@@ -84,7 +84,7 @@ session_start(struct req *req, const struct user *u, struct session *s, struct e
         return -1;
     refresh_generate(s->refresh);
     refresh_digest(s->refresh, REFRESH_LEN, digest);
-    return store_refresh_family_create(api_app(req)->store, u->org_id, u->id, family, family_end,
+    return store_refresh_family_create(api_org_db(req, u->org_id), u->id, family, family_end,
                                        digest, refresh_next_expiry(family_end, now), now, err);
 }
 
@@ -160,7 +160,7 @@ login_check(struct req *req, const char *organization, const char *username, con
         struct err rehash = {0};
 
         if (password_hash(password, hash, &rehash) == 0)
-            store_user_set_password(app->store, u->org_id, u->id, hash, &rehash);
+            store_user_set_password(api_org_db(req, u->org_id), u->id, hash, &rehash);
     }
     return 0;
 }
@@ -255,8 +255,7 @@ refresh_exchange_checked(struct req *req, const char *token, struct session *s, 
     record.family_revoked_at = row.family_revoked_at;
     verdict = refresh_judge(&record, now);
     if (verdict == REFRESH_OK) {
-        if (store_user_get(app->store, row.org_id, row.user_id, req->arena, &u, &lookup) ||
-            u.disabled) {
+        if (store_user_get(api_org_db(req, row.org_id), row.user_id, &u, &lookup) || u.disabled) {
             store_refresh_family_revoke(app->store, row.family_id, now, &lookup);
             return err_set(err, UNAUTHORIZED, "The refresh token's user is disabled or gone.");
         }

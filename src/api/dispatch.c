@@ -48,19 +48,37 @@ refuse_query_credentials(struct req *req, struct err *err)
     return 0;
 }
 
+struct db *
+api_org_db(struct req *req, const char *org_id)
+{
+    struct api_state *state = api_state(req);
+    struct db *db;
+
+    if (req->db && state && state->who.org_id && strcmp(state->who.org_id, org_id) == 0)
+        return api_db(req);
+    if (state && state->org_db && strcmp(state->org_db_id, org_id) == 0)
+        return state->org_db;
+    db = store_bind(api_app(req)->store, org_id, req->arena);
+    if (state) {
+        state->org_db = db;
+        state->org_db_id = arena_strdup(req->arena, org_id);
+    }
+    return db;
+}
+
 /* A personal token's user or a service token's account must still exist (and the user be
  * enabled): removing an owner takes its tokens away at once. The owner's role caps the
  * token's scopes, so a demoted user's tokens lose what the new role does not allow. */
 static int
 resolve_token_owner(struct req *req, struct principal *who, struct err *err)
 {
-    struct store *store = api_app(req)->store;
+    struct db *db = api_org_db(req, who->org_id);
     struct err lookup = {0};
 
     if (who->user_id) {
         struct user u;
 
-        if (store_user_get(store, who->org_id, who->user_id, req->arena, &u, &lookup)) {
+        if (store_user_get(db, who->user_id, &u, &lookup)) {
             if (lookup.code != ERR_NOT_FOUND) {
                 *err = lookup;
                 return -1;
@@ -74,8 +92,7 @@ resolve_token_owner(struct req *req, struct principal *who, struct err *err)
     } else if (who->service_account_id) {
         struct service_account s;
 
-        if (store_service_account_get(store, who->org_id, who->service_account_id, req->arena, &s,
-                                      &lookup)) {
+        if (store_service_account_get(db, who->service_account_id, &s, &lookup)) {
             if (lookup.code != ERR_NOT_FOUND) {
                 *err = lookup;
                 return -1;
@@ -104,7 +121,7 @@ authenticate_jwt(struct req *req, const char *token, struct principal *who, stru
         return err_set(err, UNAUTHORIZED, "The token is malformed.");
     if (jwt_access_verify(app->keys, &app->jwt, token, clock_now(), &claims, err))
         return -1;
-    if (store_user_get(app->store, claims.org, claims.sub, req->arena, &u, &lookup)) {
+    if (store_user_get(api_org_db(req, claims.org), claims.sub, &u, &lookup)) {
         if (lookup.code != ERR_NOT_FOUND) {
             *err = lookup;
             return -1;
@@ -310,7 +327,6 @@ refuse_credential(struct req *req, struct api_state *state, struct err *err)
 static int
 api_before(struct req *req, struct err *err)
 {
-    struct app *app = api_app(req);
     struct api_state *state = arena_calloc(req->arena, 1, sizeof(*state));
     const char *secret;
     struct db *db;
@@ -349,7 +365,7 @@ api_before(struct req *req, struct err *err)
         buf_cleanup(&need);
         return -1;
     }
-    db = store_bind(app->store, state->who.org_id, req->arena);
+    db = api_org_db(req, state->who.org_id);
     store_db_set_actor(db, api_actor(req));
     req->db = db;
     /* issue 9: the test that a rolled-back write sends no webhook event fails this request's

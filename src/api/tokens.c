@@ -67,7 +67,7 @@ api_token_mint(struct req *req, const char *user_id, const char *service_account
     t.created_by = api_actor(req);
     t.user_id = user_id;
     t.service_account_id = service_account_id;
-    if (auth_token_issue(api_app(req)->store, &t, req->arena, secret, err))
+    if (auth_token_issue(api_db(req), &t, req->arena, secret, err))
         return -1;
 
     /* The token object plus its secret: the encoder writes a closed object, so it goes to a
@@ -144,11 +144,11 @@ api_tokens_list(struct req *req, struct err *err)
     if (api_list_query(req, STORE_TOKENS, 0, NULL, &q, err))
         return -1;
     if (who->scopes & SCOPE(ADMIN)) {
-        if (store_token_list(api_app(req)->store, who->org_id, &q, req->arena, &page, err))
+        if (store_token_list(api_db(req), &q, &page, err))
             return -1;
     } else if (who->user_id || who->service_account_id) {
-        if (store_token_list_owned(api_app(req)->store, who->org_id, who->user_id,
-                                   who->service_account_id, &q, req->arena, &page, err))
+        if (store_token_list_owned(api_db(req), who->user_id, who->service_account_id, &q, &page,
+                                   err))
             return -1;
     } else {
         return err_set(err, FORBIDDEN,
@@ -175,7 +175,7 @@ api_tokens_get(struct req *req, struct err *err)
 
     if (!id)
         return -1;
-    if (store_token_get(api_app(req)->store, api_state(req)->who.org_id, id, req->arena, &t, err))
+    if (store_token_get(api_db(req), id, &t, err))
         return api_store_failed(err, "token", id);
     if (!caller_owns(&api_state(req)->who, &t))
         return api_not_found(err, "token", id);
@@ -195,12 +195,12 @@ api_tokens_revoke(struct req *req, struct err *err)
 
     if (!id)
         return -1;
-    if (store_token_get(api_app(req)->store, api_state(req)->who.org_id, id, req->arena, &t, err))
+    if (store_token_get(api_db(req), id, &t, err))
         return api_store_failed(err, "token", id);
     if (!caller_owns(&api_state(req)->who, &t))
         return api_not_found(err, "token", id);
     api_state(req)->audit_action = "token.revoke";
-    if (store_token_revoke(api_app(req)->store, api_state(req)->who.org_id, id, clock_now(), err))
+    if (store_token_revoke(api_db(req), id, clock_now(), err))
         return api_store_failed(err, "token", id);
     return resp_empty(req, 204);
 }

@@ -59,7 +59,7 @@ api_users_create(struct req *req, struct err *err)
     in.username = w.username;
     in.role = w.role;
     in.disabled = w.disabled;
-    if (store_user_create(api_app(req)->store, &in, req->arena, &out, err))
+    if (store_user_create(api_db(req), &in, &out, err))
         return -1;
     str_wipe(hash, sizeof(hash));
     resp_location(req, "/api/v1/users/%s", out.id);
@@ -73,9 +73,7 @@ api_users_list(struct req *req, struct err *err)
     struct store_page page;
     struct jsonw w;
 
-    if (api_paging_query(req, NULL, &q, NULL, err) ||
-        store_user_list(api_app(req)->store, api_state(req)->who.org_id, &q, req->arena, &page,
-                        err))
+    if (api_paging_query(req, NULL, &q, NULL, err) || store_user_list(api_db(req), &q, &page, err))
         return -1;
     jsonw_init(&w, resp_body(req));
     jsonw_obj_open(&w);
@@ -97,7 +95,7 @@ api_users_get(struct req *req, struct err *err)
 
     if (!id)
         return -1;
-    if (store_user_get(api_app(req)->store, api_state(req)->who.org_id, id, req->arena, &u, err))
+    if (store_user_get(api_db(req), id, &u, err))
         return api_store_failed(err, "user", id);
     return answer_user(req, 200, &u);
 }
@@ -117,8 +115,7 @@ api_users_patch(struct req *req, struct err *err)
     body = req_json_body(req, err);
     if (!body || user_write_from_json(&w, body, true, req->arena, err))
         return -1;
-    if (store_user_update(api_app(req)->store, state->who.org_id, id, &w, req->arena, &out, &old,
-                          err))
+    if (store_user_update(api_db(req), id, &w, &out, &old, err))
         return api_store_failed(err, "user", id);
     if (old != out.role) {
         api_audit(req, NULL, NULL, NULL, "user.role_change", id);
@@ -136,7 +133,7 @@ api_users_delete(struct req *req, struct err *err)
 
     if (!id)
         return -1;
-    if (store_user_delete(api_app(req)->store, api_state(req)->who.org_id, id, err))
+    if (store_user_delete(api_db(req), id, err))
         return api_store_failed(err, "user", id);
     return resp_empty(req, 204);
 }
@@ -157,8 +154,7 @@ api_users_invite(struct req *req, struct err *err)
     memcpy(token, INVITE_PREFIX, sizeof(INVITE_PREFIX) - 1);
     random_base62(token + sizeof(INVITE_PREFIX) - 1, INVITE_RANDOM);
     apikey_digest(token, INVITE_TOKEN_LEN, digest);
-    if (store_password_token_create(api_app(req)->store, api_state(req)->who.org_id, id, digest,
-                                    expires, now, err))
+    if (store_password_token_create(api_db(req), id, digest, expires, now, err))
         return api_store_failed(err, "user", id);
     jsonw_init(&w, resp_body(req));
     jsonw_obj_open(&w);
@@ -205,7 +201,7 @@ api_service_accounts_create(struct req *req, struct err *err)
         return -1;
     in.org_id = api_state(req)->who.org_id;
     in.created_by = api_actor(req);
-    if (store_service_account_create(api_app(req)->store, &in, req->arena, &out, err))
+    if (store_service_account_create(api_db(req), &in, &out, err))
         return -1;
     resp_location(req, "/api/v1/service-accounts/%s", out.id);
     return answer_svc(req, 201, &out);
@@ -219,8 +215,7 @@ api_service_accounts_list(struct req *req, struct err *err)
     struct jsonw w;
 
     if (api_paging_query(req, NULL, &q, NULL, err) ||
-        store_service_account_list(api_app(req)->store, api_state(req)->who.org_id, &q, req->arena,
-                                   &page, err))
+        store_service_account_list(api_db(req), &q, &page, err))
         return -1;
     jsonw_init(&w, resp_body(req));
     jsonw_obj_open(&w);
@@ -242,8 +237,7 @@ api_service_accounts_get(struct req *req, struct err *err)
 
     if (!id)
         return -1;
-    if (store_service_account_get(api_app(req)->store, api_state(req)->who.org_id, id, req->arena,
-                                  &s, err))
+    if (store_service_account_get(api_db(req), id, &s, err))
         return api_store_failed(err, "service account", id);
     return answer_svc(req, 200, &s);
 }
@@ -255,7 +249,7 @@ api_service_accounts_delete(struct req *req, struct err *err)
 
     if (!id)
         return -1;
-    if (store_service_account_delete(api_app(req)->store, api_state(req)->who.org_id, id, err))
+    if (store_service_account_delete(api_db(req), id, err))
         return api_store_failed(err, "service account", id);
     return resp_empty(req, 204);
 }
@@ -268,8 +262,7 @@ token_account(struct req *req, struct service_account *s, struct err *err)
 
     if (!id)
         return -1;
-    if (store_service_account_get(api_app(req)->store, api_state(req)->who.org_id, id, req->arena,
-                                  s, err))
+    if (store_service_account_get(api_db(req), id, s, err))
         return api_store_failed(err, "service account", id);
     return 0;
 }

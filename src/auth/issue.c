@@ -9,7 +9,7 @@
 #include "store/store.h"
 
 int
-auth_token_issue(struct store *store, struct api_token *t, struct arena *arena,
+auth_token_issue(struct db *db, struct api_token *t, struct arena *arena,
                  char secret[APIKEY_LEN + 1], struct err *err)
 {
     apikey_generate(secret);
@@ -17,7 +17,7 @@ auth_token_issue(struct store *store, struct api_token *t, struct arena *arena,
     t->token_prefix = arena_strndup(arena, secret, APIKEY_DISPLAY_LEN);
     apikey_digest(secret, APIKEY_LEN, t->digest);
     t->created_at = clock_now();
-    if (store_token_insert(store, t, err)) {
+    if (store_token_insert(db, t, err)) {
         str_wipe(secret, APIKEY_LEN + 1);
         return -1;
     }

@@ -12,12 +12,12 @@
 #include "model/token.h"
 
 struct arena;
-struct store;
+struct db;
 
 /* Fills in the id, token_prefix, digest and created_at of *t (the caller sets org_id, name,
  * scopes, expires_at, created_by), stores it, and writes the secret to `secret`. The caller
  * shows the secret once and wipes it (str_wipe). Raises what store_token_insert raises. */
-int auth_token_issue(struct store *store, struct api_token *t /* in/out */, struct arena *arena,
+int auth_token_issue(struct db *db, struct api_token *t /* in/out */, struct arena *arena,
                      char secret[APIKEY_LEN + 1] /* out */, struct err *err);
 
 #endif

@@ -29,7 +29,7 @@ cmd_org_create_with_admin(struct store *store, const char *name, struct err *err
     t.name = "admin";
     t.scopes = SCOPE_ALL;
     t.created_by = "cli";
-    if (auth_token_issue(store, &t, a, secret, err))
+    if (auth_token_issue(store_bind(store, org.id, a), &t, a, secret, err))
         goto out;
     log_msg(LOG_INFO, "created organization %s (%s) and its admin token %s", org.id, org.name,
             t.id);

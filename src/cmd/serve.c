@@ -107,6 +107,7 @@ bootstrap(struct store *store, struct err *err)
     struct user in = {0}, user;
     struct arena *a;
     struct org org;
+    struct db *db;
     int64_t count;
     int rc = -1;
 
@@ -128,14 +129,15 @@ bootstrap(struct store *store, struct err *err)
     t.name = "admin";
     t.scopes = SCOPE_ALL;
     t.created_by = "cli";
-    if (auth_token_issue(store, &t, a, secret, err))
+    db = store_bind(store, org.id, a);
+    if (auth_token_issue(db, &t, a, secret, err))
         goto out;
     if (!str_empty(password)) {
         in.org_id = org.id;
         in.username = username;
         in.password_hash = hash;
         in.role = USER_ROLE_ADMIN;
-        if (store_user_create(store, &in, a, &user, err))
+        if (store_user_create(db, &in, &user, err))
             goto out;
         log_msg(LOG_INFO, "created admin user %s (%s)", user.id, username);
     }

@@ -127,7 +127,7 @@ cmd_token(int argc, char **argv)
     }
     t.org_id = org;
     t.created_by = "cli";
-    if (auth_token_issue(store, &t, a, secret, &err)) {
+    if (auth_token_issue(store_bind(store, org, a), &t, a, secret, &err)) {
         err_print(stderr, "vigil token create", &err);
         goto out;
     }
@@ -137,7 +137,7 @@ cmd_token(int argc, char **argv)
     rc = 0;
 out:
     json_decref(body);
+    arena_free(a); /* first: it gives the bound connection back */
     store_close(store);
-    arena_free(a);
     return rc;
 }

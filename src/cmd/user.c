@@ -65,7 +65,7 @@ user_create(struct store *store, const char *org, const char *username, enum use
     in.username = username;
     in.password_hash = hash;
     in.role = role;
-    if (store_user_create(store, &in, a, &out, &err)) {
+    if (store_user_create(store_bind(store, org, a), &in, &out, &err)) {
         err_print(stderr, "vigil user create", &err);
         goto done;
     }

@@ -109,12 +109,14 @@ audit_disabled(struct store *store, const struct store_webhook_send *send, const
                             .action = "webhooks.disable",
                             .target = send->webhook_id,
                             .actor = "system"};
+    struct arena *a = arena_new();
     struct err err = {0};
 
     log_msg(LOG_WARN, "webhook %s deactivated: %s", send->webhook_id, reason);
-    if (store_audit_record(store, &e, &err))
+    if (store_audit_record(store_bind(store, send->org_id, a), &e, &err))
         log_msg(LOG_ERROR, "webhook %s: audit event not recorded: %s", send->webhook_id,
                 err.cause[0] ? err.cause : err.detail);
+    arena_free(a); /* gives the connection back */
 }
 
 /* Records every done slot in ONE store call (one disk flush for the batch), writes the audit

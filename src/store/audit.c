@@ -15,18 +15,15 @@
 
 static _Atomic long long audit_seq;
 
-int
-store_audit_record(struct store *store, const struct audit_event *e, struct err *err)
+/* Appends e under org_id (NULL: an event that names no organization) on c. */
+static int
+audit_insert(struct conn *c, const char *org_id, const struct audit_event *e, struct err *err)
 {
     char id[ID_MAX];
     struct stmt *st;
-    int rc = -1;
-    struct conn *c = conn_acquire(store, err);
 
-    if (!c)
-        return -1;
     if (tx_begin(c, true, err))
-        goto done;
+        return -1;
     id_generate("aud_", id, sizeof(id));
     st = stmt_get(c,
                   "INSERT INTO audit_events (id, org_id, actor, credential_id, action, target,"
@@ -34,9 +31,9 @@ store_audit_record(struct store *store, const struct audit_event *e, struct err 
                   " ?)",
                   err);
     if (!st)
-        goto done;
+        goto fail;
     bind_text(st, 1, e->id ? e->id : id);
-    bind_text(st, 2, e->org_id);
+    bind_text(st, 2, org_id);
     bind_text(st, 3, e->actor);
     bind_text(st, 4, e->credential_id);
     bind_text(st, 5, e->action);
@@ -46,10 +43,30 @@ store_audit_record(struct store *store, const struct audit_event *e, struct err 
     bind_int(st, 9, e->created_at ? e->created_at : clock_now());
     bind_int(st, 10, ++audit_seq);
     if (stmt_exec(c, st, err) || tx_commit(c, err))
-        goto done;
-    rc = 0;
-done:
+        goto fail;
+    return 0;
+fail:
     tx_rollback(c);
+    return -1;
+}
+
+int
+store_audit_record(struct db *db, const struct audit_event *e, struct err *err)
+{
+    struct conn *c = db_conn(db, err);
+
+    return c ? audit_insert(c, db->org_id, e, err) : -1;
+}
+
+int
+store_audit_record_unbound(struct store *store, const struct audit_event *e, struct err *err)
+{
+    struct conn *c = conn_acquire(store, err);
+    int rc;
+
+    if (!c)
+        return -1;
+    rc = audit_insert(c, NULL, e, err);
     conn_release(store, c);
     return rc;
 }
@@ -88,9 +105,8 @@ bind_filter(struct stmt *st, const char *org_id, const struct store_audit_filter
     " AND (?5 = 0 OR created_at > ?6) AND (?7 = 0 OR created_at < ?8)"
 
 int
-store_audit_list(struct store *store, const char *org_id, const struct store_audit_filter *f,
-                 const struct store_list *q, struct arena *arena, struct store_page *page,
-                 struct err *err)
+store_audit_list(struct db *db, const struct store_audit_filter *f, const struct store_list *q,
+                 struct store_page *page, struct err *err)
 {
     int64_t p = q && q->page ? q->page : 1;
     int64_t per_page = q && q->per_page ? q->per_page : STORE_PER_PAGE_DEFAULT;
@@ -101,7 +117,7 @@ store_audit_list(struct store *store, const char *org_id, const struct store_aud
     struct conn *c;
 
     memset(page, 0, sizeof(*page));
-    c = conn_acquire(store, err);
+    c = db_conn(db, err);
     if (!c)
         return -1;
     if (tx_begin(c, false, err))
@@ -109,7 +125,7 @@ store_audit_list(struct store *store, const char *org_id, const struct store_aud
     st = stmt_get(c, "SELECT count(*)" AUDIT_WHERE, err);
     if (!st)
         goto done;
-    bind_filter(st, org_id, f);
+    bind_filter(st, db->org_id, f);
     step = stmt_step(st);
     page->total = step == ST_ROW ? col_int(st, 0) : 0;
     stmt_reset(st);
@@ -123,12 +139,12 @@ store_audit_list(struct store *store, const char *org_id, const struct store_aud
                   err);
     if (!st)
         goto done;
-    bind_filter(st, org_id, f);
+    bind_filter(st, db->org_id, f);
     bind_int(st, 9, per_page);
     bind_int(st, 10, (p - 1) * per_page);
-    items = arena_calloc(arena, (size_t)per_page, sizeof(*items));
+    items = arena_calloc(db->arena, (size_t)per_page, sizeof(*items));
     while ((step = stmt_step(st)) == ST_ROW && n < (size_t)per_page)
-        read_audit(st, &items[n++], arena);
+        read_audit(st, &items[n++], db->arena);
     stmt_reset(st);
     if (step != ST_DONE && step != ST_ROW) {
         sql_fail(c, step, "audit list", err);
@@ -141,6 +157,5 @@ store_audit_list(struct store *store, const char *org_id, const struct store_aud
     rc = 0;
 done:
     tx_rollback(c);
-    conn_release(store, c);
     return rc;
 }

@@ -154,17 +154,19 @@ read_user(struct stmt *st, void *item, struct arena *a)
 }
 
 int
-store_user_create(struct store *store, const struct user *in, struct arena *arena, struct user *out,
-                  struct err *err)
+store_user_create(struct db *db, const struct user *in, struct user *out, struct err *err)
 {
     struct user row = *in;
     bool found;
     int rc = -1;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = db_conn(db, err);
+
+    if (!c)
+        return -1;
     if (tx_begin(c, true, err))
         goto done;
-    if (row_exists(c, "SELECT 1 FROM orgs WHERE id = ?1 AND id = ?2", in->org_id, in->org_id,
+    if (row_exists(c, "SELECT 1 FROM orgs WHERE id = ?1 AND id = ?2", db->org_id, db->org_id,
                    &found, err))
         goto done;
     if (!found) {
@@ -172,13 +174,14 @@ store_user_create(struct store *store, const struct user *in, struct arena *aren
         goto done;
     }
     if (row_exists(c, "SELECT 1 FROM users WHERE org_id = ?1 AND username = ?2 COLLATE NOCASE",
-                   in->org_id, in->username, &found, err))
+                   db->org_id, in->username, &found, err))
         goto done;
     if (found) {
         err_set(err, CONFLICT, "A user with this username already exists.");
         goto done;
     }
-    row.id = id_new(arena, "usr_");
+    row.org_id = db->org_id;
+    row.id = id_new(db->arena, "usr_");
     row.created_at = row.updated_at = clock_now();
     if (exec_sql(c, NULL, err,
                  "INSERT INTO users (id, org_id, username, password_hash, role, disabled,"
@@ -187,30 +190,30 @@ store_user_create(struct store *store, const struct user *in, struct arena *aren
                  user_role_name(row.role), (int64_t)row.disabled, row.created_at, row.updated_at) ||
         tx_commit(c, err))
         goto done;
-    row.username = arena_strdup(arena, in->username);
+    row.username = arena_strdup(db->arena, in->username);
     row.password_hash = NULL;
     *out = row;
     rc = 0;
 done:
     tx_rollback(c);
-    conn_release(store, c);
     return rc;
 }
 
 int
-store_user_get(struct store *store, const char *org_id, const char *id, struct arena *arena,
-               struct user *out, struct err *err)
+store_user_get(struct db *db, const char *id, struct user *out, struct err *err)
 {
     int rc;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = db_conn(db, err);
+
+    if (!c)
+        return -1;
     memset(out, 0, sizeof(*out));
     rc = store_fault_check(err);
     if (rc == 0)
-        rc = load_one(c, read_user, out, arena, "user", err,
+        rc = load_one(c, read_user, out, db->arena, "user", err,
                       "SELECT " USER_COLUMNS " FROM users WHERE org_id = ?1 AND id = ?2", "tt",
-                      org_id, id);
-    conn_release(store, c);
+                      db->org_id, id);
     return rc;
 }
 
@@ -254,26 +257,27 @@ done:
 }
 
 int
-store_user_list(struct store *store, const char *org_id, const struct store_list *q,
-                struct arena *arena, struct store_page *page, struct err *err)
+store_user_list(struct db *db, const struct store_list *q, struct store_page *page, struct err *err)
 {
     void *items = NULL;
     int rc = -1;
 
     memset(page, 0, sizeof(*page));
-    WITH_CONN(store, c, err)
+    struct conn *c = db_conn(db, err);
+
+    if (!c)
+        return -1;
     if (tx_begin(c, false, err))
         goto done;
     if (page_load(c, USER_COLUMNS, "FROM users WHERE org_id = ?1", "created_at, id", q,
-                  sizeof(struct user), read_user, arena, &items, &page->n, &page->total, err, "t",
-                  org_id) ||
+                  sizeof(struct user), read_user, db->arena, &items, &page->n, &page->total, err,
+                  "t", db->org_id) ||
         tx_commit(c, err))
         goto done;
     page->users = items;
     rc = 0;
 done:
     tx_rollback(c);
-    conn_release(store, c);
     return rc;
 }
 
@@ -288,20 +292,22 @@ revoke_user_families(struct conn *c, const char *user_id, int64_t now, struct er
 }
 
 int
-store_user_update(struct store *store, const char *org_id, const char *id,
-                  const struct user_write *w, struct arena *arena, struct user *out,
+store_user_update(struct db *db, const char *id, const struct user_write *w, struct user *out,
                   enum user_role *old_role, struct err *err)
 {
     struct user before;
     int64_t now = clock_now();
     int rc = -1;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = db_conn(db, err);
+
+    if (!c)
+        return -1;
     if (tx_begin(c, true, err))
         goto done;
-    if (load_one(c, read_user, &before, arena, "user", err,
-                 "SELECT " USER_COLUMNS " FROM users WHERE org_id = ?1 AND id = ?2", "tt", org_id,
-                 id))
+    if (load_one(c, read_user, &before, db->arena, "user", err,
+                 "SELECT " USER_COLUMNS " FROM users WHERE org_id = ?1 AND id = ?2", "tt",
+                 db->org_id, id))
         goto done;
     *old_role = before.role;
     *out = before;
@@ -313,7 +319,7 @@ store_user_update(struct store *store, const char *org_id, const char *id,
     if (exec_sql(c, NULL, err,
                  "UPDATE users SET role = ?3, disabled = ?4, updated_at = ?5"
                  " WHERE org_id = ?1 AND id = ?2",
-                 "tttii", org_id, id, user_role_name(out->role), (int64_t)out->disabled, now))
+                 "tttii", db->org_id, id, user_role_name(out->role), (int64_t)out->disabled, now))
         goto done;
     /* Disabling ends every credential of the user for good: re-enabling revives none of
      * them, the user logs in again and makes new tokens (issue 14 item 11). */
@@ -321,35 +327,36 @@ store_user_update(struct store *store, const char *org_id, const char *id,
         (exec_sql(c, NULL, err,
                   "UPDATE api_tokens SET revoked_at = ?3 WHERE org_id = ?1 AND user_id = ?2"
                   " AND revoked_at = 0",
-                  "tti", org_id, id, now) ||
+                  "tti", db->org_id, id, now) ||
          revoke_user_families(c, id, now, err)))
         goto done;
     if (tx_commit(c, err))
         goto done;
     if (out->disabled)
-        family_cache_invalidate(store->families);
+        family_cache_invalidate(db->store->families);
     out->password_hash = NULL;
     rc = 0;
 done:
     tx_rollback(c);
-    conn_release(store, c);
     return rc;
 }
 
 int
-store_user_set_password(struct store *store, const char *org_id, const char *id,
-                        const char *password_hash, struct err *err)
+store_user_set_password(struct db *db, const char *id, const char *password_hash, struct err *err)
 {
     int64_t now = clock_now();
     int rc = -1, changed = 0;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = db_conn(db, err);
+
+    if (!c)
+        return -1;
     if (tx_begin(c, true, err))
         goto done;
     if (exec_sql(c, &changed, err,
                  "UPDATE users SET password_hash = ?3, updated_at = ?4"
                  " WHERE org_id = ?1 AND id = ?2",
-                 "ttti", org_id, id, password_hash, now))
+                 "ttti", db->org_id, id, password_hash, now))
         goto done;
     if (!changed) {
         err_set(err, NOT_FOUND, "The user was not found.");
@@ -357,25 +364,27 @@ store_user_set_password(struct store *store, const char *org_id, const char *id,
     }
     if (revoke_user_families(c, id, now, err) || tx_commit(c, err))
         goto done;
-    family_cache_invalidate(store->families);
+    family_cache_invalidate(db->store->families);
     rc = 0;
 done:
     tx_rollback(c);
-    conn_release(store, c);
     return rc;
 }
 
 int
-store_user_delete(struct store *store, const char *org_id, const char *id, struct err *err)
+store_user_delete(struct db *db, const char *id, struct err *err)
 {
     int64_t now = clock_now();
     int rc = -1, changed = 0;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = db_conn(db, err);
+
+    if (!c)
+        return -1;
     if (tx_begin(c, true, err))
         goto done;
-    if (exec_sql(c, &changed, err, "DELETE FROM users WHERE org_id = ?1 AND id = ?2", "tt", org_id,
-                 id))
+    if (exec_sql(c, &changed, err, "DELETE FROM users WHERE org_id = ?1 AND id = ?2", "tt",
+                 db->org_id, id))
         goto done;
     if (!changed) {
         err_set(err, NOT_FOUND, "The user was not found.");
@@ -384,16 +393,15 @@ store_user_delete(struct store *store, const char *org_id, const char *id, struc
     if (exec_sql(c, NULL, err,
                  "UPDATE api_tokens SET revoked_at = ?3 WHERE org_id = ?1 AND user_id = ?2"
                  " AND revoked_at = 0",
-                 "tti", org_id, id, now) ||
+                 "tti", db->org_id, id, now) ||
         revoke_user_families(c, id, now, err) ||
         exec_sql(c, NULL, err, "DELETE FROM password_tokens WHERE user_id = ?1", "t", id) ||
         tx_commit(c, err))
         goto done;
-    family_cache_invalidate(store->families);
+    family_cache_invalidate(db->store->families);
     rc = 0;
 done:
     tx_rollback(c);
-    conn_release(store, c);
     return rc;
 }
 
@@ -415,16 +423,20 @@ read_svc(struct stmt *st, void *item, struct arena *a)
 }
 
 int
-store_service_account_create(struct store *store, const struct service_account *in,
-                             struct arena *arena, struct service_account *out, struct err *err)
+store_service_account_create(struct db *db, const struct service_account *in,
+                             struct service_account *out, struct err *err)
 {
     struct service_account row = *in;
     int rc = -1;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = db_conn(db, err);
+
+    if (!c)
+        return -1;
     if (tx_begin(c, true, err))
         goto done;
-    row.id = id_new(arena, "svc_");
+    row.org_id = db->org_id;
+    row.id = id_new(db->arena, "svc_");
     row.created_at = row.updated_at = clock_now();
     if (exec_sql(c, NULL, err,
                  "INSERT INTO service_accounts (id, org_id, name, role, created_by, created_at,"
@@ -433,68 +445,73 @@ store_service_account_create(struct store *store, const struct service_account *
                  row.created_at, row.updated_at) ||
         tx_commit(c, err))
         goto done;
-    row.name = arena_strdup(arena, in->name);
-    row.created_by = in->created_by ? arena_strdup(arena, in->created_by) : NULL;
+    row.name = arena_strdup(db->arena, in->name);
+    row.created_by = in->created_by ? arena_strdup(db->arena, in->created_by) : NULL;
     *out = row;
     rc = 0;
 done:
     tx_rollback(c);
-    conn_release(store, c);
     return rc;
 }
 
 int
-store_service_account_get(struct store *store, const char *org_id, const char *id,
-                          struct arena *arena, struct service_account *out, struct err *err)
+store_service_account_get(struct db *db, const char *id, struct service_account *out,
+                          struct err *err)
 {
     int rc;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = db_conn(db, err);
+
+    if (!c)
+        return -1;
     memset(out, 0, sizeof(*out));
     rc = store_fault_check(err);
     if (rc == 0)
-        rc = load_one(c, read_svc, out, arena, "service account", err,
+        rc = load_one(c, read_svc, out, db->arena, "service account", err,
                       "SELECT " SVC_COLUMNS " FROM service_accounts WHERE org_id = ?1 AND id = ?2",
-                      "tt", org_id, id);
-    conn_release(store, c);
+                      "tt", db->org_id, id);
     return rc;
 }
 
 int
-store_service_account_list(struct store *store, const char *org_id, const struct store_list *q,
-                           struct arena *arena, struct store_page *page, struct err *err)
+store_service_account_list(struct db *db, const struct store_list *q, struct store_page *page,
+                           struct err *err)
 {
     void *items = NULL;
     int rc = -1;
 
     memset(page, 0, sizeof(*page));
-    WITH_CONN(store, c, err)
+    struct conn *c = db_conn(db, err);
+
+    if (!c)
+        return -1;
     if (tx_begin(c, false, err))
         goto done;
     if (page_load(c, SVC_COLUMNS, "FROM service_accounts WHERE org_id = ?1", "created_at, id", q,
-                  sizeof(struct service_account), read_svc, arena, &items, &page->n, &page->total,
-                  err, "t", org_id) ||
+                  sizeof(struct service_account), read_svc, db->arena, &items, &page->n,
+                  &page->total, err, "t", db->org_id) ||
         tx_commit(c, err))
         goto done;
     page->service_accounts = items;
     rc = 0;
 done:
     tx_rollback(c);
-    conn_release(store, c);
     return rc;
 }
 
 int
-store_service_account_delete(struct store *store, const char *org_id, const char *id,
-                             struct err *err)
+store_service_account_delete(struct db *db, const char *id, struct err *err)
 {
     int rc = -1, changed = 0;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = db_conn(db, err);
+
+    if (!c)
+        return -1;
     if (tx_begin(c, true, err))
         goto done;
     if (exec_sql(c, &changed, err, "DELETE FROM service_accounts WHERE org_id = ?1 AND id = ?2",
-                 "tt", org_id, id))
+                 "tt", db->org_id, id))
         goto done;
     if (!changed) {
         err_set(err, NOT_FOUND, "The service account was not found.");
@@ -503,34 +520,35 @@ store_service_account_delete(struct store *store, const char *org_id, const char
     if (exec_sql(c, NULL, err,
                  "UPDATE api_tokens SET revoked_at = ?3 WHERE org_id = ?1"
                  " AND service_account_id = ?2 AND revoked_at = 0",
-                 "tti", org_id, id, clock_now()) ||
+                 "tti", db->org_id, id, clock_now()) ||
         tx_commit(c, err))
         goto done;
     rc = 0;
 done:
     tx_rollback(c);
-    conn_release(store, c);
     return rc;
 }
 
 /* ---- Owned tokens ---------------------------------------------------------------------------- */
 
 int
-store_token_list_owned(struct store *store, const char *org_id, const char *user_id,
-                       const char *service_account_id, const struct store_list *q,
-                       struct arena *arena, struct store_page *page, struct err *err)
+store_token_list_owned(struct db *db, const char *user_id, const char *service_account_id,
+                       const struct store_list *q, struct store_page *page, struct err *err)
 {
     void *items = NULL;
     int rc = -1;
 
     memset(page, 0, sizeof(*page));
-    WITH_CONN(store, c, err)
+    struct conn *c = db_conn(db, err);
+
+    if (!c)
+        return -1;
     if (tx_begin(c, false, err))
         goto done;
     if (page_load(c, TOKEN_COLUMNS,
                   "FROM api_tokens WHERE org_id = ?1 AND (user_id = ?2 OR service_account_id = ?3)",
-                  "created_at DESC, id DESC", q, sizeof(struct api_token), read_token, arena,
-                  &items, &page->n, &page->total, err, "ttt", org_id, user_id,
+                  "created_at DESC, id DESC", q, sizeof(struct api_token), read_token, db->arena,
+                  &items, &page->n, &page->total, err, "ttt", db->org_id, user_id,
                   service_account_id) ||
         tx_commit(c, err))
         goto done;
@@ -538,27 +556,29 @@ store_token_list_owned(struct store *store, const char *org_id, const char *user
     rc = 0;
 done:
     tx_rollback(c);
-    conn_release(store, c);
     return rc;
 }
 
 /* ---- Refresh tokens ---------------------------------------------------------------------- */
 
 int
-store_refresh_family_create(struct store *store, const char *org_id, const char *user_id,
-                            const char *family_id, int64_t family_expires_at,
+store_refresh_family_create(struct db *db, const char *user_id, const char *family_id,
+                            int64_t family_expires_at,
                             const unsigned char digest[STORE_SECRET_DIGEST_LEN], int64_t expires_at,
                             int64_t now, struct err *err)
 {
     int rc = -1;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = db_conn(db, err);
+
+    if (!c)
+        return -1;
     if (tx_begin(c, true, err))
         goto done;
     if (exec_sql(c, NULL, err,
                  "INSERT INTO refresh_families (id, org_id, user_id, created_at, expires_at)"
                  " VALUES (?, ?, ?, ?, ?)",
-                 "tttii", family_id, org_id, user_id, now, family_expires_at) ||
+                 "tttii", family_id, db->org_id, user_id, now, family_expires_at) ||
         exec_sql(c, NULL, err,
                  "INSERT INTO refresh_tokens (digest, family_id, created_at, expires_at)"
                  " VALUES (?, ?, ?, ?)",
@@ -568,7 +588,6 @@ store_refresh_family_create(struct store *store, const char *org_id, const char 
     rc = 0;
 done:
     tx_rollback(c);
-    conn_release(store, c);
     return rc;
 }
 
@@ -663,18 +682,21 @@ done:
 /* ---- Password-set tokens ----------------------------------------------------------------- */
 
 int
-store_password_token_create(struct store *store, const char *org_id, const char *user_id,
+store_password_token_create(struct db *db, const char *user_id,
                             const unsigned char digest[STORE_SECRET_DIGEST_LEN], int64_t expires_at,
                             int64_t now, struct err *err)
 {
     bool found;
     int rc = -1;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = db_conn(db, err);
+
+    if (!c)
+        return -1;
     if (tx_begin(c, true, err))
         goto done;
-    if (row_exists(c, "SELECT 1 FROM users WHERE org_id = ?1 AND id = ?2", org_id, user_id, &found,
-                   err))
+    if (row_exists(c, "SELECT 1 FROM users WHERE org_id = ?1 AND id = ?2", db->org_id, user_id,
+                   &found, err))
         goto done;
     if (!found) {
         err_set(err, NOT_FOUND, "The user was not found.");
@@ -683,13 +705,12 @@ store_password_token_create(struct store *store, const char *org_id, const char 
     if (exec_sql(c, NULL, err,
                  "INSERT INTO password_tokens (digest, org_id, user_id, created_at, expires_at)"
                  " VALUES (?, ?, ?, ?, ?)",
-                 "bttii", digest, org_id, user_id, now, expires_at) ||
+                 "bttii", digest, db->org_id, user_id, now, expires_at) ||
         tx_commit(c, err))
         goto done;
     rc = 0;
 done:
     tx_rollback(c);
-    conn_release(store, c);
     return rc;
 }
 

@@ -361,12 +361,15 @@ int store_org_count(struct store *store, int64_t *count /* out */, struct err *e
 int store_org_list(struct store *store, struct arena *arena, size_t max,
                    struct org **items /* out */, size_t *n /* out */, struct err *err);
 
-/* ---- API tokens (unbound) --------------------------------------------------------------- */
+/* ---- API tokens ------------------------------------------------------------------------- *
+ * Bound to the organization, except the two calls of authentication: the lookup by digest
+ * (which yields the organization) and the touch that records a use. */
 
-/* Inserts t as given (the caller sets id "tok_...", org_id, name, scopes, token_prefix, digest,
- * created_at, expires_at, created_by; last_used_at and revoked_at are stored as given, normally
- * 0). NOT_FOUND if the organization does not exist; CONFLICT if the id or digest is taken. */
-int store_token_insert(struct store *store, const struct api_token *t, struct err *err);
+/* Inserts t into db's organization as given (the caller sets id "tok_...", name, scopes,
+ * token_prefix, digest, created_at, expires_at, created_by; last_used_at and revoked_at are
+ * stored as given, normally 0; t->org_id is not read). NOT_FOUND if the organization does not
+ * exist; CONFLICT if the id or digest is taken. */
+int store_token_insert(struct db *db, const struct api_token *t, struct err *err);
 /* The token whose digest is `digest`, whatever its state (the caller checks revoked_at and
  * expires_at, e.g. with api_token_is_active). One lookup on a unique index. NOT_FOUND. */
 int store_token_find_by_digest(struct store *store,
@@ -374,90 +377,84 @@ int store_token_find_by_digest(struct store *store,
                                struct arena *arena, struct api_token *out /* out */,
                                struct err *err);
 /* NOT_FOUND, also when the token belongs to another organization. */
-int store_token_get(struct store *store, const char *org_id, const char *id, struct arena *arena,
-                    struct api_token *out /* out */, struct err *err);
+int store_token_get(struct db *db, const char *id, struct api_token *out /* out */,
+                    struct err *err);
 /* The organization's tokens, newest first; q may be NULL (first page, default size). Only
  * page and per_page of q are used. */
-int store_token_list(struct store *store, const char *org_id, const struct store_list *q,
-                     struct arena *arena, struct store_page *page /* out, .tokens */,
-                     struct err *err);
+int store_token_list(struct db *db, const struct store_list *q,
+                     struct store_page *page /* out, .tokens */, struct err *err);
 /* Sets revoked_at = now. NOT_FOUND (also for another organization's token); revoking a revoked
  * token keeps the first revoked_at and succeeds. */
-int store_token_revoke(struct store *store, const char *org_id, const char *id, int64_t now,
-                       struct err *err);
+int store_token_revoke(struct db *db, const char *id, int64_t now, struct err *err);
 /* Records a use: writes last_used_at = now only if the stored value is older than
  * STORE_TOKEN_TOUCH_INTERVAL seconds, so authenticating a burst of requests costs one write a
  * minute per token rather than one per request. A missing token is not an error. */
 int store_token_touch(struct store *store, const char *id, int64_t now, struct err *err);
 #define STORE_TOKEN_TOUCH_INTERVAL 60
 
-/* The tokens of one owner (user_id or service_account_id, exactly one non-NULL) in org_id,
- * newest first; only page and per_page of q are used. */
-int store_token_list_owned(struct store *store, const char *org_id, const char *user_id,
-                           const char *service_account_id, const struct store_list *q,
-                           struct arena *arena, struct store_page *page /* out, .tokens */,
+/* The tokens of one owner (user_id or service_account_id, exactly one non-NULL), newest first;
+ * only page and per_page of q are used. */
+int store_token_list_owned(struct db *db, const char *user_id, const char *service_account_id,
+                           const struct store_list *q, struct store_page *page /* out, .tokens */,
                            struct err *err);
 
-/* ---- Users (unbound; identity.c) --------------------------------------------------------- *
- * Unbound because login and authentication need them before any organization is known; every
- * function that takes org_id treats another organization's user as NOT_FOUND. */
+/* ---- Users (identity.c) ---------------------------------------------------------------- *
+ * Bound to the organization (another organization's user is NOT_FOUND), except the lookup a
+ * login makes before any organization is known. */
 
-/* Inserts a user (in->org_id, username, role, disabled, password_hash may be NULL); sets id,
- * created_at, updated_at in *out. CONFLICT if the username is taken in the organization
- * (case-insensitively); NOT_FOUND if the organization does not exist. */
-int store_user_create(struct store *store, const struct user *in, struct arena *arena,
-                      struct user *out /* out */, struct err *err);
+/* Inserts a user into db's organization (username, role, disabled, password_hash may be NULL;
+ * in->org_id is not read); sets id, org_id, created_at, updated_at in *out. CONFLICT if the
+ * username is taken in the organization (case-insensitively); NOT_FOUND if the organization
+ * does not exist. */
+int store_user_create(struct db *db, const struct user *in, struct user *out /* out */,
+                      struct err *err);
 /* NOT_FOUND */
-int store_user_get(struct store *store, const char *org_id, const char *id, struct arena *arena,
-                   struct user *out /* out */, struct err *err);
-/* The user a login names: username (case-insensitive) within org_id, or across every
+int store_user_get(struct db *db, const char *id, struct user *out /* out */, struct err *err);
+/* Unbound. The user a login names: username (case-insensitive) within org_id, or across every
  * organization when org_id is NULL (then a name held in two organizations is NOT_FOUND:
  * the client must name its organization). NOT_FOUND. */
 int store_user_find_login(struct store *store, const char *org_id, const char *username,
                           struct arena *arena, struct user *out /* out */, struct err *err);
 /* The organization's users, oldest first; page and per_page of q are used. */
-int store_user_list(struct store *store, const char *org_id, const struct store_list *q,
-                    struct arena *arena, struct store_page *page /* out, .users */,
-                    struct err *err);
+int store_user_list(struct db *db, const struct store_list *q,
+                    struct store_page *page /* out, .users */, struct err *err);
 /* Applies role and/or disabled (w->present) and returns the row after the change in *out and
  * the role before it in *old_role. Disabling also revokes, for good, every personal token and
  * refresh family of the user (so its JWTs' sessions end too): re-enabling revives none.
  * NOT_FOUND. */
-int store_user_update(struct store *store, const char *org_id, const char *id,
-                      const struct user_write *w, struct arena *arena, struct user *out /* out */,
-                      enum user_role *old_role /* out */, struct err *err);
+int store_user_update(struct db *db, const char *id, const struct user_write *w,
+                      struct user *out /* out */, enum user_role *old_role /* out */,
+                      struct err *err);
 /* Stores a new password hash and revokes the user's refresh families. NOT_FOUND. */
-int store_user_set_password(struct store *store, const char *org_id, const char *id,
-                            const char *password_hash, struct err *err);
+int store_user_set_password(struct db *db, const char *id, const char *password_hash,
+                            struct err *err);
 /* Deletes the user, revokes its personal tokens and refresh families and forgets its
  * password-set tokens. NOT_FOUND. */
-int store_user_delete(struct store *store, const char *org_id, const char *id, struct err *err);
+int store_user_delete(struct db *db, const char *id, struct err *err);
 
-/* ---- Service accounts (unbound; identity.c) ----------------------------------------------- */
+/* ---- Service accounts (identity.c) ------------------------------------------------------- */
 
-/* Inserts (in->org_id, name, role, created_by); sets id and times in *out. */
-int store_service_account_create(struct store *store, const struct service_account *in,
-                                 struct arena *arena, struct service_account *out /* out */,
-                                 struct err *err);
-int store_service_account_get(struct store *store, const char *org_id, const char *id,
-                              struct arena *arena, struct service_account *out /* out */,
+/* Inserts (name, role, created_by) into db's organization; sets id, org_id and times in *out. */
+int store_service_account_create(struct db *db, const struct service_account *in,
+                                 struct service_account *out /* out */, struct err *err);
+int store_service_account_get(struct db *db, const char *id, struct service_account *out /* out */,
                               struct err *err);
-int store_service_account_list(struct store *store, const char *org_id, const struct store_list *q,
-                               struct arena *arena,
+int store_service_account_list(struct db *db, const struct store_list *q,
                                struct store_page *page /* out, .service_accounts */,
                                struct err *err);
 /* Deletes it and revokes its tokens. NOT_FOUND. */
-int store_service_account_delete(struct store *store, const char *org_id, const char *id,
-                                 struct err *err);
+int store_service_account_delete(struct db *db, const char *id, struct err *err);
 
-/* ---- Refresh tokens and password-set tokens (unbound; identity.c) ------------------------- */
+/* ---- Refresh tokens and password-set tokens (identity.c) --------------------------------- *
+ * Creating one is bound to the organization; the calls keyed by a secret's digest or a
+ * session's family id are the credential side (authentication, logout) and unbound. */
 
 #define STORE_SECRET_DIGEST_LEN 32
 
 /* A new login: family `family_id` of user_id ending at family_expires_at, and its first token
  * (digest, expires_at). */
-int store_refresh_family_create(struct store *store, const char *org_id, const char *user_id,
-                                const char *family_id, int64_t family_expires_at,
+int store_refresh_family_create(struct db *db, const char *user_id, const char *family_id,
+                                int64_t family_expires_at,
                                 const unsigned char digest[STORE_SECRET_DIGEST_LEN],
                                 int64_t expires_at, int64_t now, struct err *err);
 
@@ -497,8 +494,9 @@ int store_refresh_family_revoke(struct store *store, const char *family_id, int6
 int store_refresh_family_live(struct store *store, const char *family_id, const char *user_id,
                               bool *live /* out */, struct err *err);
 
-/* Records a one-time password-set token of a user. NOT_FOUND if the user is not in org_id. */
-int store_password_token_create(struct store *store, const char *org_id, const char *user_id,
+/* Records a one-time password-set token of a user. NOT_FOUND if the user is not in db's
+ * organization. */
+int store_password_token_create(struct db *db, const char *user_id,
                                 const unsigned char digest[STORE_SECRET_DIGEST_LEN],
                                 int64_t expires_at, int64_t now, struct err *err);
 /* The user a live (unused, unexpired at now) password-set token belongs to. UNAUTHORIZED
@@ -514,10 +512,13 @@ int store_password_token_consume(struct store *store,
                                  const char *password_hash, int64_t now, struct arena *arena,
                                  struct user *user /* out */, struct err *err);
 
-/* ---- Audit log (unbound; audit.c) ---------------------------------------------------------- */
+/* ---- Audit log (audit.c) ------------------------------------------------------------------ */
 
-/* Appends an event (id and created_at are set here when NULL/0). */
-int store_audit_record(struct store *store, const struct audit_event *e, struct err *err);
+/* Appends an event of db's organization (e->org_id is not read; id and created_at are set
+ * here when NULL/0). */
+int store_audit_record(struct db *db, const struct audit_event *e, struct err *err);
+/* Appends an event that names no organization (a failed login naming no known user). */
+int store_audit_record_unbound(struct store *store, const struct audit_event *e, struct err *err);
 
 struct store_audit_filter {
     const char *actor, *action, *target; /* exact match each, NULL = any */
@@ -526,8 +527,7 @@ struct store_audit_filter {
 };
 
 /* The organization's events matching f, newest first; page and per_page of q are used. */
-int store_audit_list(struct store *store, const char *org_id, const struct store_audit_filter *f,
-                     const struct store_list *q, struct arena *arena,
+int store_audit_list(struct db *db, const struct store_audit_filter *f, const struct store_list *q,
                      struct store_page *page /* out, .audit_events */, struct err *err);
 
 /* ---- Scans (scans.c) ------------------------------------------------------------------------ */

@@ -177,22 +177,25 @@ read_token(struct stmt *st, void *item, struct arena *a)
 }
 
 int
-store_token_insert(struct store *store, const struct api_token *t, struct err *err)
+store_token_insert(struct db *db, const struct api_token *t, struct err *err)
 {
     struct buf scopes;
     struct stmt *st;
     bool found;
     int rc = -1;
 
-    if (!t->id || !t->org_id || !t->name || !t->token_prefix)
-        return err_set(err, VALIDATION_ERROR, "A token needs an id, org_id, name and prefix.");
-    WITH_CONN(store, c, err)
+    if (!t->id || !t->name || !t->token_prefix)
+        return err_set(err, VALIDATION_ERROR, "A token needs an id, name and prefix.");
+    struct conn *c = db_conn(db, err);
+
+    if (!c)
+        return -1;
     buf_init(&scopes, 1024);
     scope_format(t->scopes, ' ', &scopes);
     if (tx_begin(c, true, err))
         goto done;
-    if (row_exists(c, "SELECT 1 FROM orgs WHERE id = ?1 AND id = ?2", t->org_id, t->org_id, &found,
-                   err))
+    if (row_exists(c, "SELECT 1 FROM orgs WHERE id = ?1 AND id = ?2", db->org_id, db->org_id,
+                   &found, err))
         goto done;
     if (!found) {
         err_set(err, NOT_FOUND, "The organization was not found.");
@@ -207,7 +210,7 @@ store_token_insert(struct store *store, const struct api_token *t, struct err *e
     if (!st)
         goto done;
     bind_text(st, 1, t->id);
-    bind_text(st, 2, t->org_id);
+    bind_text(st, 2, db->org_id);
     bind_text(st, 3, t->name);
     bind_text(st, 4, buf_str(&scopes));
     bind_text(st, 5, t->token_prefix);
@@ -227,7 +230,6 @@ done:
         err_set(err, CONFLICT, "A token with this id or secret already exists.");
     tx_rollback(c);
     buf_cleanup(&scopes);
-    conn_release(store, c);
     return rc;
 }
 
@@ -262,24 +264,25 @@ done:
 }
 
 int
-store_token_get(struct store *store, const char *org_id, const char *id, struct arena *arena,
-                struct api_token *out, struct err *err)
+store_token_get(struct db *db, const char *id, struct api_token *out, struct err *err)
 {
     int rc = -1;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = db_conn(db, err);
+
+    if (!c)
+        return -1;
     memset(out, 0, sizeof(*out));
     if (store_fault_check(err) == 0 &&
         row_load(c, "SELECT " TOKEN_COLUMNS " FROM api_tokens WHERE org_id = ?1 AND id = ?2",
-                 org_id, id, read_token, out, arena, "token", err) == 0)
+                 db->org_id, id, read_token, out, db->arena, "token", err) == 0)
         rc = 0;
-    conn_release(store, c);
     return rc;
 }
 
 int
-store_token_list(struct store *store, const char *org_id, const struct store_list *q,
-                 struct arena *arena, struct store_page *page, struct err *err)
+store_token_list(struct db *db, const struct store_list *q, struct store_page *page,
+                 struct err *err)
 {
     struct store_list paging = {0};
     void *items = NULL;
@@ -290,34 +293,38 @@ store_token_list(struct store *store, const char *org_id, const struct store_lis
         paging.page = q->page;
         paging.per_page = q->per_page;
     }
-    WITH_CONN(store, c, err)
+    struct conn *c = db_conn(db, err);
+
+    if (!c)
+        return -1;
     if (tx_begin(c, false, err))
         goto done;
-    if (list_run(c, &list_tokens, org_id, &paging, sizeof(struct api_token), read_token, arena,
-                 &items, &page->n, &page->total, err) ||
+    if (list_run(c, &list_tokens, db->org_id, &paging, sizeof(struct api_token), read_token,
+                 db->arena, &items, &page->n, &page->total, err) ||
         tx_commit(c, err))
         goto done;
     page->tokens = items;
     rc = 0;
 done:
     tx_rollback(c);
-    conn_release(store, c);
     return rc;
 }
 
 int
-store_token_revoke(struct store *store, const char *org_id, const char *id, int64_t now,
-                   struct err *err)
+store_token_revoke(struct db *db, const char *id, int64_t now, struct err *err)
 {
     struct stmt *st;
     bool found;
     int rc = -1;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = db_conn(db, err);
+
+    if (!c)
+        return -1;
     if (tx_begin(c, true, err))
         goto done;
-    if (row_exists(c, "SELECT 1 FROM api_tokens WHERE org_id = ?1 AND id = ?2", org_id, id, &found,
-                   err))
+    if (row_exists(c, "SELECT 1 FROM api_tokens WHERE org_id = ?1 AND id = ?2", db->org_id, id,
+                   &found, err))
         goto done;
     if (!found) {
         err_set(err, NOT_FOUND, "The token was not found.");
@@ -329,7 +336,7 @@ store_token_revoke(struct store *store, const char *org_id, const char *id, int6
                   err);
     if (!st)
         goto done;
-    bind_text(st, 1, org_id);
+    bind_text(st, 1, db->org_id);
     bind_text(st, 2, id);
     bind_int(st, 3, now);
     if (stmt_exec(c, st, err) || tx_commit(c, err))
@@ -337,7 +344,6 @@ store_token_revoke(struct store *store, const char *org_id, const char *id, int6
     rc = 0;
 done:
     tx_rollback(c);
-    conn_release(store, c);
     return rc;
 }
 

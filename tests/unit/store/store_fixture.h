@@ -66,6 +66,17 @@ fixture_setup(void **state)
     return 0;
 }
 
+/* The fixture's handle for org_id: a or b, else one bound in the fixture's arena. */
+static inline struct db *
+db_for(struct fixture *fx, const char *org_id)
+{
+    if (org_id && strcmp(org_id, fx->org_a.id) == 0)
+        return fx->a;
+    if (org_id && strcmp(org_id, fx->org_b.id) == 0)
+        return fx->b;
+    return store_bind(fx->store, org_id ? org_id : "", fx->arena);
+}
+
 static int
 fixture_teardown(void **state)
 {

@@ -190,7 +190,7 @@ prep_user(struct ctx *x)
                       .password_hash = "$argon2id$fake"};
     struct err err = {0};
 
-    must(store_user_create(x->fx->store, &in, x->fx->arena, &x->user, &err), &err, "user");
+    must(store_user_create(x->fx->a, &in, &x->user, &err), &err, "user");
 }
 
 static void
@@ -202,8 +202,7 @@ prep_svc(struct ctx *x)
                                  .created_by = "system"};
     struct err err = {0};
 
-    must(store_service_account_create(x->fx->store, &in, x->fx->arena, &x->svc, &err), &err,
-         "service account");
+    must(store_service_account_create(x->fx->a, &in, &x->svc, &err), &err, "service account");
 }
 
 static struct api_token
@@ -227,7 +226,7 @@ prep_token(struct ctx *x)
     struct err err = {0};
 
     x->token = token_in(x);
-    must(store_token_insert(x->fx->store, &x->token, &err), &err, "token");
+    must(store_token_insert(x->fx->a, &x->token, &err), &err, "token");
 }
 
 static void
@@ -238,9 +237,8 @@ prep_refresh(struct ctx *x)
 
     prep_user(x);
     new_digest(x->digest);
-    must(store_refresh_family_create(x->fx->store, x->fx->org_a.id, x->user.id,
-                                     unique(x, "rtf_sweep"), now + 3600, x->digest, now + 600, now,
-                                     &err),
+    must(store_refresh_family_create(x->fx->a, x->user.id, unique(x, "rtf_sweep"), now + 3600,
+                                     x->digest, now + 600, now, &err),
          &err, "refresh family");
 }
 
@@ -252,9 +250,8 @@ prep_password_token(struct ctx *x)
 
     prep_user(x);
     new_digest(x->digest);
-    must(store_password_token_create(x->fx->store, x->fx->org_a.id, x->user.id, x->digest,
-                                     now + 600, now, &err),
-         &err, "password token");
+    must(store_password_token_create(x->fx->a, x->user.id, x->digest, now + 600, now, &err), &err,
+         "password token");
 }
 
 static void
@@ -464,7 +461,7 @@ op_user_create(struct ctx *x, struct err *err)
                       .password_hash = "$argon2id$fake"},
                 out;
 
-    return store_user_create(x->fx->store, &in, x->fx->arena, &out, err);
+    return store_user_create(x->fx->a, &in, &out, err);
 }
 
 static int
@@ -474,20 +471,19 @@ op_user_disable(struct ctx *x, struct err *err)
     struct user out;
     enum user_role old_role;
 
-    return store_user_update(x->fx->store, x->fx->org_a.id, x->user.id, &w, x->fx->arena, &out,
-                             &old_role, err);
+    return store_user_update(x->fx->a, x->user.id, &w, &out, &old_role, err);
 }
 
 static int
 op_user_set_password(struct ctx *x, struct err *err)
 {
-    return store_user_set_password(x->fx->store, x->fx->org_a.id, x->user.id, "$argon2id$new", err);
+    return store_user_set_password(x->fx->a, x->user.id, "$argon2id$new", err);
 }
 
 static int
 op_user_delete(struct ctx *x, struct err *err)
 {
-    return store_user_delete(x->fx->store, x->fx->org_a.id, x->user.id, err);
+    return store_user_delete(x->fx->a, x->user.id, err);
 }
 
 static int
@@ -499,13 +495,13 @@ op_svc_create(struct ctx *x, struct err *err)
                                  .created_by = "system"},
                            out;
 
-    return store_service_account_create(x->fx->store, &in, x->fx->arena, &out, err);
+    return store_service_account_create(x->fx->a, &in, &out, err);
 }
 
 static int
 op_svc_delete(struct ctx *x, struct err *err)
 {
-    return store_service_account_delete(x->fx->store, x->fx->org_a.id, x->svc.id, err);
+    return store_service_account_delete(x->fx->a, x->svc.id, err);
 }
 
 static int
@@ -513,13 +509,13 @@ op_token_insert(struct ctx *x, struct err *err)
 {
     struct api_token t = token_in(x);
 
-    return store_token_insert(x->fx->store, &t, err);
+    return store_token_insert(x->fx->a, &t, err);
 }
 
 static int
 op_token_revoke(struct ctx *x, struct err *err)
 {
-    return store_token_revoke(x->fx->store, x->fx->org_a.id, x->token.id, clock_now(), err);
+    return store_token_revoke(x->fx->a, x->token.id, clock_now(), err);
 }
 
 static int
@@ -529,8 +525,8 @@ op_refresh_create(struct ctx *x, struct err *err)
     int64_t now = clock_now();
 
     new_digest(d);
-    return store_refresh_family_create(x->fx->store, x->fx->org_a.id, x->user.id,
-                                       unique(x, "rtf_new"), now + 3600, d, now + 600, now, err);
+    return store_refresh_family_create(x->fx->a, x->user.id, unique(x, "rtf_new"), now + 3600, d,
+                                       now + 600, now, err);
 }
 
 static int
@@ -560,7 +556,7 @@ op_audit_record(struct ctx *x, struct err *err)
                             .action = "user.created",
                             .target = unique(x, "usr_x")};
 
-    return store_audit_record(x->fx->store, &e, err);
+    return store_audit_record(x->fx->a, &e, err);
 }
 
 static struct store_idem_scope

@@ -14,7 +14,7 @@ mk_user(struct fixture *fx, const char *org_id, const char *username, enum user_
         .org_id = org_id, .username = username, .role = role, .password_hash = "$argon2id$fake"};
     struct user out;
 
-    OK(store_user_create(fx->store, &in, fx->arena, &out, err));
+    OK(store_user_create(db_for(fx, in.org_id), &in, &out, err));
     return out;
 }
 
@@ -26,9 +26,9 @@ usernames_are_unique_per_organization_case_insensitively(void **state)
     struct user u = mk_user(fx, fx->org_a.id, "alice", USER_ROLE_ADMIN), got;
 
     assert_true(id_is_valid(u.id, "usr_"));
-    FAILS(store_user_create(fx->store, &in, fx->arena, &got, err), CONFLICT, NULL);
+    FAILS(store_user_create(db_for(fx, in.org_id), &in, &got, err), CONFLICT, NULL);
     in.org_id = fx->org_b.id;
-    OK(store_user_create(fx->store, &in, fx->arena, &got, err));
+    OK(store_user_create(db_for(fx, in.org_id), &in, &got, err));
 
     /* Two organizations hold the name: a login must name its organization. */
     FAILS(store_user_find_login(fx->store, NULL, "Alice", fx->arena, &got, err), NOT_FOUND, NULL);
@@ -36,7 +36,7 @@ usernames_are_unique_per_organization_case_insensitively(void **state)
     assert_string_equal(got.id, u.id);
     assert_string_equal(got.password_hash, "$argon2id$fake");
     assert_int_equal(got.role, USER_ROLE_ADMIN);
-    FAILS(store_user_get(fx->store, fx->org_b.id, u.id, fx->arena, &got, err), NOT_FOUND, NULL);
+    FAILS(store_user_get(fx->b, u.id, &got, err), NOT_FOUND, NULL);
 }
 
 static void
@@ -52,8 +52,7 @@ disabling_a_user_revokes_its_refresh_families(void **state)
 
     memset(d1, 1, sizeof(d1));
     memset(d2, 2, sizeof(d2));
-    OK(store_refresh_family_create(fx->store, fx->org_a.id, u.id, "rtf_one", now + 1000, d1,
-                                   now + 100, now, err));
+    OK(store_refresh_family_create(fx->a, u.id, "rtf_one", now + 1000, d1, now + 100, now, err));
     OK(store_refresh_find(fx->store, d1, fx->arena, &row, err));
     assert_string_equal(row.user_id, u.id);
     assert_int_equal(row.used_at, 0);
@@ -62,7 +61,7 @@ disabling_a_user_revokes_its_refresh_families(void **state)
     OK(store_refresh_find(fx->store, d2, fx->arena, &row, err));
     assert_string_equal(row.family_id, "rtf_one");
 
-    OK(store_user_update(fx->store, fx->org_a.id, u.id, &w, fx->arena, &after, &old, err));
+    OK(store_user_update(fx->a, u.id, &w, &after, &old, err));
     assert_true(after.disabled);
     assert_int_equal(old, USER_ROLE_MEMBER);
     OK(store_refresh_find(fx->store, d2, fx->arena, &row, err));
@@ -92,31 +91,30 @@ deleting_a_user_revokes_its_personal_tokens_only(void **state)
                      got;
     struct store_page page;
 
-    OK(store_service_account_create(fx->store, &in, fx->arena, &svc, err));
+    OK(store_service_account_create(db_for(fx, in.org_id), &in, &svc, err));
     service.service_account_id = svc.id;
     personal.id = id_new(fx->arena, "tok_");
     service.id = id_new(fx->arena, "tok_");
     memset(personal.digest, 7, 32);
     memset(service.digest, 8, 32);
-    OK(store_token_insert(fx->store, &personal, err));
-    OK(store_token_insert(fx->store, &service, err));
-    OK(store_token_list_owned(fx->store, fx->org_a.id, u.id, NULL, NULL, fx->arena, &page, err));
+    OK(store_token_insert(db_for(fx, personal.org_id), &personal, err));
+    OK(store_token_insert(db_for(fx, service.org_id), &service, err));
+    OK(store_token_list_owned(fx->a, u.id, NULL, NULL, &page, err));
     assert_int_equal(page.total, 1);
     assert_string_equal(page.tokens[0].id, personal.id);
 
-    OK(store_user_delete(fx->store, fx->org_a.id, u.id, err));
-    FAILS(store_user_delete(fx->store, fx->org_a.id, u.id, err), NOT_FOUND, NULL);
-    OK(store_token_get(fx->store, fx->org_a.id, personal.id, fx->arena, &got, err));
+    OK(store_user_delete(fx->a, u.id, err));
+    FAILS(store_user_delete(fx->a, u.id, err), NOT_FOUND, NULL);
+    OK(store_token_get(fx->a, personal.id, &got, err));
     assert_true(got.revoked_at > 0);
     assert_string_equal(got.user_id, u.id);
-    OK(store_token_get(fx->store, fx->org_a.id, service.id, fx->arena, &got, err));
+    OK(store_token_get(fx->a, service.id, &got, err));
     assert_int_equal(got.revoked_at, 0);
     assert_string_equal(got.service_account_id, svc.id);
 
-    FAILS(store_service_account_get(fx->store, fx->org_b.id, svc.id, fx->arena, &other, err),
-          NOT_FOUND, NULL);
-    OK(store_service_account_delete(fx->store, fx->org_a.id, svc.id, err));
-    OK(store_token_get(fx->store, fx->org_a.id, service.id, fx->arena, &got, err));
+    FAILS(store_service_account_get(fx->b, svc.id, &other, err), NOT_FOUND, NULL);
+    OK(store_service_account_delete(fx->a, svc.id, err));
+    OK(store_token_get(fx->a, service.id, &got, err));
     assert_true(got.revoked_at > 0);
 }
 
@@ -129,9 +127,8 @@ password_tokens_are_single_use(void **state)
     int64_t now = clock_now();
 
     memset(d, 9, sizeof(d));
-    FAILS(store_password_token_create(fx->store, fx->org_b.id, u.id, d, now + 60, now, err),
-          NOT_FOUND, NULL);
-    OK(store_password_token_create(fx->store, fx->org_a.id, u.id, d, now + 60, now, err));
+    FAILS(store_password_token_create(fx->b, u.id, d, now + 60, now, err), NOT_FOUND, NULL);
+    OK(store_password_token_create(fx->a, u.id, d, now + 60, now, err));
     OK(store_password_token_consume(fx->store, d, "$argon2id$new", now, fx->arena, &got, err));
     assert_string_equal(got.id, u.id);
     FAILS(store_password_token_consume(fx->store, d, "$argon2id$x", now, fx->arena, &got, err),
@@ -150,24 +147,24 @@ audit_events_filter_and_page_per_organization(void **state)
     struct store_page page;
 
     for (int i = 0; i < 3; i++)
-        OK(store_audit_record(fx->store, &e, err));
+        OK(store_audit_record(db_for(fx, e.org_id), &e, err));
     e.action = "clients.create";
     e.target = "client_x";
-    OK(store_audit_record(fx->store, &e, err));
+    OK(store_audit_record(db_for(fx, e.org_id), &e, err));
     e.org_id = fx->org_b.id;
-    OK(store_audit_record(fx->store, &e, err));
+    OK(store_audit_record(db_for(fx, e.org_id), &e, err));
 
-    OK(store_audit_list(fx->store, fx->org_a.id, &f, &q, fx->arena, &page, err));
+    OK(store_audit_list(fx->a, &f, &q, &page, err));
     assert_int_equal(page.total, 4);
     assert_int_equal(page.n, 2);
     assert_string_equal(page.audit_events[0].action, "clients.create");
     f.action = "login.success";
-    OK(store_audit_list(fx->store, fx->org_a.id, &f, NULL, fx->arena, &page, err));
+    OK(store_audit_list(fx->a, &f, NULL, &page, err));
     assert_int_equal(page.total, 3);
     f.action = NULL;
     f.has_created_after = true;
     f.created_after = clock_now() + 10;
-    OK(store_audit_list(fx->store, fx->org_a.id, &f, NULL, fx->arena, &page, err));
+    OK(store_audit_list(fx->a, &f, NULL, &page, err));
     assert_int_equal(page.total, 0);
 }
 

@@ -393,7 +393,7 @@ injected_fault_fails_one_call_cleanly(void **state)
     FAILS(store_client_create(fx->a, &in, &out, err), INTERNAL, NULL);
     OK(store_client_list(fx->a, &q, &page, err));
     assert_int_equal(page.total, 0); /* the failed call wrote nothing */
-    store_fault_arm(0); /* count one create's calls (its transaction and statements) */
+    store_fault_arm(0);              /* count one create's calls (its transaction and statements) */
     OK(store_client_create(fx->a, &in, &out, err));
     per_create = store_fault_calls();
     assert_true(per_create >= 2);

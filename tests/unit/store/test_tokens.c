@@ -19,7 +19,7 @@ mk_token(struct fixture *fx, const char *org_id, const char *name, unsigned char
 
     t.id = id_new(fx->arena, "tok_");
     memset(t.digest, fill, sizeof(t.digest));
-    OK(store_token_insert(fx->store, &t, err));
+    OK(store_token_insert(db_for(fx, t.org_id), &t, err));
     return t;
 }
 
@@ -69,13 +69,13 @@ token_insert_refuses_duplicates_and_unknown_orgs(void **state)
     struct api_token t = mk_token(fx, fx->org_a.id, "ci", 0x21, 1000), dup = t;
 
     dup.id = "tok_another";
-    FAILS(store_token_insert(fx->store, &dup, err), CONFLICT, NULL); /* same digest */
+    FAILS(store_token_insert(db_for(fx, dup.org_id), &dup, err), CONFLICT, NULL); /* same digest */
     dup = t;
     dup.digest[0] ^= 1;
-    FAILS(store_token_insert(fx->store, &dup, err), CONFLICT, NULL); /* same id */
+    FAILS(store_token_insert(db_for(fx, dup.org_id), &dup, err), CONFLICT, NULL); /* same id */
     dup.id = "tok_third";
     dup.org_id = "org_nowhere";
-    FAILS(store_token_insert(fx->store, &dup, err), NOT_FOUND, NULL);
+    FAILS(store_token_insert(db_for(fx, dup.org_id), &dup, err), NOT_FOUND, NULL);
 }
 
 static void
@@ -88,23 +88,23 @@ tokens_are_listed_and_revoked_per_organization(void **state)
     struct store_page page;
     struct store_list q = {.per_page = 1};
 
-    OK(store_token_list(fx->store, fx->org_a.id, NULL, fx->arena, &page, err));
+    OK(store_token_list(fx->a, NULL, &page, err));
     assert_int_equal(page.total, 2);
     assert_int_equal(page.n, 2);
     assert_string_equal(page.tokens[0].id, t2.id); /* newest first */
     assert_string_equal(page.tokens[1].id, t1.id);
-    OK(store_token_list(fx->store, fx->org_a.id, &q, fx->arena, &page, err));
+    OK(store_token_list(fx->a, &q, &page, err));
     assert_int_equal(page.n, 1);
     assert_int_equal(page.total, 2);
 
-    FAILS(store_token_get(fx->store, fx->org_a.id, tb.id, fx->arena, &got, err), NOT_FOUND, NULL);
-    FAILS(store_token_revoke(fx->store, fx->org_a.id, tb.id, 5000, err), NOT_FOUND, NULL);
+    FAILS(store_token_get(fx->a, tb.id, &got, err), NOT_FOUND, NULL);
+    FAILS(store_token_revoke(fx->a, tb.id, 5000, err), NOT_FOUND, NULL);
     OK(store_token_find_by_digest(fx->store, tb.digest, fx->arena, &got, err));
     assert_int_equal(got.revoked_at, 0);
 
-    OK(store_token_revoke(fx->store, fx->org_a.id, t1.id, 5000, err));
-    OK(store_token_revoke(fx->store, fx->org_a.id, t1.id, 6000, err)); /* keeps the first */
-    OK(store_token_get(fx->store, fx->org_a.id, t1.id, fx->arena, &got, err));
+    OK(store_token_revoke(fx->a, t1.id, 5000, err));
+    OK(store_token_revoke(fx->a, t1.id, 6000, err)); /* keeps the first */
+    OK(store_token_get(fx->a, t1.id, &got, err));
     assert_int_equal(got.revoked_at, 5000);
     assert_false(api_token_is_active(&got, 5001));
     OK(store_token_find_by_digest(fx->store, t1.digest, fx->arena, &got, err));
@@ -118,13 +118,13 @@ touch_writes_at_most_once_a_minute(void **state)
     struct api_token t = mk_token(fx, fx->org_a.id, "ci", 0x41, 1000), got;
 
     OK(store_token_touch(fx->store, t.id, 10000, err));
-    OK(store_token_get(fx->store, fx->org_a.id, t.id, fx->arena, &got, err));
+    OK(store_token_get(fx->a, t.id, &got, err));
     assert_int_equal(got.last_used_at, 10000);
     OK(store_token_touch(fx->store, t.id, 10059, err)); /* within the interval: no write */
-    OK(store_token_get(fx->store, fx->org_a.id, t.id, fx->arena, &got, err));
+    OK(store_token_get(fx->a, t.id, &got, err));
     assert_int_equal(got.last_used_at, 10000);
     OK(store_token_touch(fx->store, t.id, 10060, err));
-    OK(store_token_get(fx->store, fx->org_a.id, t.id, fx->arena, &got, err));
+    OK(store_token_get(fx->a, t.id, &got, err));
     assert_int_equal(got.last_used_at, 10060);
     OK(store_token_touch(fx->store, "tok_missing", 10060, err)); /* not an error */
 }
