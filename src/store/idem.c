@@ -97,9 +97,13 @@ store_idem_begin(struct db *db, const struct store_idem_scope *scope, const char
     }
     if (take) {
         st = stmt_get(c,
-                      "INSERT OR REPLACE INTO idempotency_keys (org_id, principal, method, route,"
-                      " key, request_hash, state, created_at)"
-                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'in_flight', ?7)",
+                      "INSERT INTO idempotency_keys (org_id, principal, method, route, key,"
+                      " request_hash, state, created_at)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'in_flight', ?7)"
+                      " ON CONFLICT (org_id, principal, method, route, key) DO UPDATE SET"
+                      " request_hash = excluded.request_hash, state = 'in_flight', status = NULL,"
+                      " content_type = NULL, location = NULL, body = NULL,"
+                      " created_at = excluded.created_at",
                       err);
         if (!st)
             goto fail;

@@ -173,7 +173,10 @@ store_user_create(struct db *db, const struct user *in, struct user *out, struct
         err_set(err, NOT_FOUND, "The organization was not found.");
         goto done;
     }
-    if (row_exists(c, "SELECT 1 FROM users WHERE org_id = ?1 AND username = ?2 COLLATE NOCASE",
+    if (row_exists(c,
+                   SQL_FOR(c,
+                           "SELECT 1 FROM users WHERE org_id = ?1 AND username = ?2 COLLATE NOCASE",
+                           "SELECT 1 FROM users WHERE org_id = ?1 AND lower(username) = lower(?2)"),
                    db->org_id, in->username, &found, err))
         goto done;
     if (found) {
@@ -229,8 +232,12 @@ store_user_find_login(struct store *store, const char *org_id, const char *usern
     if (store_fault_check(err))
         goto done;
     st = stmt_get(c,
-                  "SELECT " USER_COLUMNS " FROM users WHERE username = ?1 COLLATE NOCASE"
-                  " AND (?2 IS NULL OR org_id = ?2) LIMIT 2",
+                  SQL_FOR(c,
+                          "SELECT " USER_COLUMNS " FROM users WHERE username = ?1 COLLATE NOCASE"
+                          " AND (?2 IS NULL OR org_id = ?2) LIMIT 2",
+                          /* ASCII case folding, as NOCASE; the users_username index */
+                          "SELECT " USER_COLUMNS " FROM users WHERE lower(username) = lower(?1)"
+                          " AND (?2 IS NULL OR org_id = ?2) LIMIT 2"),
                   err);
     if (!st)
         goto done;

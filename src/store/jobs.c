@@ -115,21 +115,22 @@ settle_abandoned(struct conn *c, const char *kind, int64_t now, struct err *err)
 
     /* A scan job's scan row ends with it (cancelled, or failed as "worker lost"). */
     if (strcmp(kind, STORE_SCAN_JOB_KIND) == 0) {
-        st = stmt_get(c,
-                      "UPDATE scans SET status = CASE WHEN j.cancel_requested THEN 'cancelled'"
-                      " ELSE 'failed' END,"
-                      " error = CASE WHEN j.cancel_requested THEN NULL"
-                      " ELSE 'worker lost: the lease expired on the last attempt' END,"
-                      /* its credentials are wiped as at any end (SCAN_WIPE_CREDENTIALS) */
-                      " credentials = CASE WHEN keep_credentials THEN credentials ELSE NULL END,"
-                      " credentials_state = CASE WHEN credentials_state = 'stored'"
-                      " AND NOT keep_credentials THEN 'wiped' ELSE credentials_state END,"
-                      " finished_at = ?2, updated_at = ?2"
-                      " FROM jobs j WHERE j.id = scans.job_id AND j.kind = ?1"
-                      " AND j.state = 'running' AND j.lease_expires_at <= ?2"
-                      " AND (j.cancel_requested OR j.attempts >= j.max_attempts)"
-                      " AND scans.status IN ('queued', 'running')",
-                      err);
+        st = stmt_get(
+            c,
+            "UPDATE scans SET status = CASE WHEN j.cancel_requested <> 0 THEN 'cancelled'"
+            " ELSE 'failed' END,"
+            " error = CASE WHEN j.cancel_requested <> 0 THEN NULL"
+            " ELSE 'worker lost: the lease expired on the last attempt' END,"
+            /* its credentials are wiped as at any end (SCAN_WIPE_CREDENTIALS) */
+            " credentials = CASE WHEN keep_credentials <> 0 THEN credentials ELSE NULL END,"
+            " credentials_state = CASE WHEN credentials_state = 'stored'"
+            " AND keep_credentials = 0 THEN 'wiped' ELSE credentials_state END,"
+            " finished_at = ?2, updated_at = ?2"
+            " FROM jobs j WHERE j.id = scans.job_id AND j.kind = ?1"
+            " AND j.state = 'running' AND j.lease_expires_at <= ?2"
+            " AND (j.cancel_requested <> 0 OR j.attempts >= j.max_attempts)"
+            " AND scans.status IN ('queued', 'running')",
+            err);
         if (!st)
             return -1;
         bind_text(st, 1, kind);
@@ -138,13 +139,13 @@ settle_abandoned(struct conn *c, const char *kind, int64_t now, struct err *err)
             return -1;
     }
     st = stmt_get(c,
-                  "UPDATE jobs SET state = CASE WHEN cancel_requested THEN 'cancelled'"
+                  "UPDATE jobs SET state = CASE WHEN cancel_requested <> 0 THEN 'cancelled'"
                   " ELSE 'failed' END,"
-                  " last_error = CASE WHEN cancel_requested THEN last_error"
+                  " last_error = CASE WHEN cancel_requested <> 0 THEN last_error"
                   " ELSE 'worker lost: the lease expired on the last attempt' END,"
                   " lease_owner = NULL, finished_at = ?2, updated_at = ?2"
                   " WHERE kind = ?1 AND state = 'running' AND lease_expires_at <= ?2"
-                  " AND (cancel_requested OR attempts >= max_attempts)",
+                  " AND (cancel_requested <> 0 OR attempts >= max_attempts)",
                   err);
 
     if (!st)

@@ -416,6 +416,54 @@ fts_query(const char *text, struct arena *a)
     return out;
 }
 
+/* Same text for PostgreSQL's to_tsquery('simple', ...): each word's tokens (runs of ASCII
+ * letters and digits or of bytes >= 0x80, as the findings.search column splits them: see
+ * sql/pg/001_init.sql) quoted and chained with <-> (a phrase, as inside FTS5 quotes), the last one
+ * a prefix (:*), and the words AND-ed with &. NULL if nothing searchable is left. */
+char *
+tsquery_text(const char *text, struct arena *a)
+{
+    struct buf b;
+    const char *p = text;
+    char *out = NULL;
+
+    buf_init(&b, 8 * STORE_SEARCH_MAX + 64);
+    while (p && *p) {
+        bool in_word = false;
+
+        while (*p && isspace((unsigned char)*p))
+            p++;
+        for (; *p && !isspace((unsigned char)*p); p++) {
+            unsigned char ch = (unsigned char)*p;
+
+            if (!(isalnum(ch) || ch >= 0x80)) {
+                if (in_word)
+                    buf_puts(&b, "'");
+                in_word = false;
+                continue;
+            }
+            if (!in_word) {
+                /* a new token: joined to the word's previous one, or the first of a word */
+                if (b.len && b.data[b.len - 1] == '\'')
+                    buf_puts(&b, " <-> ");
+                else if (b.len)
+                    buf_puts(&b, " & ");
+                buf_putc(&b, '\'');
+                in_word = true;
+            }
+            buf_putc(&b, (char)ch); /* letters and digits only: nothing to escape */
+        }
+        if (in_word)
+            buf_puts(&b, "'");
+        if (b.len && b.data[b.len - 1] == '\'')
+            buf_puts(&b, ":*");
+    }
+    if (b.len && !b.overflow)
+        out = arena_strndup(a, b.data, b.len);
+    buf_cleanup(&b);
+    return out;
+}
+
 /* ---- The query builder ------------------------------------------------------------------- */
 
 enum bind_type {
@@ -534,8 +582,8 @@ add_filter(struct query *q, const struct list_kind *k, const struct store_filter
 }
 
 static int
-add_search(struct query *q, const struct list_kind *k, const char *search, struct arena *a,
-           struct err *err)
+add_search(struct query *q, const struct list_kind *k, const char *search, enum sql_dialect dialect,
+           struct arena *a, struct err *err)
 {
     const char *p = search;
 
@@ -548,14 +596,16 @@ add_search(struct query *q, const struct list_kind *k, const char *search, struc
     if (!*p)
         return 0; /* blank search: no condition */
     if (k->fts) {
-        char *match = fts_query(search, a);
+        bool pg = dialect == DIALECT_POSTGRES;
+        char *match = pg ? tsquery_text(search, a) : fts_query(search, a);
 
         if (!match) {
-            buf_puts(&q->where, " AND 0"); /* nothing searchable: nothing matches */
+            buf_puts(&q->where, " AND 1 = 0"); /* nothing searchable: nothing matches */
             return 0;
         }
         buf_puts(&q->where,
-                 " AND seq IN (SELECT rowid FROM findings_fts WHERE findings_fts MATCH ?)");
+                 pg ? " AND search @@ to_tsquery('simple', ?)"
+                    : " AND seq IN (SELECT rowid FROM findings_fts WHERE findings_fts MATCH ?)");
         push_text(q, match);
         return 0;
     }
@@ -563,7 +613,8 @@ add_search(struct query *q, const struct list_kind *k, const char *search, struc
     for (size_t i = 0; k->search_columns && k->search_columns[i]; i++) {
         if (i)
             buf_puts(&q->where, " OR ");
-        buf_puts(&q->where, "instr(lower(coalesce(");
+        buf_puts(&q->where, dialect == DIALECT_POSTGRES ? "strpos(" : "instr(");
+        buf_puts(&q->where, "lower(coalesce(");
         buf_puts(&q->where, k->search_columns[i]);
         buf_puts(&q->where, ", '')), lower(?)) > 0");
         push_text(q, p);
@@ -773,6 +824,15 @@ done:
     return rc;
 }
 
+/* Totals and id lists are cached per process, valid until this process's next write. On
+ * PostgreSQL several servers write one database, and a cache only its own writes invalidate
+ * would serve stale totals: there every list counts afresh (the indexes make that cheap). */
+static bool
+cacheable(const struct conn *c, const struct list_kind *k)
+{
+    return !k->uncached && c->store && c->store->engine->dialect == DIALECT_SQLITE;
+}
+
 int
 list_run(struct conn *c, const struct list_kind *k, const char *org_id, const struct store_list *q,
          size_t item_size, list_row_fn read, struct arena *a, void **items, size_t *n,
@@ -821,12 +881,13 @@ list_run(struct conn *c, const struct list_kind *k, const char *org_id, const st
         buf_puts(&query->where, " AND updated_at > ?");
         push_int(query, q->updated_after);
     }
-    if (add_search(query, k, q->search, a, err) || build_order(&order, k, q, err))
+    if (add_search(query, k, q->search, c->store->engine->dialect, a, err) ||
+        build_order(&order, k, q, err))
         goto done;
     filtered = query->n_binds > 1 || strcmp(buf_str(&query->where), "org_id = ?") != 0;
 
     /* A query known to be expensive pages from its cached ordered id list. */
-    if (!k->uncached && c->store && c->store->id_lists) {
+    if (cacheable(c, k) && c->store->id_lists) {
         int served = list_from_ids(c, k, org_id, query, &order, page, per_page, item_size, read, a,
                                    items, n, total, err);
 
@@ -857,7 +918,7 @@ list_run(struct conn *c, const struct list_kind *k, const char *org_id, const st
         sql_fail(c, step, "list", err);
         goto done;
     }
-    if (!k->uncached && page_was_expensive(st) && c->store && c->store->id_lists)
+    if (cacheable(c, k) && page_was_expensive(st) && c->store->id_lists)
         mark_expensive(c, k, query, &order);
 
     /* The total: one counter row when nothing narrows the list. */
@@ -871,7 +932,7 @@ list_run(struct conn *c, const struct list_kind *k, const char *org_id, const st
         *total = 0;
     } else {
         buf_printf(&sql, "SELECT count(*) FROM %s WHERE %s", k->table, buf_str(&query->where));
-        if (!k->uncached && count_cached(c, &sql, query, total)) {
+        if (cacheable(c, k) && count_cached(c, &sql, query, total)) {
             *items = out;
             *n = count;
             rc = 0;
@@ -892,7 +953,7 @@ list_run(struct conn *c, const struct list_kind *k, const char *org_id, const st
         goto done;
     }
     if (sql.len)
-        if (!k->uncached)
+        if (cacheable(c, k))
             count_remember(c, &sql, query, *total);
     *items = out;
     *n = count;

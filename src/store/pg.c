@@ -34,6 +34,9 @@
 #define STORE_FAULT_RETRY_AFTER_S 5
 /* The advisory lock key migrations hold: "vigil" in ASCII. */
 #define MIGRATION_LOCK_KEY 0x766967696cLL
+/* The transaction-level advisory lock every write transaction takes first ("vigilw"): see
+ * pg_tx_begin. */
+#define WRITER_LOCK_KEY 0x766967696c77LL
 
 /* Storage faults remembered in store->write_fault (this engine's own codes). */
 enum pg_fault {
@@ -43,15 +46,21 @@ enum pg_fault {
     PG_FAULT_IO,
 };
 
-/* PostgreSQL type OIDs the reader needs (server/catalog/pg_type_d.h is not in libpq-dev). */
-#define OID_BOOL  16
-#define OID_BYTEA 17
+/* PostgreSQL type OIDs (server/catalog/pg_type_d.h is not in libpq-dev). */
+#define OID_BOOL   16
+#define OID_BYTEA  17
+#define OID_INT8   20
+#define OID_TEXT   25
+#define OID_FLOAT8 701
 
 struct pg_stmt {
     struct stmt base;
     struct pg_conn *conn;
     char name[16]; /* the prepared statement's name on the server */
+    char *text;    /* the SQL with $N placeholders, until it is prepared */
+    bool prepared;
     int n_params;
+    Oid *types;    /* per parameter: the type of its first binding (0 for NULL: inferred) */
     char **values; /* per parameter: the text or bytes sent, NULL for SQL NULL */
     int *lengths;
     int *formats;   /* 1 for binary (bytea), 0 for text */
@@ -253,6 +262,8 @@ pg_stmt_free(struct pg_stmt *st)
     pg_reset(&st->base);
     free(st->decoded);
     free(st->decoded_len);
+    free(st->text);
+    free(st->types);
     free(st->values);
     free(st->lengths);
     free(st->formats);
@@ -282,8 +293,10 @@ cache_evict_one(struct pg_conn *pc)
 
         if (e->stmt->result)
             continue;
-        snprintf(sql, sizeof(sql), "DEALLOCATE %s", e->stmt->name);
-        PQclear(PQexec(pc->pq, sql));
+        if (e->stmt->prepared) {
+            snprintf(sql, sizeof(sql), "DEALLOCATE %s", e->stmt->name);
+            PQclear(PQexec(pc->pq, sql));
+        }
         pg_stmt_free(e->stmt);
         free(e->sql);
         *e = pc->cache[--pc->n_cache];
@@ -298,10 +311,9 @@ pg_stmt_get(struct conn *c, const char *sql, struct err *err)
     struct pg_conn *pc = c->pg;
     uint64_t h = sql_hash(sql);
     struct pg_stmt *st;
-    PGresult *res;
-    char *text;
     int n_params;
 
+    (void)err;
     for (size_t i = 0; i < pc->n_cache; i++) {
         struct pg_stmt_entry *e = &pc->cache[i];
 
@@ -319,23 +331,13 @@ pg_stmt_get(struct conn *c, const char *sql, struct err *err)
     st->conn = pc;
     st->row = -1;
     snprintf(st->name, sizeof(st->name), "v%u", pc->next_name++);
-    text = rewrite_placeholders(sql, &n_params);
-    /* Every parameter type is left to the server to infer from its context (OID 0). */
-    res = PQprepare(pc->pq, st->name, text, n_params, NULL);
-    free(text);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        error_keep(pc, res);
-        PQclear(res);
-        free(st);
-        pg_fail(c, PG_ERROR, "prepare", err);
-        return NULL;
-    }
-    PQclear(res);
+    st->text = rewrite_placeholders(sql, &n_params);
     st->n_params = n_params;
     st->values = xcalloc((size_t)n_params + 1, sizeof(*st->values));
     st->lengths = xcalloc((size_t)n_params + 1, sizeof(*st->lengths));
     st->formats = xcalloc((size_t)n_params + 1, sizeof(*st->formats));
     st->borrowed = xcalloc((size_t)n_params + 1, sizeof(*st->borrowed));
+    st->types = xcalloc((size_t)n_params + 1, sizeof(*st->types));
     pc->cache[pc->n_cache].sql = xstrdup(sql);
     pc->cache[pc->n_cache].hash = h;
     pc->cache[pc->n_cache].stmt = st;
@@ -343,13 +345,37 @@ pg_stmt_get(struct conn *c, const char *sql, struct err *err)
     return &st->base;
 }
 
+/* Prepares the statement on its first run, with each parameter typed as its first binding was
+ * (text, even a NULL one; bigint; double precision; bytea; bind_null leaves the type to the
+ * server), so a bare
+ * `?1 IS NULL` or `?2 - ?3` means what it means on SQLite. A failed prepare is retried on the
+ * next run: it may have failed only because its transaction had. */
+static int
+prepare(struct pg_stmt *st)
+{
+    PGresult *res = PQprepare(st->conn->pq, st->name, st->text, st->n_params, st->types);
+
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        error_keep(st->conn, res);
+        PQclear(res);
+        return PG_ERROR;
+    }
+    PQclear(res);
+    st->prepared = true;
+    return 0;
+}
+
 static int
 execute(struct pg_stmt *st)
 {
-    PGresult *res = PQexecPrepared(st->conn->pq, st->name, st->n_params,
-                                   (const char *const *)st->values, st->lengths, st->formats, 0);
-    ExecStatusType status = PQresultStatus(res);
+    ExecStatusType status;
+    PGresult *res;
 
+    if (!st->prepared && prepare(st))
+        return PG_ERROR;
+    res = PQexecPrepared(st->conn->pq, st->name, st->n_params, (const char *const *)st->values,
+                         st->lengths, st->formats, 0);
+    status = PQresultStatus(res);
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
         error_keep(st->conn, res);
         PQclear(res);
@@ -383,12 +409,14 @@ pg_step(struct stmt *base)
 }
 
 static void
-bind_owned(struct pg_stmt *st, int i, char *value, int len, int format)
+bind_owned(struct pg_stmt *st, int i, char *value, int len, int format, Oid type)
 {
     if (i < 1 || i > st->n_params) {
         free(value);
         return;
     }
+    if (!st->prepared && !st->types[i - 1])
+        st->types[i - 1] = type;
     clear_value(st, i - 1);
     st->values[i - 1] = value;
     st->lengths[i - 1] = len;
@@ -398,7 +426,7 @@ bind_owned(struct pg_stmt *st, int i, char *value, int len, int format)
 static void
 pg_bind_text(struct stmt *base, int i, const char *s)
 {
-    bind_owned(as_pg(base), i, s ? xstrdup(s) : NULL, 0, 0);
+    bind_owned(as_pg(base), i, s ? xstrdup(s) : NULL, 0, 0, OID_TEXT);
 }
 
 static void
@@ -407,7 +435,7 @@ pg_bind_int(struct stmt *base, int i, int64_t v)
     char text[24];
 
     snprintf(text, sizeof(text), "%lld", (long long)v);
-    bind_owned(as_pg(base), i, xstrdup(text), 0, 0);
+    bind_owned(as_pg(base), i, xstrdup(text), 0, 0, OID_INT8);
 }
 
 static void
@@ -416,10 +444,10 @@ pg_bind_double(struct stmt *base, int i, double v)
     char text[40];
 
     snprintf(text, sizeof(text), "%.17g", v);
-    bind_owned(as_pg(base), i, xstrdup(text), 0, 0);
+    bind_owned(as_pg(base), i, xstrdup(text), 0, 0, OID_FLOAT8);
 }
 
-/* Blobs go in binary format: the server infers bytea from the context and takes the bytes. */
+/* Blobs go in binary format as bytea. */
 static void
 pg_bind_blob(struct stmt *base, int i, const void *p, size_t n, bool copy)
 {
@@ -427,7 +455,7 @@ pg_bind_blob(struct stmt *base, int i, const void *p, size_t n, bool copy)
     char *value;
 
     if (!copy && i >= 1 && i <= st->n_params) {
-        bind_owned(st, i, NULL, 0, 1);
+        bind_owned(st, i, NULL, 0, 1, OID_BYTEA);
         st->values[i - 1] = (char *)(uintptr_t)p; /* never written through */
         st->lengths[i - 1] = (int)n;
         st->borrowed[i - 1] = true;
@@ -436,13 +464,13 @@ pg_bind_blob(struct stmt *base, int i, const void *p, size_t n, bool copy)
     value = xmalloc(n ? n : 1);
     if (n)
         memcpy(value, p, n);
-    bind_owned(st, i, value, (int)n, 1);
+    bind_owned(st, i, value, (int)n, 1, OID_BYTEA);
 }
 
 static void
 pg_bind_null(struct stmt *base, int i)
 {
-    bind_owned(as_pg(base), i, NULL, 0, 0);
+    bind_owned(as_pg(base), i, NULL, 0, 0, 0);
 }
 
 static bool
@@ -491,13 +519,17 @@ pg_col_double(struct stmt *base, int i)
     return s ? strtod(s, NULL) : 0.0;
 }
 
-/* bytea arrives as text ("\x0a1b..."); it is decoded once per row and column. */
+/* bytea arrives as text ("\x0a1b..."); it is decoded once per row and column. len may be
+ * NULL (a caller that knows the size). */
 static const void *
 pg_col_blob(struct stmt *base, int i, size_t *len)
 {
     struct pg_stmt *st = as_pg(base);
     const char *s = pg_col_text(base, i);
+    size_t ignored;
 
+    if (!len)
+        len = &ignored;
     *len = 0;
     if (!s)
         return NULL;
@@ -595,11 +627,21 @@ pg_tx_rollback(struct conn *c)
     c->write_tx = false;
 }
 
+/* Write transactions run one at a time across every process on the database, as on SQLite:
+ * each takes one transaction-level advisory lock before its first statement, so the resource
+ * files' read-then-write steps (is the username taken? is this idempotency key new? which job
+ * is next?) see every earlier write and no concurrent one, and need no retry loop. The lock is
+ * released by COMMIT or ROLLBACK. Reads take no lock and run in REPEATABLE READ, so a page and
+ * its total see one snapshot. */
 static int
 pg_tx_begin(struct conn *c, bool write, struct err *err)
 {
-    const char *sql = write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ";
+    char sql[96];
 
+    if (write)
+        snprintf(sql, sizeof(sql), "BEGIN; SELECT pg_advisory_xact_lock(%lld)", WRITER_LOCK_KEY);
+    else
+        snprintf(sql, sizeof(sql), "BEGIN ISOLATION LEVEL REPEATABLE READ");
     c->write_tx = write;
     if (run_script(c, sql, "begin", err))
         return -1;

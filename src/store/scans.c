@@ -231,11 +231,13 @@ store_scan_create(struct db *db, const struct store_scan *in, int max_attempts,
         goto fail;
     row.credentials = NULL; /* never handed back */
     row.credentials_len = 0;
+#define SCAN_JOB_INSERT(payload)                                                                   \
+    "INSERT INTO jobs (id, org_id, kind, payload, state, max_attempts, run_after, created_at,"     \
+    " updated_at) VALUES (?1, ?2, '" STORE_SCAN_JOB_KIND "', " payload                             \
+    ", 'queued', ?4, ?5, ?5, ?5)"
     st = stmt_get(c,
-                  "INSERT INTO jobs (id, org_id, kind, payload, state, max_attempts, run_after,"
-                  " created_at, updated_at)"
-                  " VALUES (?1, ?2, '" STORE_SCAN_JOB_KIND "', json_object('scan_id', ?3),"
-                  " 'queued', ?4, ?5, ?5, ?5)",
+                  SQL_FOR(c, SCAN_JOB_INSERT("json_object('scan_id', ?3)"),
+                          SCAN_JOB_INSERT("json_build_object('scan_id', ?3)::text")),
                   err);
     if (!st)
         goto fail;

@@ -356,8 +356,8 @@ void store_free_common(struct store *store);
 /* Ending a scan wipes its credentials unless it keeps them (an UPDATE scans SET fragment;
  * scans.c; the abandoned-lease settlement in jobs.c spells out the same). */
 #define SCAN_WIPE_CREDENTIALS                                                                      \
-    " credentials = CASE WHEN keep_credentials THEN credentials ELSE NULL END,"                    \
-    " credentials_state = CASE WHEN credentials_state = 'stored' AND NOT keep_credentials"         \
+    " credentials = CASE WHEN keep_credentials <> 0 THEN credentials ELSE NULL END,"               \
+    " credentials_state = CASE WHEN credentials_state = 'stored' AND keep_credentials = 0"         \
     " THEN 'wiped' ELSE credentials_state END,"
 
 /* Reads a FINDING_COLUMNS row (findings.c; also the scan findings view, scans.c). */
@@ -411,6 +411,8 @@ int list_bound(struct db *db, const struct list_kind *kind, const struct store_l
  * prefix star, AND-ed. Words with no letter or digit are dropped. Returns NULL if nothing
  * searchable is left. */
 char *fts_query(const char *text, struct arena *a);
+/* The same for PostgreSQL's to_tsquery('simple', ...) (list.c). */
+char *tsquery_text(const char *text, struct arena *a);
 
 extern const struct list_kind list_clients, list_projects, list_assets, list_findings, list_tokens;
 extern const struct list_kind list_scans, list_scan_findings;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared fixture of the store tests: a fresh SQLite database in a temporary directory, two
- * organizations and a handle bound to each. Included by each test file (static functions). */
+/* Shared fixture of the store tests: a fresh database, two organizations and a handle bound
+ * to each. Included by each test file (static functions). The database is SQLite in a temporary
+ * directory, or, when VIGIL_TEST_DATABASE_URL names a PostgreSQL admin database (the -pg pass of
+ * tests/CMakeLists.txt), a database of its own created on that server and dropped afterwards. */
 #ifndef VIGIL_TESTS_STORE_FIXTURE_H
 #define VIGIL_TESTS_STORE_FIXTURE_H
 
@@ -10,10 +12,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <libpq-fe.h>
 
 #include "core/arena.h"
 #include "core/err.h"
@@ -21,7 +26,8 @@
 
 struct fixture {
     char dir[64];
-    char path[128];
+    char path[512];   /* the SQLite file or the PostgreSQL URL */
+    char pg_name[64]; /* the PostgreSQL database, "" on SQLite */
     struct store *store;
     struct arena *arena;
     struct org org_a, org_b;
@@ -32,7 +38,7 @@ static void
 fixture_remove_files(struct fixture *fx)
 {
     static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-    char p[160];
+    char p[600];
 
     for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
         snprintf(p, sizeof(p), "%s%s", fx->path, suffixes[i]);
@@ -41,16 +47,67 @@ fixture_remove_files(struct fixture *fx)
     rmdir(fx->dir);
 }
 
+/* Runs one statement on the PostgreSQL admin database. */
+static int
+fixture_pg_admin(const char *sql)
+{
+    PGconn *pq = PQconnectdb(getenv("VIGIL_TEST_DATABASE_URL"));
+    PGresult *res = PQexec(pq, sql);
+    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+    if (!ok)
+        fprintf(stderr, "fixture: %s: %s", sql, PQerrorMessage(pq));
+    PQclear(res);
+    PQfinish(pq);
+    return ok ? 0 : -1;
+}
+
+/* A fresh database on the server: its URL is the admin URL with the database name replaced. */
+static int
+fixture_pg_create(struct fixture *fx)
+{
+    static int serial;
+    const char *admin = getenv("VIGIL_TEST_DATABASE_URL");
+    const char *scheme = strstr(admin, "://");
+    const char *slash = scheme ? strchr(scheme + 3, '/') : NULL;
+    const char *query = slash ? strchr(slash, '?') : NULL;
+    char sql[128];
+
+    if (!slash)
+        return -1;
+    snprintf(fx->pg_name, sizeof(fx->pg_name), "vigil_t_%d_%d", (int)getpid(), serial++);
+    snprintf(sql, sizeof(sql), "CREATE DATABASE %s", fx->pg_name);
+    if (fixture_pg_admin(sql))
+        return -1;
+    snprintf(fx->path, sizeof(fx->path), "%.*s/%s%s", (int)(slash - admin), admin, fx->pg_name,
+             query ? query : "");
+    return 0;
+}
+
+/* True on the PostgreSQL pass: a test of SQLite's own behaviour skips there. */
+static inline bool
+fixture_on_postgres(void)
+{
+    const char *url = getenv("VIGIL_TEST_DATABASE_URL");
+
+    return url && *url;
+}
+
 static int
 fixture_setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
     struct err err = {0};
 
-    snprintf(fx->dir, sizeof(fx->dir), "/tmp/vigil-store-XXXXXX");
-    if (!mkdtemp(fx->dir))
-        return -1;
-    snprintf(fx->path, sizeof(fx->path), "%s/vigil.db", fx->dir);
+    if (fixture_on_postgres()) {
+        if (fixture_pg_create(fx))
+            return -1;
+    } else {
+        snprintf(fx->dir, sizeof(fx->dir), "/tmp/vigil-store-XXXXXX");
+        if (!mkdtemp(fx->dir))
+            return -1;
+        snprintf(fx->path, sizeof(fx->path), "%s/vigil.db", fx->dir);
+    }
     fx->store = store_open(fx->path, &err);
     if (!fx->store) {
         fprintf(stderr, "store_open: %s %s\n", err.detail, err.cause);
@@ -84,7 +141,14 @@ fixture_teardown(void **state)
 
     arena_free(fx->arena); /* gives the bound connections back first */
     store_close(fx->store);
-    fixture_remove_files(fx);
+    if (fx->pg_name[0]) {
+        char sql[128];
+
+        snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", fx->pg_name);
+        fixture_pg_admin(sql);
+    } else {
+        fixture_remove_files(fx);
+    }
     free(fx);
     return 0;
 }

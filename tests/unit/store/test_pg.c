@@ -221,9 +221,15 @@ test_errors_map_by_sqlstate(void **state)
     assert_int_equal(err.code, ERR_CONFLICT);
     assert_non_null(strstr(err.cause, "23505"));
 
-    /* A statement that cannot be prepared is INTERNAL, with the server's message as cause. */
+    /* A statement that cannot be prepared (on its first step, once its parameter types are
+     * known) is INTERNAL, with the server's message as cause. */
     memset(&err, 0, sizeof(err));
-    assert_null(stmt_get(fx->c, "SELECT * FROM no_such_table", &err));
+    st = stmt_get(fx->c, "SELECT * FROM no_such_table", &err);
+    assert_non_null(st);
+    rc = stmt_step(st);
+    assert_true(rc != ST_ROW && rc != ST_DONE);
+    sql_fail(fx->c, rc, "step", &err);
+    stmt_reset(st);
     assert_int_equal(err.code, ERR_INTERNAL);
     assert_non_null(strstr(err.cause, "no_such_table"));
 }
