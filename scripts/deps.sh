@@ -6,7 +6,8 @@ set -euo pipefail
 build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
             libssl-dev libcurl4-openssl-dev libyaml-dev libjwt-dev libargon2-dev zlib1g-dev)
 build_pkgs+=(libxml2-dev) # scanner-report import (issue 11)
-test_pkgs=(libcmocka-dev python3 python3-pytest python3-jsonschema python3-yaml python3-requests)
+test_pkgs=(libcmocka-dev python3 python3-pytest python3-jsonschema python3-yaml python3-requests
+  postgresql)  # the server of the PostgreSQL pass (scripts/pg-cluster.sh; psql for tests/api)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 bench_pkgs=(wrk nginx-light time util-linux)
 lint_pkgs=(clang-format cppcheck)

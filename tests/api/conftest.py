@@ -2,7 +2,14 @@
 """Black-box harness: starts the real `vigil serve` binary on a free loopback port with a fresh
 database and speaks HTTP to it. Every response the tests receive through `Api` is checked
 against docs/openapi.yaml (path, method, status, content type and body schema), so the document
-and the server cannot drift apart."""
+and the server cannot drift apart.
+
+With VIGIL_TEST_DATABASE_URL (a PostgreSQL admin URL, see scripts/pg-cluster.sh) every Server
+gets a database of its own on that server instead of a SQLite file; tests about the SQLite file
+are marked sqlite_only and skipped. With VIGIL_TEST_SERVERS=2 as well, the shared `server` and
+`fresh_server` run two `vigil serve` processes on one database and `Api` alternates its requests
+between them; a test that needs one process is marked single_process (servers a test starts
+itself are one process unless it asks for more)."""
 import json
 import os
 import re
@@ -20,6 +27,8 @@ from jsonschema import Draft202012Validator, RefResolver
 SOURCE_DIR = os.environ.get("VIGIL_SOURCE_DIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
 VIGIL_BIN = os.environ.get("VIGIL_BIN") or os.path.join(SOURCE_DIR, "build", "vigil")
+PG_ADMIN_URL = os.environ.get("VIGIL_TEST_DATABASE_URL") or None
+SERVERS = int(os.environ.get("VIGIL_TEST_SERVERS") or "1")
 TOKEN_RE = re.compile(r"^(vgl_live_[A-Za-z0-9]{38})$", re.M)
 
 
@@ -88,15 +97,78 @@ class OpenApi:
 OPENAPI = OpenApi(os.path.join(SOURCE_DIR, "docs", "openapi.yaml"))
 
 
-class Server:
-    """One vigil process with its own data directory."""
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): opens the SQLite database file or "
+                            "its directory; skipped when VIGIL_TEST_DATABASE_URL is set")
+    config.addinivalue_line("markers", "single_process: needs one server process (signals, "
+                            "logs, shutdown, per-process limits) even with VIGIL_TEST_SERVERS=2")
 
-    def __init__(self, tmpdir, extra_args=(), env=None):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+
+def pytest_runtest_setup(item):
+    marker = item.get_closest_marker("sqlite_only")
+    if marker and PG_ADMIN_URL:
+        pytest.skip("SQLite only: " + (marker.args[0] if marker.args else "opens the SQLite file"))
+
+
+# tmpdir -> (name, URL): a server started again on the same data directory (the Restarted
+# classes) finds the same database, as it finds the same SQLite file.
+_pg_databases = {}
+
+
+def pg_database_for(tmpdir):
+    """The database of a data directory on the PostgreSQL server of VIGIL_TEST_DATABASE_URL,
+    created on first use; returns (name, URL): the admin URL with the database name replaced,
+    its ?host=... kept."""
+    if tmpdir in _pg_databases:
+        return _pg_databases[tmpdir]
+    name = f"vigil_api_{os.getpid()}_{len(_pg_databases) + 1}"
+    subprocess.run(["/usr/bin/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", PG_ADMIN_URL,
+                    "-c", f"CREATE DATABASE {name}"], check=True, timeout=60)
+    head, sep, query = PG_ADMIN_URL.partition("?")
+    scheme, _, rest = head.partition("://")
+    authority = rest.split("/", 1)[0]
+    _pg_databases[tmpdir] = (name, f"{scheme}://{authority}/{name}{sep}{query}")
+    return _pg_databases[tmpdir]
+
+
+def pytest_sessionfinish(session):
+    """Drops the session's databases (pg/stop removes the whole cluster later anyway)."""
+    for name, _ in _pg_databases.values():
+        subprocess.run(["/usr/bin/psql", "-X", "-q", PG_ADMIN_URL,
+                        "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], timeout=60)
+
+
+class Server:
+    """A vigil server with its own data directory and database: one process, or `processes`
+    of them on the same database (each on its own port; `base`, `port`, `proc` and `log` are
+    the first's)."""
+
+    def __init__(self, tmpdir, extra_args=(), env=None, processes=1):
         self.tmpdir = tmpdir
         self.db = os.path.join(tmpdir, "vigil.db")
-        self.log_path = os.path.join(tmpdir, "server.log")
+        if PG_ADMIN_URL:
+            _, self.url = pg_database_for(tmpdir)
+        else:
+            self.url = f"sqlite:{self.db}"
+        # Named explicitly: by default they sit next to a SQLite file, and the processes of
+        # one server must share them (tokens signed by one are verified by the other).
+        self.jwt_key_file = os.path.join(tmpdir, "jwt.keys")
+        self.scan_key_file = os.path.join(tmpdir, "scan-credentials.key")
+        self.extra_args = tuple(extra_args)
+        self.env = self._environment(env)
+        self.procs, self.logs, self.log_paths, self.ports = [], [], [], []
+        self._start_process()
+        self.proc, self.port, self.log, self.log_path = (
+            self.procs[0], self.ports[0], self.logs[0], self.log_paths[0])
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.token = self._read_token()
+        self._wait_ready(self.port)
+        for _ in range(processes - 1):
+            self._start_process()
+            self._wait_ready(self.ports[-1])
+        self.bases = [f"http://127.0.0.1:{p}" for p in self.ports]
+
+    def _environment(self, env):
         full_env = dict(os.environ)
         # The suite sends hundreds of requests quickly from one admin token: start with generous
         # rate limits unless a test asks for small ones (tests/api/test_ratelimit.py).
@@ -107,14 +179,25 @@ class Server:
                          # Test hooks (src/core/testhook.h): counted argon2 verifications and
                          # an advanceable clock, so no test has to time or sleep.
                          "VIGIL_TEST_HOOKS": "1"})
+        full_env.setdefault("VIGIL_SCAN_KEY_FILE", self.scan_key_file)
         full_env.update(env or {})
-        self.log = open(self.log_path, "w", encoding="utf-8")
-        self.proc = subprocess.Popen(
-            [VIGIL_BIN, "serve", "--listen", f"127.0.0.1:{self.port}",
-             "--database", f"sqlite:{self.db}", *extra_args],
-            stdout=subprocess.PIPE, stderr=self.log, env=full_env, text=True)
-        self.token = self._read_token()
-        self._wait_ready()
+        return full_env
+
+    def _start_process(self):
+        port = free_port()
+        n = len(self.procs)
+        log_path = os.path.join(self.tmpdir, "server.log" if n == 0 else f"server{n + 1}.log")
+        log = open(log_path, "w", encoding="utf-8")
+        args = [VIGIL_BIN, "serve", "--listen", f"127.0.0.1:{port}", "--database", self.url]
+        if "--jwt-key-file" not in self.extra_args:
+            args += ["--jwt-key-file", self.jwt_key_file]
+        # Only the first start prints the admin token; later processes' stdout is not read.
+        self.procs.append(subprocess.Popen(
+            [*args, *self.extra_args], stdout=subprocess.PIPE if n == 0 else subprocess.DEVNULL,
+            stderr=log, env=self.env, text=True))
+        self.ports.append(port)
+        self.logs.append(log)
+        self.log_paths.append(log_path)
 
     def _read_token(self):
         deadline = time.time() + 20
@@ -127,30 +210,36 @@ class Server:
                 return m.group(1)
         raise AssertionError("server printed no admin token; log:\n" + self.read_log())
 
-    def _wait_ready(self):
+    def _wait_ready(self, port):
         deadline = time.time() + 20
         while time.time() < deadline:
             try:
-                if requests.get(self.base + "/health", timeout=1).status_code == 200:
+                if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
                     return
             except requests.ConnectionError:
                 time.sleep(0.05)
         raise AssertionError("server did not become healthy; log:\n" + self.read_log())
 
     def read_log(self):
-        self.log.flush()
-        with open(self.log_path, encoding="utf-8") as f:
-            return f.read()
+        """Every process's log, the first's first."""
+        text = ""
+        for log, path in zip(self.logs, self.log_paths):
+            log.flush()
+            with open(path, encoding="utf-8") as f:
+                text += f.read()
+        return text
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        """Stops every process; returns the first's exit status."""
+        for proc, log in zip(self.procs, self.logs):
+            if proc.poll() is None:
+                proc.send_signal(sig)
+                try:
+                    proc.wait(timeout=timeout)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            log.close()
         return self.proc.returncode
 
 
@@ -163,13 +252,14 @@ class Api:
         self.token = token if token is not None else server.token
         self.header = header
         self.session = requests.Session()
+        self._next = 0
 
     def with_token(self, token, header="bearer"):
         return Api(self.server, token, header)
 
     def request(self, method, path, json_body=None, data=None, headers=None, validate=True,
                 params=None, **kw):
-        url = path if path.startswith("http") else self.server.base + path
+        url = path if path.startswith("http") else self._next_base() + path
         h = {}
         if self.token:
             if self.header == "bearer":
@@ -189,6 +279,12 @@ class Api:
         if validate:
             OPENAPI.check(method, resp.url, resp)
         return resp
+
+    def _next_base(self):
+        """The server's processes in turn, so consecutive requests reach different ones."""
+        bases = getattr(self.server, "bases", [self.server.base])
+        self._next += 1
+        return bases[(self._next - 1) % len(bases)]
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)
@@ -220,14 +316,15 @@ def assert_problem(resp, status, code):
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    srv = Server(str(tmp_path_factory.mktemp("vigil")))
+    srv = Server(str(tmp_path_factory.mktemp("vigil")), processes=SERVERS)
     yield srv
     srv.stop()
 
 
 @pytest.fixture
-def fresh_server(tmp_path):
-    srv = Server(str(tmp_path))
+def fresh_server(request, tmp_path):
+    single = request.node.get_closest_marker("single_process")
+    srv = Server(str(tmp_path), processes=1 if single else SERVERS)
     yield srv
     srv.stop()
 

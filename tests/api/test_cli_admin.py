@@ -17,7 +17,7 @@ def test_token_create_offline_issues_a_scoped_token(tmp_path):
     srv = Server(str(tmp_path))
     try:
         out = vigil("token", "create", "--name", "ci", "--scopes", "findings:read,projects:read",
-                    "--expires", "30d", "--database", f"sqlite:{srv.db}")
+                    "--expires", "30d", "--database", srv.url)
         assert out.returncode == 0, out.stderr
         token = TOKEN_RE.search(out.stdout).group(0)
         t = Api(srv, token=token)
@@ -29,19 +29,19 @@ def test_token_create_offline_issues_a_scoped_token(tmp_path):
 
         # The same validation as POST /api/v1/tokens.
         bad = vigil("token", "create", "--name", "x", "--scopes", "findings:delete",
-                    "--database", f"sqlite:{srv.db}")
+                    "--database", srv.url)
         assert bad.returncode == 2 and "scopes" in bad.stderr
         assert vigil("token", "create", "--name", "x", "--database",
-                     f"sqlite:{srv.db}").returncode == 2
+                     srv.url).returncode == 2
 
         # With two organizations the command must be told which one.
-        assert vigil("org", "create", "Second", "--database", f"sqlite:{srv.db}").returncode == 0
+        assert vigil("org", "create", "Second", "--database", srv.url).returncode == 0
         ambiguous = vigil("token", "create", "--name", "x", "--scopes", "findings:read",
-                          "--database", f"sqlite:{srv.db}")
+                          "--database", srv.url)
         assert ambiguous.returncode == 2 and "--org" in ambiguous.stderr
         org = Api(srv).get("/api/v1/organization").json()["data"]["id"]
         named = vigil("token", "create", "--name", "y", "--scopes", "findings:read",
-                      "--org", org, "--database", f"sqlite:{srv.db}")
+                      "--org", org, "--database", srv.url)
         assert named.returncode == 0, named.stderr
     finally:
         srv.stop()

@@ -433,7 +433,7 @@ def test_audit_log_records_writes_logins_and_tokens_without_secrets(admin, idsrv
 
 
 def other_org_admin(server):
-    out = subprocess.run([VIGIL_BIN, "org", "create", "other", "--database", f"sqlite:{server.db}"],
+    out = subprocess.run([VIGIL_BIN, "org", "create", "other", "--database", server.url],
                          capture_output=True, text=True, timeout=30, check=True)
     return Api(server, token=out.stdout.strip().splitlines()[-1])
 
@@ -504,7 +504,7 @@ def test_operator_creates_a_user_from_the_command_line(admin, idsrv):
     name = uname("cli")
     env = dict(os.environ, VIGIL_USER_PASSWORD=PASSWORD)
     out = subprocess.run([VIGIL_BIN, "user", "create", name, "--org", org, "--role", "viewer",
-                          "--database", f"sqlite:{idsrv.db}"],
+                          "--database", idsrv.url],
                          capture_output=True, text=True, timeout=60, env=env)
     assert out.returncode == 0, out.stderr
     user_id = out.stdout.strip()
@@ -514,7 +514,7 @@ def test_operator_creates_a_user_from_the_command_line(admin, idsrv):
     # A weak password is refused, and nothing is created.
     env["VIGIL_USER_PASSWORD"] = "password"
     out = subprocess.run([VIGIL_BIN, "user", "create", uname("weak"), "--org", org,
-                          "--database", f"sqlite:{idsrv.db}"],
+                          "--database", idsrv.url],
                          capture_output=True, text=True, timeout=60, env=env)
     assert out.returncode == 1 and "password" in out.stderr
 

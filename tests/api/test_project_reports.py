@@ -30,7 +30,7 @@ def project(api):
 @pytest.fixture(scope="module")
 def other(server):
     out = subprocess.run([VIGIL_BIN, "org", "create", "Report Other Org", "--database",
-                          f"sqlite:{server.db}"], capture_output=True, text=True, timeout=30)
+                          server.url], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     token = re.search(r"vgl_live_[A-Za-z0-9]{38}", out.stdout).group(0)
     return Api(server, token=token)

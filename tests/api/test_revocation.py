@@ -178,17 +178,18 @@ def test_disabling_revokes_for_good_and_re_enabling_revives_nothing(srv, op):
 
 
 class Second:
-    """Another `vigil serve` on the same SQLite file (the organization exists: no token line)."""
+    """Another `vigil serve` on the same database (the organization exists: no token line)."""
 
     def __init__(self, first):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, VIGIL_JWT_SECRET=SECRET, VIGIL_TEST_HOOKS="1",
+                   VIGIL_SCAN_KEY_FILE=first.scan_key_file,
                    VIGIL_RATE_STANDARD="1000000/100000", VIGIL_RATE_ADMIN="1000000/100000")
         self.log = open(os.path.join(first.tmpdir, "second.log"), "w", encoding="utf-8")
         self.proc = subprocess.Popen(
             [VIGIL_BIN, "serve", "--listen", f"127.0.0.1:{self.port}", "--database",
-             f"sqlite:{first.db}"], stdout=subprocess.DEVNULL, stderr=self.log, env=env)
+             first.url], stdout=subprocess.DEVNULL, stderr=self.log, env=env)
         deadline = time.time() + 20
         while True:
             try:

@@ -110,6 +110,7 @@ def api(server):
     return Api(server)
 
 
+@pytest.mark.sqlite_only("reads the scans table with sqlite3 and the database files as bytes")
 def test_credentials_find_what_anonymous_cannot_and_never_leak(api, server, bola_fixture):
     bearer = login_token(bola_fixture, "alice", "alice-pass-1")
     secrets = [ALICE_KEY, BOB_PASSWORD, bearer]
@@ -162,6 +163,7 @@ def test_credentials_find_what_anonymous_cannot_and_never_leak(api, server, bola
     assert rows == [(None, "wiped"), (None, "wiped")]
 
 
+@pytest.mark.sqlite_only("reads the sealed column with sqlite3")
 def test_sealed_while_stored_and_kept_for_rerun(api, server, bola_fixture):
     body = scan_body(bola_fixture, keep_credentials=True, **identities())
     r = api.post("/api/v1/scans", body)
@@ -215,6 +217,7 @@ def test_failed_login_fails_the_scan_without_naming_the_password(api, server, bo
     assert wrong.encode() not in db_bytes(server)
 
 
+@pytest.mark.sqlite_only("reads the scans table with sqlite3")
 def test_cancelled_queued_scan_wipes_its_credentials(tmp_path, bola_fixture):
     srv = Server(str(tmp_path), extra_args=("--scan-workers", "0"), env=ALLOW)
     try:
@@ -349,7 +352,7 @@ def test_cross_organization_404_on_findings_and_rerun(api, server, bola_fixture)
     sid = api.post("/api/v1/scans", scan_body(bola_fixture)).json()["data"]["scan_id"]
     wait_done(api, sid)
     out = subprocess.run([VIGIL_BIN, "org", "create", "Creds Other", "--database",
-                          f"sqlite:{server.db}"], capture_output=True, text=True, timeout=30)
+                          server.url], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     other = Api(server, token=re.search(r"vgl_live_[A-Za-z0-9]{38}", out.stdout).group(0))
     assert_problem(other.get(f"/api/v1/scans/{sid}/findings"), 404, "NOT_FOUND")

@@ -115,6 +115,7 @@ def test_options_not_an_object(api, fixture):
     assert [e["field"] for e in problem["errors"]] == ["options"]
 
 
+@pytest.mark.sqlite_only("reads the stored request with sqlite3")
 def test_checks_and_fail_on_reach_the_engine(api, server, fixture):
     s, rep = run(api, scan_body(fixture, {"checks": ["misconfig"], "fail_on": "critical"},
                                 frameworks=["owasp-api-top10", "soc2"]))

@@ -11,7 +11,7 @@ from conftest import Api, assert_problem, VIGIL_BIN
 
 @pytest.fixture(scope="module")
 def other(server):
-    out = subprocess.run([VIGIL_BIN, "org", "create", "Other Org", "--database", f"sqlite:{server.db}"],
+    out = subprocess.run([VIGIL_BIN, "org", "create", "Other Org", "--database", server.url],
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     token = re.search(r"vgl_live_[A-Za-z0-9]{38}", out.stdout).group(0)

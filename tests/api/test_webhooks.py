@@ -258,7 +258,7 @@ def test_other_organizations_get_404(hook_server, receiver):
     api.post(f"/api/v1/webhooks/{hook['id']}/test")
     dlv = wait_delivery(api, hook["id"], lambda d: d and d[0]["status"] == "succeeded")[0]
     out = subprocess.run([VIGIL_BIN, "org", "create", "Other", "--database",
-                          f"sqlite:{hook_server.db}"], capture_output=True, text=True, timeout=30)
+                          hook_server.url], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     other = Api(hook_server, token=re.search(r"vgl_live_[A-Za-z0-9]{38}", out.stdout).group(0))
     fake = "wh_" + "Z" * 20
@@ -578,7 +578,7 @@ def test_vigil_worker_delivers_from_the_shared_database(tmp_path, receiver):
         make_hook(api, receiver.url("/ok"), ["project.created"])
         p = project(api, "via worker")
         env = dict(os.environ, **ALLOW)
-        worker = subprocess.Popen([VIGIL_BIN, "worker", "--database", f"sqlite:{srv.db}",
+        worker = subprocess.Popen([VIGIL_BIN, "worker", "--database", srv.url,
                                    "--workers", "1", "--webhook-workers", "1"],
                                   env=env, stderr=subprocess.DEVNULL)
         try:

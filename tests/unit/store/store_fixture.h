@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared fixture of the store tests: a fresh database, two organizations and a handle bound
- * to each. Included by each test file (static functions). The database is SQLite in a temporary
- * directory, or, when VIGIL_TEST_DATABASE_URL names a PostgreSQL admin database (the -pg pass of
- * tests/CMakeLists.txt), a database of its own created on that server and dropped afterwards. */
+/* Shared fixture of the store tests: a fresh database, two organizations and a handle bound to
+ * each. Included by each test file (static functions). The database is a SQLite file in a
+ * temporary directory, or, when VIGIL_TEST_DATABASE_URL names a PostgreSQL admin database (as
+ * scripts/pg-cluster.sh prints it), a database of its own created on that server and dropped
+ * at teardown. */
 #ifndef VIGIL_TESTS_STORE_FIXTURE_H
 #define VIGIL_TESTS_STORE_FIXTURE_H
 
@@ -12,13 +13,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <stdbool.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <libpq-fe.h>
 
 #include "core/arena.h"
 #include "core/err.h"
@@ -26,8 +25,9 @@
 
 struct fixture {
     char dir[64];
-    char path[512];   /* the SQLite file or the PostgreSQL URL */
-    char pg_name[64]; /* the PostgreSQL database, "" on SQLite */
+    char path[128];
+    char pg_name[64]; /* the PostgreSQL database, or "" on SQLite */
+    char pg_url[512];
     struct store *store;
     struct arena *arena;
     struct org org_a, org_b;
@@ -38,7 +38,7 @@ static void
 fixture_remove_files(struct fixture *fx)
 {
     static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-    char p[600];
+    char p[160];
 
     for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
         snprintf(p, sizeof(p), "%s%s", fx->path, suffixes[i]);
@@ -47,50 +47,108 @@ fixture_remove_files(struct fixture *fx)
     rmdir(fx->dir);
 }
 
-/* Runs one statement on the PostgreSQL admin database. */
-static int
-fixture_pg_admin(const char *sql)
+/* The admin URL of the PostgreSQL server the tests run against, or NULL for SQLite. */
+static inline const char *
+fixture_pg_admin(void)
 {
-    PGconn *pq = PQconnectdb(getenv("VIGIL_TEST_DATABASE_URL"));
-    PGresult *res = PQexec(pq, sql);
-    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    const char *url = getenv("VIGIL_TEST_DATABASE_URL");
+
+    return url && *url ? url : NULL;
+}
+
+/* Skips the calling test on PostgreSQL, saying why (only for tests about SQLite itself). */
+#define SQLITE_ONLY(why)                                                                           \
+    do {                                                                                           \
+        if (fixture_pg_admin()) {                                                                  \
+            fprintf(stderr, "skipped on PostgreSQL: %s\n", why);                                   \
+            skip();                                                                                \
+        }                                                                                          \
+    } while (0)
+
+/* Runs one statement on the admin database; CREATE/DROP DATABASE cannot run in a transaction,
+ * which is why this is plain libpq and not the store. */
+static inline int
+fixture_pg_admin_exec(const char *sql)
+{
+    PGconn *pq = PQconnectdb(fixture_pg_admin());
+    PGresult *res = PQstatus(pq) == CONNECTION_OK ? PQexec(pq, sql) : NULL;
+    int ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
 
     if (!ok)
-        fprintf(stderr, "fixture: %s: %s", sql, PQerrorMessage(pq));
+        fprintf(stderr, "%s: %s", sql, PQerrorMessage(pq));
     PQclear(res);
     PQfinish(pq);
     return ok ? 0 : -1;
 }
 
-/* A fresh database on the server: its URL is the admin URL with the database name replaced. */
-static int
+/* Creates a database unique to this process and fixture and sets fx->pg_url to it: the admin
+ * URL with its database name replaced, keeping its query (host=...). */
+static inline int
 fixture_pg_create(struct fixture *fx)
 {
-    static int serial;
-    const char *admin = getenv("VIGIL_TEST_DATABASE_URL");
+    static int counter;
+    const char *admin = fixture_pg_admin();
     const char *scheme = strstr(admin, "://");
     const char *slash = scheme ? strchr(scheme + 3, '/') : NULL;
     const char *query = slash ? strchr(slash, '?') : NULL;
     char sql[128];
 
-    if (!slash)
+    if (!slash) {
+        fprintf(stderr, "VIGIL_TEST_DATABASE_URL has no /database: %s\n", admin);
         return -1;
-    snprintf(fx->pg_name, sizeof(fx->pg_name), "vigil_t_%d_%d", (int)getpid(), serial++);
+    }
+    snprintf(fx->pg_name, sizeof(fx->pg_name), "vigil_store_%d_%d", (int)getpid(), counter++);
     snprintf(sql, sizeof(sql), "CREATE DATABASE %s", fx->pg_name);
-    if (fixture_pg_admin(sql))
+    if (fixture_pg_admin_exec(sql))
         return -1;
-    snprintf(fx->path, sizeof(fx->path), "%.*s/%s%s", (int)(slash - admin), admin, fx->pg_name,
+    snprintf(fx->pg_url, sizeof(fx->pg_url), "%.*s/%s%s", (int)(slash - admin), admin, fx->pg_name,
              query ? query : "");
     return 0;
 }
 
-/* True on the PostgreSQL pass: a test of SQLite's own behaviour skips there. */
-static inline bool
-fixture_on_postgres(void)
+static inline void
+fixture_pg_drop(struct fixture *fx)
 {
-    const char *url = getenv("VIGIL_TEST_DATABASE_URL");
+    char sql[160];
 
-    return url && *url;
+    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", fx->pg_name);
+    fixture_pg_admin_exec(sql);
+}
+
+/* Opens the store on a fresh database of the engine under test. */
+static inline struct store *
+fixture_open(struct fixture *fx, struct err *err)
+{
+    if (fixture_pg_admin())
+        return fixture_pg_create(fx) ? NULL : store_open(fx->pg_url, err);
+    snprintf(fx->dir, sizeof(fx->dir), "/tmp/vigil-store-XXXXXX");
+    if (!mkdtemp(fx->dir))
+        return NULL;
+    snprintf(fx->path, sizeof(fx->path), "%s/vigil.db", fx->dir);
+    return store_open(fx->path, err);
+}
+
+/* Removes the fixture's database: drops it on PostgreSQL, deletes the files on SQLite. */
+static inline void
+fixture_remove_database(struct fixture *fx)
+{
+    if (fx->pg_name[0])
+        fixture_pg_drop(fx);
+    else if (fx->dir[0])
+        fixture_remove_files(fx);
+}
+
+/* Says why setup failed and leaves nothing behind (cmocka runs no teardown then). */
+static inline int
+fixture_setup_failed(struct fixture *fx, const char *what, const struct err *err)
+{
+    fprintf(stderr, "fixture setup: %s: %s: %s (%s)\n", what, err_code_name(err->code), err->detail,
+            err->cause);
+    arena_free(fx->arena);
+    store_close(fx->store);
+    fixture_remove_database(fx);
+    free(fx);
+    return -1;
 }
 
 static int
@@ -99,24 +157,13 @@ fixture_setup(void **state)
     struct fixture *fx = calloc(1, sizeof(*fx));
     struct err err = {0};
 
-    if (fixture_on_postgres()) {
-        if (fixture_pg_create(fx))
-            return -1;
-    } else {
-        snprintf(fx->dir, sizeof(fx->dir), "/tmp/vigil-store-XXXXXX");
-        if (!mkdtemp(fx->dir))
-            return -1;
-        snprintf(fx->path, sizeof(fx->path), "%s/vigil.db", fx->dir);
-    }
-    fx->store = store_open(fx->path, &err);
-    if (!fx->store) {
-        fprintf(stderr, "store_open: %s %s\n", err.detail, err.cause);
-        return -1;
-    }
+    fx->store = fixture_open(fx, &err);
+    if (!fx->store)
+        return fixture_setup_failed(fx, "store_open", &err);
     fx->arena = arena_new();
     if (store_org_create(fx->store, "Org A", fx->arena, &fx->org_a, &err) ||
         store_org_create(fx->store, "Org B", fx->arena, &fx->org_b, &err))
-        return -1;
+        return fixture_setup_failed(fx, "store_org_create", &err);
     fx->a = store_bind(fx->store, fx->org_a.id, fx->arena);
     fx->b = store_bind(fx->store, fx->org_b.id, fx->arena);
     *state = fx;
@@ -141,14 +188,7 @@ fixture_teardown(void **state)
 
     arena_free(fx->arena); /* gives the bound connections back first */
     store_close(fx->store);
-    if (fx->pg_name[0]) {
-        char sql[128];
-
-        snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", fx->pg_name);
-        fixture_pg_admin(sql);
-    } else {
-        fixture_remove_files(fx);
-    }
+    fixture_remove_database(fx);
     free(fx);
     return 0;
 }

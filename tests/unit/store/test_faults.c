@@ -17,6 +17,7 @@ storage_faults_are_service_unavailable_with_retry_after(void **state)
                                 SQLITE_IOERR_FSYNC, SQLITE_READONLY_DBMOVED};
     struct conn c = {0};
 
+    SQLITE_ONLY("maps SQLite result codes; test_pg.c covers the SQLSTATE mapping");
     c.store = fx->store;
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         struct err err = {0};
@@ -37,6 +38,7 @@ other_errors_stay_internal_and_record_nothing(void **state)
     struct conn c = {0};
     struct err err = {0};
 
+    SQLITE_ONLY("maps SQLite result codes; test_pg.c covers the SQLSTATE mapping");
     c.store = fx->store;
     assert_int_equal(sql_fail(&c, SQLITE_CORRUPT, "step", &err), -1);
     assert_int_equal(err.code, ERR_INTERNAL);
@@ -52,6 +54,7 @@ health_probe_clears_a_fault_the_disk_no_longer_has(void **state)
     struct err err = {0};
     int version = 0;
 
+    SQLITE_ONLY("maps SQLite result codes; test_pg.c covers the SQLSTATE mapping");
     c.store = fx->store;
     sql_fail(&c, SQLITE_IOERR_WRITE, "step", &err);
     assert_int_equal(atomic_load(&fx->store->write_fault), SQLITE_IOERR);
