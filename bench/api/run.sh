@@ -8,8 +8,16 @@
 # nginx serves a static file of the same size as each vigil response in the same run, and the
 # script prints req/s, p50/p99, the vigil/nginx ratio and vigil's peak RSS. Figures only: it
 # asserts nothing.
-# Usage: bench/api/run.sh [BUILD_DIR]   (env: SECONDS_PER_RUN=10 CONNECTIONS=64 FINDINGS=100000)
+# ENGINE=postgresql runs the same on a throwaway PostgreSQL cluster on a unix socket
+# (scripts/pg-cluster.sh), ENGINE=both runs SQLite, then PostgreSQL.
+# Usage: bench/api/run.sh [BUILD_DIR]   (env: ENGINE=sqlite SECONDS_PER_RUN=10 CONNECTIONS=64
+#        FINDINGS=100000)
 set -euo pipefail
+if [ "${ENGINE:-sqlite}" = both ]; then
+  ENGINE=sqlite "$0" "$@"
+  exec env ENGINE=postgresql "$0" "$@"
+fi
+engine=${ENGINE:-sqlite}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${1:-$root/build}
@@ -18,7 +26,13 @@ secs=${SECONDS_PER_RUN:-10}
 conns=${CONNECTIONS:-64}
 target=${FINDINGS:-100000}
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; [ -n "${nginx_pid:-}" ] && kill "$nginx_pid" 2>/dev/null; rm -rf "$work"' EXIT
+cleanup() {
+  kill $(jobs -p) 2>/dev/null || true
+  [ -n "${nginx_pid:-}" ] && kill "$nginx_pid" 2>/dev/null
+  [ "$engine" = postgresql ] && "$root/scripts/pg-cluster.sh" stop "$work/pg" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 script() { cat "$here/$1" "$here/report.lua" > "$work/$1"; echo "$work/$1"; }
@@ -32,8 +46,18 @@ port=$(free_port)
 # The benchmark measures serving, not the rate limiter: lift the per-token limits.
 export VIGIL_RATE_STANDARD=100000000/10000000 VIGIL_RATE_ADMIN=100000000/10000000 \
   VIGIL_RATE_SERVICE=100000000/10000000
-taskset -c 0 "$vigil" serve --listen "127.0.0.1:$port" --database "sqlite:$work/vigil.db" \
-  > "$work/token" 2> "$work/server.log" &
+case "$engine" in
+  sqlite) database="sqlite:$work/vigil.db" ;;
+  postgresql)
+    admin=$("$root/scripts/pg-cluster.sh" start "$work/pg")
+    psql -q "$admin" -c "CREATE DATABASE bench"
+    database=${admin/\/postgres?//bench?} ;;
+  *) echo "bench/api: ENGINE is sqlite, postgresql or both" >&2; exit 2 ;;
+esac
+echo "engine: $engine" >&2
+# vigil runs on core 0 and wrk on core 1; PostgreSQL's own processes are not pinned.
+VIGIL_SCAN_KEY_FILE="$work/scan.key" taskset -c 0 "$vigil" serve --listen "127.0.0.1:$port" --database "$database" \
+  --jwt-key-file "$work/jwt.keys" > "$work/token" 2> "$work/server.log" &
 vigil_pid=$!
 for _ in $(seq 100); do grep -q vgl_live_ "$work/token" 2>/dev/null && break; sleep 0.1; done
 export VIGIL_TOKEN=$(grep -o 'vgl_live_[A-Za-z0-9]*' "$work/token")
@@ -113,4 +137,4 @@ row by-id "$size_id" "$byid" "$n_id" ">=0.25x"
 row list "$size_list" "$list" "$n_list" ">=0.1x"
 row repeated 0 "$repeated" "$n_rep" ">=0.5x"
 row post "$size_post" "$post" "$n_post" ">=3000/s"
-echo "vigil peak RSS: $((rss_kb / 1024)) MiB (target <= 64 MiB); connections $conns, ${secs}s per run"
+echo "engine $engine; vigil peak RSS: $((rss_kb / 1024)) MiB (target <= 64 MiB); connections $conns, ${secs}s per run"

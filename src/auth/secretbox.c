@@ -151,23 +151,14 @@ secretbox_key_load_or_create(struct secretbox_key *key, const char *path, struct
 }
 
 void
-secretbox_default_path(const char *database, char *out, size_t size)
+secretbox_default_path(const char *state_dir, char *out, size_t size)
 {
-    const char *env = getenv("VIGIL_SCAN_KEY_FILE"), *file = database, *slash;
+    const char *env = getenv("VIGIL_SCAN_KEY_FILE");
 
-    if (!str_empty(env)) {
+    if (!str_empty(env))
         snprintf(out, size, "%s", env);
-        return;
-    }
-    if (strncmp(database, "sqlite://", 9) == 0)
-        file = database + 9;
-    else if (strncmp(database, "sqlite:", 7) == 0)
-        file = database + 7;
-    slash = strrchr(file, '/');
-    if (slash)
-        snprintf(out, size, "%.*s/scan-credentials.key", (int)(slash - file), file);
     else
-        snprintf(out, size, "scan-credentials.key");
+        snprintf(out, size, "%s/scan-credentials.key", state_dir);
 }
 
 void

@@ -26,9 +26,9 @@ struct secretbox_key {
  * is not a regular file, is readable by group or others, or does not hold one base64 key. */
 int secretbox_key_load_or_create(struct secretbox_key *key, const char *path, struct err *err);
 
-/* The default key file: VIGIL_SCAN_KEY_FILE, else "scan-credentials.key" in the directory of
- * the SQLite file of `database` (beside the default jwt.keys). Writes into out (size bytes). */
-void secretbox_default_path(const char *database, char *out, size_t size);
+/* The key file: VIGIL_SCAN_KEY_FILE, else "scan-credentials.key" in the server's state
+ * directory (beside the default jwt.keys; cmd_state_dir). Writes into out (size bytes). */
+void secretbox_default_path(const char *state_dir, char *out, size_t size);
 
 /* Wipes the key. */
 void secretbox_key_cleanup(struct secretbox_key *key);

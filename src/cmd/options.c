@@ -71,3 +71,37 @@ cmd_prepare_database_dir(const char *url)
     }
     return 0;
 }
+
+int
+cmd_state_dir(const char *command, const char *data_dir, const char *database, char *out,
+              size_t size)
+{
+    const char *file = database, *slash;
+
+    if (data_dir && *data_dir) {
+        if (mkdir(data_dir, 0700) != 0 && errno != EEXIST) {
+            fprintf(stderr, "%s: cannot create the data directory %s: %s\n", command, data_dir,
+                    strerror(errno));
+            return -1;
+        }
+        snprintf(out, size, "%s", data_dir);
+        return 0;
+    }
+    if (strncmp(database, "sqlite://", 9) == 0)
+        file = database + 9;
+    else if (strncmp(database, "sqlite:", 7) == 0)
+        file = database + 7;
+    else if (strstr(database, "://")) {
+        fprintf(stderr,
+                "%s: with a PostgreSQL database, name a directory for the server's state files "
+                "(jwt.keys, scan-credentials.key) with --data-dir or VIGIL_DATA_DIR\n",
+                command);
+        return -1;
+    }
+    slash = strrchr(file, '/');
+    if (slash)
+        snprintf(out, size, "%.*s", (int)(slash - file), file);
+    else
+        snprintf(out, size, ".");
+    return 0;
+}

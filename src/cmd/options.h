@@ -5,6 +5,7 @@
 #define VIGIL_CMD_OPTIONS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define CMD_DEFAULT_DATABASE "sqlite:./var/vigil.db"
 
@@ -19,5 +20,12 @@ const char *cmd_setting(const char *flag_value, const char *env, const char *fal
 /* For a sqlite: URL, creates the directory that will hold the file (mkdir -p). 0 or -1 (with
  * a message on stderr). */
 int cmd_prepare_database_dir(const char *url);
+
+/* The directory of the server's state files (jwt.keys, scan-credentials.key): data_dir when
+ * given (--data-dir / VIGIL_DATA_DIR; created if missing), else the SQLite file's directory.
+ * A PostgreSQL URL has no such directory: then data_dir is required. Writes it to out; 0, or -1
+ * with a message on stderr naming `command`. */
+int cmd_state_dir(const char *command, const char *data_dir, const char *database, char *out,
+                  size_t size);
 
 #endif

@@ -33,17 +33,21 @@ serve_usage(FILE *out)
 {
     fprintf(
         out,
-        "usage: vigil serve [--listen HOST:PORT] [--database URL] [--threads N]\n"
-        "                   [--body-max BYTES]\n\n"
+        "usage: vigil serve [--listen HOST:PORT] [--database URL] [--data-dir DIR]\n"
+        "                   [--db-pool N] [--threads N] [--body-max BYTES]\n\n"
         "  --listen     address to listen on (VIGIL_LISTEN, default 127.0.0.1:8080)\n"
-        "  --database   sqlite:PATH (VIGIL_DATABASE_URL, default %s)\n"
+        "  --database   sqlite:PATH or postgres://... (VIGIL_DATABASE_URL, default %s)\n"
+        "  --data-dir   the server's state files: jwt.keys, scan-credentials.key\n"
+        "               (VIGIL_DATA_DIR; default the SQLite file's directory; required with\n"
+        "               PostgreSQL unless both key files are named)\n"
+        "  --db-pool    database connections at most (VIGIL_DB_POOL, default 64)\n"
         "  --threads    server threads (VIGIL_THREADS, default: 4 per core, at most 32)\n"
         "  --body-max   request body cap in bytes (VIGIL_BODY_MAX, default 1048576)\n"
         "  --scan-workers  scan worker threads (VIGIL_SCAN_WORKERS, default 1; 0 = none)\n"
         "  --webhook-workers  webhook delivery threads (VIGIL_WEBHOOK_WORKERS, default 1;\n"
         "               0 = none), each sending up to 16 deliveries at once\n"
         "  --jwt-key-file  access-token signing keys (VIGIL_JWT_KEY_FILE, default jwt.keys\n"
-        "               next to the database; created on first start)\n"
+        "               in the data directory; created on first start)\n"
         "  --per-ip-connections  simultaneous connections per client address\n"
         "               (VIGIL_PER_IP_CONNECTIONS, default 64)\n"
         "  --header-timeout  seconds from accept to the end of the request headers\n"
@@ -57,7 +61,7 @@ serve_usage(FILE *out)
         "(cidr,... networks scans may reach besides public ones), VIGIL_SCAN_MAX_PER_ORG\n"
         "(running scans per organization, default 2), VIGIL_RATE_ANONYMOUS (requests that fail\n"
         "authentication, per client address; default 60/30), VIGIL_SCAN_KEY_FILE (seals scans'\n"
-        "target credentials; default scan-credentials.key next to the database, created on\n"
+        "target credentials; default scan-credentials.key in the data directory, created on\n"
         "first start).\n",
         CMD_DEFAULT_DATABASE);
 }
@@ -179,36 +183,37 @@ bad:
 }
 
 /* The signing keys: VIGIL_JWT_SECRET, else the key file (created with a fresh key when
- * missing), by default "jwt.keys" in the directory of the SQLite file. */
+ * missing), by default "jwt.keys" in the state directory. */
 static int
-load_keys(struct jwt_keyring *ring, const char *key_file, const char *database, struct err *err)
+load_keys(struct jwt_keyring *ring, const char *key_file, const char *state_dir, struct err *err)
 {
     const char *secret = getenv("VIGIL_JWT_SECRET");
-    const char *file = database, *slash;
     char path[4096];
 
     if (!str_empty(secret))
         return jwt_keyring_from_secret(ring, secret, err);
     if (!key_file) {
-        if (strncmp(database, "sqlite://", 9) == 0)
-            file = database + 9;
-        else if (strncmp(database, "sqlite:", 7) == 0)
-            file = database + 7;
-        slash = strrchr(file, '/');
-        if (slash)
-            snprintf(path, sizeof(path), "%.*s/jwt.keys", (int)(slash - file), file);
-        else
-            snprintf(path, sizeof(path), "jwt.keys");
+        snprintf(path, sizeof(path), "%s/jwt.keys", state_dir);
         key_file = path;
     }
     return jwt_keyring_load_or_create(ring, key_file, err);
+}
+
+/* Whether every state file is named, so no directory is needed for them. */
+static bool
+state_files_named(const char *key_file)
+{
+    return (key_file || !str_empty(getenv("VIGIL_JWT_SECRET"))) &&
+           !str_empty(getenv("VIGIL_SCAN_KEY_FILE"));
 }
 
 int
 cmd_serve(int argc, char **argv)
 {
     const char *listen = NULL, *database = NULL, *threads_s = NULL, *body_max_s = NULL,
-               *key_file = NULL, *per_ip_s = NULL;
+               *key_file = NULL, *per_ip_s = NULL, *data_dir = NULL, *pool_s = NULL;
+    char state_dir[4096] = ".";
+    long long db_pool = 0;
     long long per_ip = HTTP_PER_IP_LIMIT_DEFAULT;
     const char *header_timeout_s = NULL, *body_rate_s = NULL;
     long long header_timeout = 10, body_rate = 1024;
@@ -252,6 +257,10 @@ cmd_serve(int argc, char **argv)
             listen = v;
         } else if ((v = cmd_flag(argc, argv, &i, "--database", &bad))) {
             database = v;
+        } else if ((v = cmd_flag(argc, argv, &i, "--data-dir", &bad))) {
+            data_dir = v;
+        } else if ((v = cmd_flag(argc, argv, &i, "--db-pool", &bad))) {
+            pool_s = v;
         } else if ((v = cmd_flag(argc, argv, &i, "--threads", &bad))) {
             threads_s = v;
         } else if ((v = cmd_flag(argc, argv, &i, "--body-max", &bad))) {
@@ -280,6 +289,12 @@ cmd_serve(int argc, char **argv)
     listen = cmd_setting(listen, "VIGIL_LISTEN", "127.0.0.1:8080");
     database = cmd_setting(database, "VIGIL_DATABASE_URL", CMD_DEFAULT_DATABASE);
     threads_s = cmd_setting(threads_s, "VIGIL_THREADS", NULL);
+    data_dir = cmd_setting(data_dir, "VIGIL_DATA_DIR", NULL);
+    pool_s = cmd_setting(pool_s, "VIGIL_DB_POOL", NULL);
+    if (pool_s && str_to_ll(pool_s, 1, 1024, &db_pool)) {
+        fprintf(stderr, "vigil serve: --db-pool wants 1..1024, got '%s'\n", pool_s);
+        return 2;
+    }
     body_max_s = cmd_setting(body_max_s, "VIGIL_BODY_MAX", NULL);
     key_file = cmd_setting(key_file, "VIGIL_JWT_KEY_FILE", NULL);
     per_ip_s = cmd_setting(per_ip_s, "VIGIL_PER_IP_CONNECTIONS", NULL);
@@ -344,15 +359,19 @@ cmd_serve(int argc, char **argv)
 
     if (cmd_prepare_database_dir(database))
         return 1;
+    if ((data_dir || !state_files_named(key_file)) &&
+        cmd_state_dir("vigil serve", data_dir, database, state_dir, sizeof(state_dir)))
+        return 2;
     jwt_keyring_init(&keys);
-    if (load_keys(&keys, key_file, database, &err))
+    if (load_keys(&keys, key_file, state_dir, &err))
         goto fail;
-    secretbox_default_path(database, scan_key_path, sizeof(scan_key_path));
+    secretbox_default_path(state_dir, scan_key_path, sizeof(scan_key_path));
     if (secretbox_key_load_or_create(&scan_key, scan_key_path, &err))
         goto fail;
     store = store_open(database, &err);
     if (!store)
         goto fail;
+    store_set_pool_size(store, (int)db_pool);
     if (bootstrap(store, &err) || api_app_init(&app, store, &err))
         goto fail;
     limiter = ratelimit_new(0);

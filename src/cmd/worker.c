@@ -19,10 +19,12 @@ static void
 worker_usage(FILE *out)
 {
     fprintf(out,
-            "usage: vigil worker [--database URL] [--workers N] [--webhook-workers N]\n\n"
+            "usage: vigil worker [--database URL] [--data-dir DIR] [--workers N]\n"
+            "                    [--webhook-workers N]\n\n"
             "Runs queued scans and webhook deliveries from the database until SIGINT or\n"
             "SIGTERM.\n"
-            "  --database   sqlite:PATH (VIGIL_DATABASE_URL, default %s)\n"
+            "  --database   sqlite:PATH or postgres://... (VIGIL_DATABASE_URL, default %s)\n"
+            "  --data-dir   where scan-credentials.key is (VIGIL_DATA_DIR; as vigil serve)\n"
             "  --workers    scan worker threads (VIGIL_SCAN_WORKERS, default 1)\n"
             "  --webhook-workers  webhook delivery threads (VIGIL_WEBHOOK_WORKERS, default 1;\n"
             "               0 = none)\n\n"
@@ -45,7 +47,8 @@ cmd_worker(int argc, char **argv)
     struct webhook_pool *hook_pool;
     struct store *store;
     struct secretbox_key key = {0};
-    char key_path[4096];
+    char key_path[4096], state_dir[4096] = ".";
+    const char *data_dir = NULL;
     struct err err = {0};
     sigset_t signals;
     bool bad = false;
@@ -59,6 +62,8 @@ cmd_worker(int argc, char **argv)
             return 0;
         } else if ((v = cmd_flag(argc, argv, &i, "--database", &bad))) {
             database = v;
+        } else if ((v = cmd_flag(argc, argv, &i, "--data-dir", &bad))) {
+            data_dir = v;
         } else if ((v = cmd_flag(argc, argv, &i, "--workers", &bad))) {
             workers_s = v;
         } else if ((v = cmd_flag(argc, argv, &i, "--webhook-workers", &bad))) {
@@ -73,6 +78,10 @@ cmd_worker(int argc, char **argv)
         return 2;
     }
     database = cmd_setting(database, "VIGIL_DATABASE_URL", CMD_DEFAULT_DATABASE);
+    data_dir = cmd_setting(data_dir, "VIGIL_DATA_DIR", NULL);
+    if ((data_dir || !getenv("VIGIL_SCAN_KEY_FILE")) &&
+        cmd_state_dir("vigil worker", data_dir, database, state_dir, sizeof(state_dir)))
+        return 2;
     workers_s = cmd_setting(workers_s, "VIGIL_SCAN_WORKERS", NULL);
     if (workers_s && str_to_ll(workers_s, 1, 64, &workers)) {
         fprintf(stderr, "vigil worker: --workers wants 1..64, got '%s'\n", workers_s);
@@ -101,7 +110,7 @@ cmd_worker(int argc, char **argv)
         err_print(stderr, "vigil worker", &err);
         return 1;
     }
-    secretbox_default_path(database, key_path, sizeof(key_path));
+    secretbox_default_path(state_dir, key_path, sizeof(key_path));
     if (secretbox_key_load_or_create(&key, key_path, &err)) {
         err_print(stderr, "vigil worker", &err);
         store_close(store);
