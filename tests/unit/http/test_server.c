@@ -753,7 +753,8 @@ drain_finishes_inflight_and_answers_503(void **state)
     atomic_store(&slow_started, 0);
     atomic_store(&slow_finished, 0);
     assert_int_equal(pthread_create(&thread, NULL, bg_slow, &bg), 0);
-    for (i = 0; i < 400 && !atomic_load(&slow_started); i++)
+    /* Waits (up to 20 s, generous for a loaded machine) for the handler to start. */
+    for (i = 0; i < 4000 && !atomic_load(&slow_started); i++)
         nanosleep(&pause, NULL);
     assert_true(atomic_load(&slow_started));
     http_server_drain(f->server, 5000);
@@ -789,8 +790,9 @@ access_log_has_one_line_per_request(void **state)
     request(f->curl, f->port, "GET", "/actor?secret=1", id, NULL, -1, false, &r);
     assert_int_equal(r.status, 204);
     reply_cleanup(&r);
-    /* The line is written when the request completes, just after the client has its answer. */
-    for (i = 0; i < 200 && !memchr(text, '\n', len); i++) {
+    /* The line is written when the request completes, just after the client has its answer:
+     * waited for (up to 20 s, generous for a loaded machine), never assumed. */
+    for (i = 0; i < 4000 && !memchr(text, '\n', len); i++) {
         ssize_t n = read(fds[0], text + len, sizeof(text) - 1 - len);
         struct timespec pause = {0, 5 * 1000 * 1000};
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* A small libmicrohttpd server on 127.0.0.1 (ephemeral port, a thread per connection) for the
- * engine's unit tests: a users collection (create, read, delete), a slow endpoint, a large one,
- * login and OAuth2 token endpoints, and counters the tests assert on (requests seen, most in
- * flight at once, the last Authorization header and path). Header-only: one test file uses it. */
+ * engine's unit tests: a users collection (create, read, delete), an endpoint that answers only
+ * when the test releases it, a large one, login and OAuth2 token endpoints, and counters the tests
+ * assert on (requests seen, most in flight at once, the last Authorization header and path).
+ * Header-only: one test file uses it. */
 #ifndef VIGIL_TEST_SCAN_SERVER_H
 #define VIGIL_TEST_SCAN_SERVER_H
 
@@ -26,6 +27,11 @@ struct test_server {
     atomic_int next_id;
     atomic_int deletes;
     pthread_mutex_t lock;
+    /* /slow answers only once the test calls ts_release_slow: each release ends the waits of
+     * the requests that arrived before it, so "no answer before the client gives up" holds
+     * however loaded the machine is, instead of racing a sleep against a timer. */
+    pthread_cond_t released;
+    unsigned releases;
     /* Arrival times (CLOCK_MONOTONIC ns) of the first and last request since the test reset
      * them: the spacing a rate limit guarantees, measured where the requests land. */
     long long first_arrival_ns, last_arrival_ns;
@@ -48,6 +54,35 @@ ts_sleep_ms(long ms)
     struct timespec t = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
 
     nanosleep(&t, NULL);
+}
+
+/* Holds a /slow request until the test releases it, or for at most a minute: a bound that only
+ * keeps a broken test from hanging forever, never one the tests rely on. */
+static void
+ts_wait_for_release(struct test_server *s)
+{
+    struct timespec limit;
+    unsigned arrived;
+
+    clock_gettime(CLOCK_REALTIME, &limit);
+    limit.tv_sec += 60;
+    pthread_mutex_lock(&s->lock);
+    arrived = s->releases;
+    while (s->releases == arrived) {
+        if (pthread_cond_timedwait(&s->released, &s->lock, &limit) != 0)
+            break;
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Lets every /slow request that has arrived so far answer. */
+static void
+ts_release_slow(struct test_server *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->releases++;
+    pthread_cond_broadcast(&s->released);
+    pthread_mutex_unlock(&s->lock);
 }
 
 static enum MHD_Result
@@ -130,7 +165,7 @@ ts_handle(void *cls, struct MHD_Connection *c, const char *url, const char *meth
     pthread_mutex_unlock(&s->lock);
 
     if (strcmp(url, "/slow") == 0) {
-        ts_sleep_ms(1500);
+        ts_wait_for_release(s);
         ret = TS_TEXT(c, 200, "text/plain", "slow");
     } else if (strcmp(url, "/tick") == 0) {
         ts_sleep_ms(50);
@@ -232,6 +267,7 @@ ts_start(struct test_server *s)
 
     memset(s, 0, sizeof(*s));
     pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->released, NULL);
     atomic_store(&s->next_id, 100);
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -248,7 +284,9 @@ ts_start(struct test_server *s)
 static void
 ts_stop(struct test_server *s)
 {
+    ts_release_slow(s);
     MHD_stop_daemon(s->daemon);
+    pthread_cond_destroy(&s->released);
     pthread_mutex_destroy(&s->lock);
 }
 

@@ -384,7 +384,10 @@ timeout_answers_with_a_transport_error(void **state)
     o.timeout_ms = 200;
     seen.n_probes = 2;
     seen.path = "/slow";
+    /* /slow answers only when released, which happens after the scan: the 200 ms timeout must
+     * be what ends both probes. */
     assert_int_equal(run_with(&o, &burster, &res, &err), 0);
+    ts_release_slow(&server);
     assert_int_equal(seen.callbacks, 2);
     assert_int_equal(seen.transport_errors, 2);
     assert_int_equal(seen.status, 0);
@@ -409,9 +412,11 @@ budget_stops_the_scan_and_says_so(void **state)
     seen.n_probes = 10;
     seen.path = "/slow";
     assert_int_equal(run_with(&o, &burster, &res, &err), 0);
-    /* Counted work, not elapsed time: /slow takes 1.5 s, so no slot frees before the 1 s budget
-     * ends, and besides the reachability probe (an empty spec has nothing else to send first)
-     * only the first two probes (the concurrency) ever reach the server. */
+    ts_release_slow(&server);
+    /* Counted work, not elapsed time: /slow answers only when released after the scan, so no
+     * slot frees before the 1 s budget ends, and besides the reachability probe (an empty spec has
+     * nothing else to send first) only the first two probes (the concurrency) ever reach the
+     * server. */
     assert_true(atomic_load(&server.requests) - before <= 1 + 2);
     assert_int_equal(seen.callbacks, 10); /* every accepted probe answered once */
     assert_true(res.incomplete);
