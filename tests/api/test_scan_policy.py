@@ -112,7 +112,7 @@ def test_narrowed_policy_refuses_the_connect_of_a_queued_scan(tmp_path, fixture)
         sid = api.post("/api/v1/scans", scan_body(fixture)).json()["data"]["scan_id"]
         assert api.put("/api/v1/settings/scan-policy", {"allow": []}).status_code == 200
         env = {k: v for k, v in os.environ.items() if k != "VIGIL_SCAN_ALLOW"}
-        worker = subprocess.Popen([VIGIL_BIN, "worker", "--database", srv.url],
+        worker = subprocess.Popen([VIGIL_BIN, "worker", "--database", srv.url, "--data-dir", srv.tmpdir],
                                   env=env, stderr=subprocess.DEVNULL)
         s = wait_done(api, sid)
         assert s["status"] == "failed", s

@@ -218,7 +218,7 @@ def test_worker_process_runs_the_queue(tmp_path, fixture):
         before = api.get("/api/v1/scans", params={"status": "complete"}).json()
         assert before["meta"]["total"] == 0
         env = dict(os.environ, **ALLOW)
-        worker = subprocess.Popen([VIGIL_BIN, "worker", "--database", srv.url,
+        worker = subprocess.Popen([VIGIL_BIN, "worker", "--database", srv.url, "--data-dir", srv.tmpdir,
                                    "--workers", "2"], env=env, stderr=subprocess.PIPE, text=True)
         for i in ids:
             assert wait_status(api, i, ("complete", "failed"))["status"] == "complete"
@@ -259,7 +259,7 @@ def test_connect_time_policy_fails_the_scan(tmp_path, fixture):
         api = Api(srv)
         sid = api.post("/api/v1/scans", scan_body(fixture)).json()["data"]["scan_id"]
         env = {k: v for k, v in os.environ.items() if k != "VIGIL_SCAN_ALLOW"}
-        worker = subprocess.Popen([VIGIL_BIN, "worker", "--database", srv.url],
+        worker = subprocess.Popen([VIGIL_BIN, "worker", "--database", srv.url, "--data-dir", srv.tmpdir],
                                   env=env, stderr=subprocess.DEVNULL)
         s = wait_status(api, sid, ("complete", "failed"))
         assert s["status"] == "failed", s

@@ -62,7 +62,7 @@ def test_restart_keeps_data_and_does_not_reissue_admin_token(tmp_path):
     from conftest import VIGIL_BIN, free_port
     port = free_port()
     proc = subprocess.Popen([VIGIL_BIN, "serve", "--listen", f"127.0.0.1:{port}",
-                             "--database", srv.url],
+                             "--database", srv.url, "--data-dir", srv.tmpdir],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         import requests

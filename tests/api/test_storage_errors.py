@@ -52,6 +52,7 @@ def test_read_only_database_answers_503_and_health_notices(faulty):
     assert "refused" not in names and "after" in names
 
 
+@pytest.mark.sqlite_only("a full disk is simulated with SQLite's max_page_count; PostgreSQL has no such switch")
 def test_full_database_answers_503_and_health_notices(faulty):
     srv, mode = faulty
     api = Api(srv)

@@ -585,7 +585,7 @@ def test_vigil_worker_delivers_from_the_shared_database(tmp_path, receiver):
         make_hook(api, receiver.url("/ok"), ["project.created"])
         p = project(api, "via worker")
         env = dict(os.environ, **ALLOW)
-        worker = subprocess.Popen([VIGIL_BIN, "worker", "--database", srv.url,
+        worker = subprocess.Popen([VIGIL_BIN, "worker", "--database", srv.url, "--data-dir", srv.tmpdir,
                                    "--workers", "1", "--webhook-workers", "1"],
                                   env=env, stderr=subprocess.DEVNULL)
         try:
