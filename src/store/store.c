@@ -62,6 +62,12 @@ store_free_common(struct store *store)
     free(store);
 }
 
+bool
+store_is_shared(const struct store *store)
+{
+    return store->engine->dialect == DIALECT_POSTGRES;
+}
+
 void
 store_set_pool_size(struct store *store, int size)
 {

@@ -67,6 +67,10 @@ struct store_delivery;
  * VALIDATION_ERROR (an unusable URL). */
 struct store *store_open(const char *url, struct err *err);
 #define STORE_POOL_MAX 64
+/* True when several servers may share this database (PostgreSQL): then nothing above the
+ * store may cache what a write changes on the strength of this process's writes alone (the
+ * API's data-version ETags are off). */
+bool store_is_shared(const struct store *store);
 /* Caps the pool at `size` connections (<= 0: STORE_POOL_MAX): `vigil serve --db-pool`. */
 void store_set_pool_size(struct store *store, int size);
 

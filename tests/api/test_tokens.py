@@ -4,6 +4,8 @@ import datetime
 import re
 import time
 
+import pytest
+
 from conftest import Api, assert_problem
 
 
@@ -66,6 +68,7 @@ def test_revocation_takes_effect_on_next_request(api):
     assert got["revoked_at"] is not None
 
 
+@pytest.mark.single_process
 def test_expired_token_is_401(fresh_server):
     # The server's clock is moved forward by a test hook (X-Vigil-Test-Clock-Advance), on a
     # server of its own: nothing sleeps.
