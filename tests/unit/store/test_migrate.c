@@ -129,10 +129,11 @@ static void
 connections_are_durable_wal_with_foreign_keys(void **state)
 {
     struct fixture *fx = *state;
-    struct conn *c = conn_acquire(fx->store, NULL);
+    struct conn *c;
     struct stmt *st;
 
-    SQLITE_ONLY("SQLite pragmas");
+    SQLITE_ONLY("SQLite pragmas"); /* first: a skip leaves the test at once */
+    c = conn_acquire(fx->store, NULL);
     assert_non_null(c);
     assert_int_equal(pragma_int(c, "PRAGMA foreign_keys"), 1);
     /* NORMAL: commits are made durable by the store's own group fsync of the WAL. */
@@ -150,12 +151,13 @@ static void
 write_commits_are_synced_before_returning(void **state)
 {
     struct fixture *fx = *state;
-    struct arena *a = arena_new();
+    struct arena *a;
     struct org org;
     struct err err = {0};
     uint64_t before = fx->store->commits;
 
     SQLITE_ONLY("the store's own group fsync of the SQLite WAL; PostgreSQL syncs its commits");
+    a = arena_new(); /* after the skip, which leaves the test at once */
     assert_int_equal(store_org_create(fx->store, "durable", a, &org, &err), 0);
     assert_true(fx->store->commits > before);
     assert_true(fx->store->durable >= fx->store->commits);
