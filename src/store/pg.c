@@ -726,28 +726,13 @@ conn_open(struct store *store, struct err *err)
 static struct conn *
 pg_conn_acquire(struct store *store, struct err *err)
 {
-    struct conn *c;
+    struct conn *c = pool_take(store);
 
-    pthread_mutex_lock(&store->lock);
-    while (!store->idle && store->opened >= store->pool_max)
-        pthread_cond_wait(&store->available, &store->lock);
-    c = store->idle;
-    if (c) {
-        store->idle = c->next_idle;
-        c->next_idle = NULL;
-        pthread_mutex_unlock(&store->lock);
+    if (c)
         return c;
-    }
-    store->opened++;
-    pthread_mutex_unlock(&store->lock);
-
-    c = conn_open(store, err); /* outside the lock: it is a network round trip or several */
-    if (!c) {
-        pthread_mutex_lock(&store->lock);
-        store->opened--;
-        pthread_cond_signal(&store->available);
-        pthread_mutex_unlock(&store->lock);
-    }
+    c = conn_open(store, err); /* outside the pool's lock: a network round trip or several */
+    if (!c)
+        pool_put(store, NULL);
     return c;
 }
 
@@ -756,21 +741,13 @@ pg_conn_acquire(struct store *store, struct err *err)
 static void
 pg_conn_release(struct store *store, struct conn *c)
 {
-    bool broken;
-
     pg_tx_rollback(c); /* a connection goes back clean even if a caller forgot */
-    broken = PQstatus(c->pg->pq) != CONNECTION_OK;
-    pthread_mutex_lock(&store->lock);
-    if (broken) {
-        store->opened--;
-    } else {
-        c->next_idle = store->idle;
-        store->idle = c;
+    if (PQstatus(c->pg->pq) == CONNECTION_OK) {
+        pool_put(store, c);
+        return;
     }
-    pthread_cond_signal(&store->available);
-    pthread_mutex_unlock(&store->lock);
-    if (broken)
-        conn_free(c);
+    pool_put(store, NULL);
+    conn_free(c);
 }
 
 /* ---- Migrations ---------------------------------------------------------------------------- */

@@ -643,31 +643,15 @@ conn_open(const char *path, struct err *err)
 static struct conn *
 sqlite_conn_acquire(struct store *store, struct err *err)
 {
-    struct conn *c;
+    struct conn *c = pool_take(store);
 
-    pthread_mutex_lock(&store->lock);
-    while (!store->idle && store->opened >= store->pool_max)
-        pthread_cond_wait(&store->available, &store->lock);
-    c = store->idle;
-    if (c) {
-        store->idle = c->next_idle;
-        c->next_idle = NULL;
-        pthread_mutex_unlock(&store->lock);
+    if (c)
         return c;
-    }
-    store->opened++;
-    pthread_mutex_unlock(&store->lock);
-
-    /* Opening happens outside the lock: it touches the disk. */
-    c = conn_open(store->path, err);
+    c = conn_open(store->path, err); /* outside the pool's lock: it touches the disk */
     if (c)
         c->store = store;
-    if (!c) {
-        pthread_mutex_lock(&store->lock);
-        store->opened--;
-        pthread_cond_signal(&store->available);
-        pthread_mutex_unlock(&store->lock);
-    }
+    else
+        pool_put(store, NULL);
     return c;
 }
 
@@ -675,11 +659,7 @@ static void
 sqlite_conn_release(struct store *store, struct conn *c)
 {
     sqlite_tx_rollback(c); /* a connection goes back clean even if a caller forgot */
-    pthread_mutex_lock(&store->lock);
-    c->next_idle = store->idle;
-    store->idle = c;
-    pthread_cond_signal(&store->available);
-    pthread_mutex_unlock(&store->lock);
+    pool_put(store, c);
 }
 
 /* ---- Migrations --------------------------------------------------------------------------- */

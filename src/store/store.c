@@ -76,6 +76,39 @@ store_set_pool_size(struct store *store, int size)
     pthread_mutex_unlock(&store->lock);
 }
 
+struct conn *
+pool_take(struct store *store)
+{
+    struct conn *c;
+
+    pthread_mutex_lock(&store->lock);
+    while (!store->idle && store->opened >= store->pool_max)
+        pthread_cond_wait(&store->available, &store->lock);
+    c = store->idle;
+    if (c) {
+        store->idle = c->next_idle;
+        c->next_idle = NULL;
+    } else {
+        store->opened++;
+    }
+    pthread_mutex_unlock(&store->lock);
+    return c;
+}
+
+void
+pool_put(struct store *store, struct conn *c)
+{
+    pthread_mutex_lock(&store->lock);
+    if (c) {
+        c->next_idle = store->idle;
+        store->idle = c;
+    } else {
+        store->opened--;
+    }
+    pthread_cond_signal(&store->available);
+    pthread_mutex_unlock(&store->lock);
+}
+
 void
 store_close(struct store *store)
 {

@@ -181,6 +181,13 @@ conn_release(struct store *store, struct conn *c)
         store->engine->conn_release(store, c);
 }
 
+/* The pool both engines share (store.c): pool_take waits while store->pool_max connections
+ * are lent, then returns an idle connection, or NULL having reserved a slot for the caller to
+ * open one in. pool_put gives a connection back, or with NULL frees a slot (an open that
+ * failed, a connection closed as broken). */
+struct conn *pool_take(struct store *store);
+void pool_put(struct store *store, struct conn *c);
+
 /* The db's connection, acquired on first use. */
 struct conn *db_conn(struct db *db, struct err *err);
 
