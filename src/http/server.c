@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -52,6 +53,13 @@
 #define SERVER_HEADER_TIMEOUT_DEFAULT_MS 10000
 #define SERVER_BODY_MIN_RATE_DEFAULT     1024
 #define SERVER_WATCH_TICK_MAX_MS         250
+/* Lingering close (as nginx's lingering_close): a connection we end after answering without
+ * reading the body it announced keeps its socket open for a while after the library closes
+ * it, and the watchdog reads and drops what still arrives, so that no reset destroys the
+ * answer before the client reads it. Bounded in time, in bytes (SERVER_DISCARD_MAX) and in
+ * sockets; past the bound a socket is closed as before. */
+#define SERVER_LINGER_MS  2000
+#define SERVER_LINGER_MAX 64
 
 enum req_stage { STAGE_NEW, STAGE_BODY, STAGE_DONE };
 
@@ -72,6 +80,14 @@ struct conn_watch {
     size_t body_bytes; /* body bytes received since the headers */
     bool request_seen; /* a request line arrived during this HEADERS phase */
     bool kept_alive;   /* an earlier request on this connection was completed */
+    bool linger;       /* answered without reading an announced body: close by lingering */
+};
+
+/* A socket the library has closed and the watchdog drains until the client closes. */
+struct lingering {
+    int fd; /* our own duplicate of the library's descriptor */
+    int64_t until_ns;
+    size_t drained;
 };
 
 /* Owner: whoever called http_server_start, until http_server_stop. */
@@ -93,7 +109,9 @@ struct http_server {
     bool watchdog_started;
     bool watch_stop;
     int64_t header_timeout_ns;
-    size_t body_min_rate; /* bytes per second */
+    size_t body_min_rate;                          /* bytes per second */
+    struct lingering lingering[SERVER_LINGER_MAX]; /* guarded by watch_lock */
+    size_t n_lingering;
 };
 
 /* ---------------------------------------------------------------------------------------- */
@@ -247,11 +265,73 @@ watch_cut(struct conn_watch *w, bool answer)
     shutdown(w->fd, SHUT_RDWR);
 }
 
+/* Keeps a socket the library is about to close open, to drain it; called with watch_lock
+ * held. When no slot is free (or the server is stopping) the socket closes at once. */
+static void
+linger_begin(struct http_server *s, int fd)
+{
+    struct lingering *l;
+    int dup_fd;
+
+    if (s->watch_stop || s->n_lingering == SERVER_LINGER_MAX)
+        return;
+    dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (dup_fd < 0)
+        return;
+    l = &s->lingering[s->n_lingering++];
+    l->fd = dup_fd;
+    l->until_ns = clock_mono_ns() + (int64_t)SERVER_LINGER_MS * 1000000;
+    l->drained = 0;
+    pthread_cond_signal(&s->watch_wake);
+}
+
+/* Reads and drops what a lingering socket holds; returns true when it is done with (the
+ * client closed, an error, or a bound passed). */
+static bool
+linger_drain(struct lingering *l, int64_t now)
+{
+    char scratch[16384];
+    ssize_t n;
+
+    for (;;) {
+        n = recv(l->fd, scratch, sizeof(scratch), MSG_DONTWAIT);
+        if (n > 0) {
+            l->drained += (size_t)n;
+            if (l->drained > SERVER_DISCARD_MAX)
+                return true;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return now > l->until_ns;
+        return true; /* end of file or an error */
+    }
+}
+
+/* One pass over the lingering sockets; called with watch_lock held. */
+static void
+linger_sweep(struct http_server *s, int64_t now)
+{
+    size_t i = 0;
+
+    while (i < s->n_lingering) {
+        if (linger_drain(&s->lingering[i], now)) {
+            close(s->lingering[i].fd);
+            s->lingering[i] = s->lingering[--s->n_lingering];
+        } else {
+            i++;
+        }
+    }
+}
+
 /* One pass over the connections; called with watch_lock held. */
 static void
 watch_sweep(struct http_server *s, int64_t now)
 {
     struct conn_watch *w;
+
+    linger_sweep(s, now);
 
     for (w = s->watch_head; w; w = w->next) {
         int64_t elapsed = now - w->since_ns;
@@ -319,6 +399,8 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
         *socket_context = w;
     } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && w) {
         pthread_mutex_lock(&s->watch_lock);
+        if (w->linger && w->phase != WATCH_CUT)
+            linger_begin(s, w->fd);
         if (w->prev)
             w->prev->next = w->next;
         else
@@ -716,8 +798,14 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
         req_begin(s, req, method, version);
         /* Answer on a later call (bodyless requests too) so keep-alive stays on, except when
          * refusing a body the client has not sent yet or that is too large to drain. */
-        if (req->responded && (req->refuse_now || (req->body_announced && refuse_body_now(req))))
+        if (req->responded && (req->refuse_now || (req->body_announced && refuse_body_now(req)))) {
+            if (req->body_announced && req->watch) {
+                pthread_mutex_lock(&s->watch_lock);
+                ((struct conn_watch *)req->watch)->linger = true;
+                pthread_mutex_unlock(&s->watch_lock);
+            }
             return req_finish(s, req);
+        }
         if (req->body_announced && !watch_enter(s, req->watch, WATCH_BODY))
             return MHD_NO;
         return MHD_YES;
@@ -885,6 +973,10 @@ resolve(const char *host, uint16_t port, struct sockaddr_storage *out, struct er
 static void
 server_free(struct http_server *s)
 {
+    size_t i;
+
+    for (i = 0; i < s->n_lingering; i++)
+        close(s->lingering[i].fd);
     pthread_cond_destroy(&s->watch_wake);
     pthread_mutex_destroy(&s->watch_lock);
     router_free(s->router);

@@ -9,13 +9,17 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
+#include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -510,15 +514,9 @@ body_over_limit_is_413_from_content_length(void **state)
     big[0] = '{';
     big[sizeof(big) - 1] = '}';
     calls = atomic_load(&before_calls);
-    /* With Expect: 100-continue the client waits for our answer before sending the body. A
-     * small body sent at once races the close that follows the 413: the unread bytes make the
-     * kernel reset the connection, which can reach the client before it reads the answer. The
-     * large-body cases below, without Expect, see the 413 because curl stops sending on it. */
-    {
-        const char *wait_first[] = {"Content-Type: application/json", "Expect: 100-continue", NULL};
-
-        request(f->curl, f->port, "POST", "/items", wait_first, big, (long)sizeof(big), false, &r);
-    }
+    /* Sent whole, without waiting for 100 Continue: the lingering close keeps the unread bytes
+     * from resetting the connection before curl reads the answer. */
+    request(f->curl, f->port, "POST", "/items", json, big, (long)sizeof(big), false, &r);
     json_decref(assert_problem(&r, 413, "PAYLOAD_TOO_LARGE"));
     /* Decided before the hooks and the body. */
     assert_int_equal(atomic_load(&before_calls), calls);
@@ -559,6 +557,55 @@ body_over_limit_is_413_from_content_length(void **state)
     request(f->curl, f->port, "DELETE", "/items/x", json, "{}", 2, false, &r);
     json_decref(assert_problem(&r, 413, "PAYLOAD_TOO_LARGE"));
     reply_cleanup(&r);
+}
+
+/* A client that sends the whole body of a request the server refuses at once (Content-Length
+ * over the route's limit, no Expect) must still read the 413. Closing a socket with unread
+ * bytes makes the kernel answer with a reset, and a reset makes the client's kernel drop the
+ * 413 it holds unread; so the server keeps the socket open after the answer and drains it
+ * (a lingering close) until the client closes. This client writes everything before it reads,
+ * which is what loses the answer without the linger. */
+static void
+refused_body_sent_anyway_still_gets_its_413(void **state)
+{
+    struct fixture *f = *state;
+    const size_t body_len = (size_t)6 << 20;
+    struct sockaddr_in addr = {0};
+    char head[256], reply[4096];
+    char *body = malloc(body_len);
+    size_t sent = 0, got = 0;
+    ssize_t n;
+    int fd, head_len;
+
+    assert_non_null(body);
+    memset(body, ' ', body_len);
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(f->port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    head_len = snprintf(head, sizeof(head),
+                        "POST /items HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+                        body_len);
+    assert_int_equal(send(fd, head, (size_t)head_len, MSG_NOSIGNAL), head_len);
+    while (sent < body_len) {
+        n = send(fd, body + sent, body_len - sent, MSG_NOSIGNAL);
+        if (n <= 0)
+            fail_msg("the server reset the connection after %zu body bytes: %s", sent,
+                     strerror(errno));
+        sent += (size_t)n;
+    }
+    while (got < sizeof(reply) - 1 && (n = recv(fd, reply + got, sizeof(reply) - 1 - got, 0)) > 0)
+        got += (size_t)n;
+    if (n < 0)
+        fail_msg("reading the answer: %s", strerror(errno));
+    reply[got] = '\0';
+    assert_true(strncmp(reply, "HTTP/1.1 413 ", 13) == 0);
+    assert_non_null(strstr(reply, "PAYLOAD_TOO_LARGE"));
+    close(fd);
+    free(body);
 }
 
 static void
@@ -914,6 +961,8 @@ main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(head_answers_like_get_without_a_body, setup, teardown),
         cmocka_unit_test_setup_teardown(body_over_limit_is_413_from_content_length, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(refused_body_sent_anyway_still_gets_its_413, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(chunked_body_over_limit_is_413_while_streaming, setup,
                                         teardown),
