@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* A small libmicrohttpd server on 127.0.0.1 (ephemeral port, a thread per connection) for the
  * engine's unit tests: a users collection (create, read, delete), an endpoint that answers only
- * when the test releases it, a large one, login and OAuth2 token endpoints, and counters the tests
- * assert on (requests seen, most in flight at once, the last Authorization header and path).
- * Header-only: one test file uses it. */
+ * when the test releases it, one that answers once enough requests are in flight, a large one,
+ * login and OAuth2 token endpoints, and counters the tests assert on (requests seen, most in flight
+ * at once, the last Authorization header and path). Header-only: one test file uses it. */
 #ifndef VIGIL_TEST_SCAN_SERVER_H
 #define VIGIL_TEST_SCAN_SERVER_H
 
@@ -32,6 +32,10 @@ struct test_server {
      * however loaded the machine is, instead of racing a sleep against a timer. */
     pthread_cond_t released;
     unsigned releases;
+    /* /fill holds each request until fill_target requests have been in flight at once (so a
+     * concurrency cap is reached by construction, not by a request happening to be slow). */
+    pthread_cond_t filled;
+    int fill_target;
     /* Arrival times (CLOCK_MONOTONIC ns) of the first and last request since the test reset
      * them: the spacing a rate limit guarantees, measured where the requests land. */
     long long first_arrival_ns, last_arrival_ns;
@@ -71,6 +75,27 @@ ts_wait_for_release(struct test_server *s)
     while (s->releases == arrived) {
         if (pthread_cond_timedwait(&s->released, &s->lock, &limit) != 0)
             break;
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Holds a /fill request until max_inflight reaches fill_target, or for at most a minute: the
+ * bound only keeps a broken engine, one that never reaches the target, from hanging the test,
+ * and once it has expired no later request waits (the test fails on its count, once). */
+static void
+ts_wait_for_fill(struct test_server *s)
+{
+    struct timespec limit;
+
+    clock_gettime(CLOCK_REALTIME, &limit);
+    limit.tv_sec += 60;
+    pthread_mutex_lock(&s->lock);
+    pthread_cond_broadcast(&s->filled);
+    while (atomic_load(&s->max_inflight) < s->fill_target) {
+        if (pthread_cond_timedwait(&s->filled, &s->lock, &limit) != 0) {
+            s->fill_target = 0;
+            break;
+        }
     }
     pthread_mutex_unlock(&s->lock);
 }
@@ -167,6 +192,13 @@ ts_handle(void *cls, struct MHD_Connection *c, const char *url, const char *meth
     if (strcmp(url, "/slow") == 0) {
         ts_wait_for_release(s);
         ret = TS_TEXT(c, 200, "text/plain", "slow");
+    } else if (strcmp(url, "/fill") == 0) {
+        ts_wait_for_fill(s);
+        /* Held a little past the fill, so that a request sent beside the first ones (a broken
+         * cap) overlaps them where the counters see it. It only widens what a bug shows: no
+         * assertion depends on its length. */
+        ts_sleep_ms(50);
+        ret = TS_TEXT(c, 200, "text/plain", "fill");
     } else if (strcmp(url, "/tick") == 0) {
         ts_sleep_ms(50);
         ret = TS_TEXT(c, 200, "text/plain", "tick");
@@ -268,6 +300,7 @@ ts_start(struct test_server *s)
     memset(s, 0, sizeof(*s));
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->released, NULL);
+    pthread_cond_init(&s->filled, NULL);
     atomic_store(&s->next_id, 100);
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -285,8 +318,13 @@ static void
 ts_stop(struct test_server *s)
 {
     ts_release_slow(s);
+    pthread_mutex_lock(&s->lock);
+    s->fill_target = 0;
+    pthread_cond_broadcast(&s->filled);
+    pthread_mutex_unlock(&s->lock);
     MHD_stop_daemon(s->daemon);
     pthread_cond_destroy(&s->released);
+    pthread_cond_destroy(&s->filled);
     pthread_mutex_destroy(&s->lock);
 }
 
