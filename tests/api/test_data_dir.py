@@ -26,6 +26,19 @@ def test_a_postgresql_url_needs_a_data_directory():
     assert "--data-dir" in out.stderr and "VIGIL_DATA_DIR" in out.stderr
 
 
+def test_a_bad_pool_size_is_refused_before_anything_starts(tmp_path):
+    for value, env in (("0", {}), ("1025", {}), ("ten", {}), (None, {"VIGIL_DB_POOL": "-3"})):
+        args = [VIGIL_BIN, "serve", "--listen", f"127.0.0.1:{free_port()}", "--database",
+                f"sqlite:{tmp_path}/vigil.db"]
+        if value is not None:
+            args += ["--db-pool", value]
+        out = subprocess.run(args, capture_output=True, text=True, timeout=30,
+                             env=clean_env(**env))
+        assert out.returncode == 2, (value, env, out.stderr)
+        assert "--db-pool wants 1..1024" in out.stderr
+    assert not (tmp_path / "vigil.db").exists()  # refused before the database is opened
+
+
 def test_state_files_go_to_the_data_directory(tmp_path):
     data, db_dir = tmp_path / "state", tmp_path / "db"
     proc = subprocess.Popen(
