@@ -20,6 +20,7 @@
 
 #include "auth/b64url.h"
 #include "core/id.h"
+#include "core/secret_file.h"
 #include "core/str.h"
 #include "core/xalloc.h"
 
@@ -167,54 +168,25 @@ jwt_keyring_rotate(struct jwt_keyring *ring)
     keyring_add_random(ring);
 }
 
-/* Reads the whole file (capped) after checking it is private. */
+/* Reads the whole key file (secret_file_read's checks); NOT_FOUND when it does not exist. */
 static char *
 key_file_read(const char *path, size_t *len, struct err *err)
 {
-    struct stat st;
-    char *data;
-    size_t have = 0;
-    int fd;
+    char *data = xmalloc(KEY_FILE_MAX + 1);
+    int rc = secret_file_read(path, "JWT key file", false, data, KEY_FILE_MAX, len, err);
 
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return err_set(err, NOT_FOUND, "JWT key file %s does not exist", path), NULL;
-        return err_internal(err, "JWT key file %s: %s", path, strerror(errno)), NULL;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return err_internal(err, "JWT key file %s: not a regular file", path), NULL;
-    }
-    if (st.st_mode & 077) {
-        close(fd);
-        return err_internal(err, "JWT key file %s: group or others may access it (chmod 600)",
-                            path),
-               NULL;
-    }
-    if (st.st_size > KEY_FILE_MAX) {
-        close(fd);
-        return err_internal(err, "JWT key file %s: larger than %d bytes", path, KEY_FILE_MAX), NULL;
-    }
-    data = xmalloc((size_t)st.st_size + 1);
-    while (have < (size_t)st.st_size) {
-        ssize_t got = read(fd, data + have, (size_t)st.st_size - have);
-
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
-        have += (size_t)got;
-    }
-    close(fd);
-    data[have] = '\0';
-    *len = have;
-    return data;
+    if (rc == 0)
+        return data;
+    free(data);
+    if (rc == 1)
+        err_set(err, NOT_FOUND, "JWT key file %s does not exist", path);
+    return NULL;
 }
 
-/* Parses one "kid:base64" line into the ring. */
+/* Parses one "kid:base64" line into the ring; origin names where the text came from. */
 static int
-key_line_parse(struct jwt_keyring *ring, char *line, int number, const char *path, struct err *err)
+key_line_parse(struct jwt_keyring *ring, char *line, int number, const char *origin,
+               struct err *err)
 {
     unsigned char key[JWT_KEY_MAX_LEN + 3];
     struct err why = {0};
@@ -224,7 +196,7 @@ key_line_parse(struct jwt_keyring *ring, char *line, int number, const char *pat
     int rc;
 
     if (!colon)
-        return err_internal(err, "JWT key file %s line %d: expected kid:base64key", path, number);
+        return err_internal(err, "%s line %d: expected kid:base64key", origin, number);
     *colon = '\0';
     b64_len = strlen(colon + 1);
     if (b64_len % 4 == 0 && b64_len / 4 * 3 <= sizeof(key)) {
@@ -238,50 +210,62 @@ key_line_parse(struct jwt_keyring *ring, char *line, int number, const char *pat
     }
     if (got < 0) {
         str_wipe(key, sizeof(key));
-        return err_internal(err, "JWT key file %s line %d: key is not base64", path, number);
+        return err_internal(err, "%s line %d: key is not base64", origin, number);
     }
     rc = jwt_keyring_add(ring, line, key, (size_t)got, ring->count == 0, &why);
     str_wipe(key, sizeof(key));
     if (rc != 0)
-        return err_internal(err, "JWT key file %s line %d: %s", path, number, why.detail);
+        return err_internal(err, "%s line %d: %s", origin, number, why.detail);
     return 0;
 }
 
 int
-jwt_keyring_load_file(struct jwt_keyring *ring, const char *path, struct err *err)
+jwt_keyring_parse(struct jwt_keyring *ring, char *text, size_t len, const char *origin,
+                  struct err *err)
 {
     struct jwt_keyring loaded;
-    char *data, *line;
-    size_t len = 0;
+    char *line = text;
     int number = 0, rc = 0;
 
-    data = key_file_read(path, &len, err);
-    if (!data)
-        return -1;
     jwt_keyring_init(&loaded);
-    line = data;
-    while (rc == 0 && line < data + len) {
-        char *end = strchr(line, '\n');
+    while (rc == 0 && line < text + len) {
+        char *end = memchr(line, '\n', (size_t)(text + len - line));
 
         if (!end)
-            end = data + len;
+            end = text + len;
         *end = '\0';
         number++;
         if (end > line && end[-1] == '\r')
             end[-1] = '\0';
         if (line[0] != '\0' && line[0] != '#')
-            rc = key_line_parse(&loaded, line, number, path, err);
+            rc = key_line_parse(&loaded, line, number, origin, err);
         line = end + 1;
     }
-    str_wipe(data, len);
-    free(data);
     if (rc == 0 && loaded.count == 0)
-        rc = err_internal(err, "JWT key file %s holds no key", path);
+        rc = err_internal(err, "%s holds no key", origin);
     if (rc == 0) {
         jwt_keyring_cleanup(ring);
         *ring = loaded;
     }
     jwt_keyring_cleanup(&loaded);
+    return rc;
+}
+
+int
+jwt_keyring_load_file(struct jwt_keyring *ring, const char *path, struct err *err)
+{
+    char origin[4200];
+    char *data;
+    size_t len = 0;
+    int rc;
+
+    data = key_file_read(path, &len, err);
+    if (!data)
+        return -1;
+    snprintf(origin, sizeof(origin), "JWT key file %s", path);
+    rc = jwt_keyring_parse(ring, data, len, origin, err);
+    str_wipe(data, len);
+    free(data);
     return rc;
 }
 
@@ -318,23 +302,36 @@ write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
+size_t
+jwt_keyring_format(const struct jwt_keyring *ring, char *out, size_t size)
+{
+    size_t used = 0;
+
+    if (ring->count == 0)
+        return 0;
+    used = key_line_format(&ring->keys[ring->current], out, used, size);
+    for (size_t i = 0; i < ring->count && used > 0; i++) {
+        if (i != ring->current)
+            used = key_line_format(&ring->keys[i], out, used, size);
+    }
+    if (used > 0)
+        out[used] = '\0'; /* key_line_format kept room for it */
+    return used;
+}
+
 int
 jwt_keyring_save_file(const struct jwt_keyring *ring, const char *path, struct err *err)
 {
-    char text[JWT_KEYRING_MAX * (JWT_KID_MAX + JWT_KEY_MAX_LEN * 2 + 8)];
+    char text[JWT_KEYRING_TEXT_MAX];
     char tmp[4096];
-    size_t used = 0;
+    size_t used;
     int fd, rc = 0;
 
     if (ring->count == 0)
         return err_internal(err, "refusing to save an empty JWT key ring");
     if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
         return err_internal(err, "JWT key file path too long");
-    used = key_line_format(&ring->keys[ring->current], text, used, sizeof(text));
-    for (size_t i = 0; i < ring->count && used > 0; i++) {
-        if (i != ring->current)
-            used = key_line_format(&ring->keys[i], text, used, sizeof(text));
-    }
+    used = jwt_keyring_format(ring, text, sizeof(text));
     if (used == 0)
         return err_internal(err, "JWT key ring does not fit its file buffer");
 

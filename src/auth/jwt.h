@@ -91,6 +91,18 @@ void jwt_keyring_generate(struct jwt_keyring *ring);
  * first drops its oldest key that is not current. */
 void jwt_keyring_rotate(struct jwt_keyring *ring);
 
+/* The ring as text in the key file's format (below), current key first, NUL-terminated:
+ * returns its length, or 0 for an empty ring or when it does not fit size bytes
+ * (JWT_KEYRING_TEXT_MAX always suffices). */
+#define JWT_KEYRING_TEXT_MAX (JWT_KEYRING_MAX * (JWT_KID_MAX + JWT_KEY_MAX_LEN * 2 + 8))
+size_t jwt_keyring_format(const struct jwt_keyring *ring, char *out, size_t size);
+
+/* Parses len bytes of that text (modified in place: the caller wipes it) into the ring,
+ * replacing its contents only on success. INTERNAL naming origin ("JWT key file PATH") and
+ * the line for a malformed line, a bad key, or no key at all. */
+int jwt_keyring_parse(struct jwt_keyring *ring, char *text, size_t len, const char *origin,
+                      struct err *err);
+
 /* Reads a key file: one "kid:base64(key)" a line, the first line the current key; blank lines
  * and lines starting with '#' are skipped. The file must be a regular file that group and
  * others cannot access (mode 0600 or stricter), at most 64 KiB. Replaces the ring's contents

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/secret_file.h"
 #include "core/str.h"
 #include "core/xalloc.h"
 
@@ -27,45 +28,19 @@ sodium_ready(struct err *err)
     return 0;
 }
 
-/* 1 when the file does not exist, 0 when the key was read, -1 on error. */
-static int
-key_read(struct secretbox_key *key, const char *path, struct err *err)
+int
+secretbox_key_read(struct secretbox_key *key, const char *path, struct err *err)
 {
     char text[KEY_FILE_MAX + 1];
-    struct stat st;
     size_t have = 0, got_len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    int rc = -1;
+    int rc =
+        secret_file_read(path, "scan credentials key file", false, text, KEY_FILE_MAX, &have, err);
 
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return 1;
-        return err_internal(err, "scan credentials key file %s: %s", path, strerror(errno));
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return err_internal(err, "scan credentials key file %s: not a regular file", path);
-    }
-    if (st.st_mode & 077) {
-        close(fd);
-        return err_internal(err,
-                            "scan credentials key file %s: group or others may access it "
-                            "(chmod 600)",
-                            path);
-    }
-    while (have < KEY_FILE_MAX) {
-        ssize_t got = read(fd, text + have, KEY_FILE_MAX - have);
-
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
-        have += (size_t)got;
-    }
-    close(fd);
-    text[have] = '\0';
+    if (rc != 0)
+        return rc;
     while (have > 0 && (text[have - 1] == '\n' || text[have - 1] == '\r'))
         text[--have] = '\0';
+    rc = -1;
     if (sodium_base642bin(key->bytes, sizeof(key->bytes), text, have, NULL, &got_len, NULL,
                           sodium_base64_VARIANT_ORIGINAL) != 0 ||
         got_len != SECRETBOX_KEY_BYTES)
@@ -141,24 +116,13 @@ secretbox_key_load_or_create(struct secretbox_key *key, const char *path, struct
     memset(key, 0, sizeof(*key));
     if (sodium_ready(err))
         return -1;
-    rc = key_read(key, path, err);
+    rc = secretbox_key_read(key, path, err);
     if (rc <= 0)
         return rc;
     if (key_create(path, err) < 0)
         return -1;
-    rc = key_read(key, path, err);
+    rc = secretbox_key_read(key, path, err);
     return rc == 1 ? err_internal(err, "scan credentials key file %s vanished", path) : rc;
-}
-
-void
-secretbox_default_path(const char *state_dir, char *out, size_t size)
-{
-    const char *env = getenv("VIGIL_SCAN_KEY_FILE");
-
-    if (!str_empty(env))
-        snprintf(out, size, "%s", env);
-    else
-        snprintf(out, size, "%s/scan-credentials.key", state_dir);
 }
 
 void

@@ -26,9 +26,9 @@ struct secretbox_key {
  * is not a regular file, is readable by group or others, or does not hold one base64 key. */
 int secretbox_key_load_or_create(struct secretbox_key *key, const char *path, struct err *err);
 
-/* The key file: VIGIL_SCAN_KEY_FILE, else "scan-credentials.key" in the server's state
- * directory (beside the default jwt.keys; cmd_state_dir). Writes into out (size bytes). */
-void secretbox_default_path(const char *state_dir, char *out, size_t size);
+/* Reads the key from an existing key file (checked as above): 0 when read, 1 when the file
+ * does not exist (nothing is created), -1 on any other problem. */
+int secretbox_key_read(struct secretbox_key *key, const char *path, struct err *err);
 
 /* Wipes the key. */
 void secretbox_key_cleanup(struct secretbox_key *key);

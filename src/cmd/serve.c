@@ -17,6 +17,7 @@
 #include "auth/password.h"
 #include "auth/ratelimit.h"
 #include "auth/secretbox.h"
+#include "cmd/keys.h"
 #include "cmd/options.h"
 #include "core/arena.h"
 #include "core/log.h"
@@ -34,12 +35,17 @@ serve_usage(FILE *out)
     fprintf(
         out,
         "usage: vigil serve [--listen HOST:PORT] [--database URL] [--data-dir DIR]\n"
-        "                   [--db-pool N] [--threads N] [--body-max BYTES]\n\n"
+        "                   [--key-encryption-key-file FILE] [--db-pool N] [--threads N]\n"
+        "                   [--body-max BYTES]\n\n"
         "  --listen     address to listen on (VIGIL_LISTEN, default 127.0.0.1:8080)\n"
         "  --database   sqlite:PATH or postgres://... (VIGIL_DATABASE_URL, default %s)\n"
         "  --data-dir   the server's state files: jwt.keys, scan-credentials.key\n"
         "               (VIGIL_DATA_DIR; default the SQLite file's directory; required with\n"
-        "               PostgreSQL unless both key files are named)\n"
+        "               PostgreSQL unless both key files are named or a KEK is given)\n"
+        "  --key-encryption-key-file  keep the JWT keys and the scan credentials key in the\n"
+        "               database, sealed with the secret in this file (VIGIL_KEK_FILE; 32+\n"
+        "               bytes, mode 0600), so every server on the database shares them; the\n"
+        "               key files, if present, are imported on the first start\n"
         "  --db-pool    database connections at most (VIGIL_DB_POOL, default 64)\n"
         "  --threads    server threads (VIGIL_THREADS, default: 4 per core, at most 32)\n"
         "  --body-max   request body cap in bytes (VIGIL_BODY_MAX, default 1048576)\n"
@@ -182,37 +188,13 @@ bad:
     return -1;
 }
 
-/* The signing keys: VIGIL_JWT_SECRET, else the key file (created with a fresh key when
- * missing), by default "jwt.keys" in the state directory. */
-static int
-load_keys(struct jwt_keyring *ring, const char *key_file, const char *state_dir, struct err *err)
-{
-    const char *secret = getenv("VIGIL_JWT_SECRET");
-    char path[4096];
-
-    if (!str_empty(secret))
-        return jwt_keyring_from_secret(ring, secret, err);
-    if (!key_file) {
-        snprintf(path, sizeof(path), "%s/jwt.keys", state_dir);
-        key_file = path;
-    }
-    return jwt_keyring_load_or_create(ring, key_file, err);
-}
-
-/* Whether every state file is named, so no directory is needed for them. */
-static bool
-state_files_named(const char *key_file)
-{
-    return (key_file || !str_empty(getenv("VIGIL_JWT_SECRET"))) &&
-           !str_empty(getenv("VIGIL_SCAN_KEY_FILE"));
-}
-
 int
 cmd_serve(int argc, char **argv)
 {
     const char *listen = NULL, *database = NULL, *threads_s = NULL, *body_max_s = NULL,
-               *key_file = NULL, *per_ip_s = NULL, *data_dir = NULL, *pool_s = NULL;
-    char state_dir[4096] = ".";
+               *key_file = NULL, *per_ip_s = NULL, *data_dir = NULL, *pool_s = NULL,
+               *kek_file = NULL;
+    struct cmd_keys state = {.command = "vigil serve", .wants_jwt = true};
     long long db_pool = 0;
     long long per_ip = HTTP_PER_IP_LIMIT_DEFAULT;
     const char *header_timeout_s = NULL, *body_rate_s = NULL;
@@ -241,7 +223,6 @@ cmd_serve(int argc, char **argv)
     struct jobs_config jobs = {.name = "serve"};
     struct jobs_pool *pool = NULL;
     struct secretbox_key scan_key = {0};
-    char scan_key_path[4096];
     const char *hook_workers_s = NULL; /* ---- issue 9: webhook delivery workers ---- */
     long long hook_workers = 1;
     struct webhook_jobs_config hooks = {.name = "serve"};
@@ -267,6 +248,8 @@ cmd_serve(int argc, char **argv)
             body_max_s = v;
         } else if ((v = cmd_flag(argc, argv, &i, "--jwt-key-file", &bad))) {
             key_file = v;
+        } else if ((v = cmd_flag(argc, argv, &i, "--key-encryption-key-file", &bad))) {
+            kek_file = v;
         } else if ((v = cmd_flag(argc, argv, &i, "--scan-workers", &bad))) {
             workers_s = v;
         } else if ((v = cmd_flag(argc, argv, &i, "--webhook-workers", &bad))) {
@@ -297,6 +280,7 @@ cmd_serve(int argc, char **argv)
     }
     body_max_s = cmd_setting(body_max_s, "VIGIL_BODY_MAX", NULL);
     key_file = cmd_setting(key_file, "VIGIL_JWT_KEY_FILE", NULL);
+    kek_file = cmd_setting(kek_file, "VIGIL_KEK_FILE", NULL);
     per_ip_s = cmd_setting(per_ip_s, "VIGIL_PER_IP_CONNECTIONS", NULL);
     if (per_ip_s && str_to_ll(per_ip_s, 1, 100000, &per_ip)) {
         fprintf(stderr, "vigil serve: --per-ip-connections wants 1..100000, got '%s'\n", per_ip_s);
@@ -359,19 +343,19 @@ cmd_serve(int argc, char **argv)
 
     if (cmd_prepare_database_dir(database))
         return 1;
-    if ((data_dir || !state_files_named(key_file)) &&
-        cmd_state_dir("vigil serve", data_dir, database, state_dir, sizeof(state_dir)))
+    state.database = database;
+    state.data_dir = data_dir;
+    state.kek_file = kek_file;
+    state.jwt_key_file = key_file;
+    if (cmd_keys_prepare(&state))
         return 2;
     jwt_keyring_init(&keys);
-    if (load_keys(&keys, key_file, state_dir, &err))
-        goto fail;
-    secretbox_default_path(state_dir, scan_key_path, sizeof(scan_key_path));
-    if (secretbox_key_load_or_create(&scan_key, scan_key_path, &err))
-        goto fail;
     store = store_open(database, &err);
     if (!store)
         goto fail;
     store_set_pool_size(store, (int)db_pool);
+    if (cmd_keys_jwt(&state, store, &keys, &err) || cmd_keys_scan(&state, store, &scan_key, &err))
+        goto fail;
     if (bootstrap(store, &err) || api_app_init(&app, store, &err))
         goto fail;
     limiter = ratelimit_new(0);
@@ -436,6 +420,7 @@ cmd_serve(int argc, char **argv)
     throttle_free(throttle);
     jwt_keyring_cleanup(&keys);
     secretbox_key_cleanup(&scan_key);
+    cmd_keys_cleanup(&state);
     log_msg(LOG_INFO, "stopped cleanly");
     return 0;
 
@@ -451,5 +436,6 @@ fail:
     throttle_free(throttle);
     jwt_keyring_cleanup(&keys);
     secretbox_key_cleanup(&scan_key);
+    cmd_keys_cleanup(&state);
     return status;
 }

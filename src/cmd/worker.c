@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd/keys.h"
 #include "cmd/options.h"
 #include "auth/secretbox.h"
 #include "core/log.h"
@@ -20,11 +21,13 @@ worker_usage(FILE *out)
 {
     fprintf(out,
             "usage: vigil worker [--database URL] [--data-dir DIR] [--workers N]\n"
-            "                    [--webhook-workers N]\n\n"
+            "                    [--webhook-workers N] [--key-encryption-key-file FILE]\n\n"
             "Runs queued scans and webhook deliveries from the database until SIGINT or\n"
             "SIGTERM.\n"
             "  --database   sqlite:PATH or postgres://... (VIGIL_DATABASE_URL, default %s)\n"
             "  --data-dir   where scan-credentials.key is (VIGIL_DATA_DIR; as vigil serve)\n"
+            "  --key-encryption-key-file  read the scan credentials key from the database,\n"
+            "               sealed with this KEK (VIGIL_KEK_FILE; the same file as vigil serve)\n"
             "  --workers    scan worker threads (VIGIL_SCAN_WORKERS, default 1)\n"
             "  --webhook-workers  webhook delivery threads (VIGIL_WEBHOOK_WORKERS, default 1;\n"
             "               0 = none)\n\n"
@@ -47,8 +50,8 @@ cmd_worker(int argc, char **argv)
     struct webhook_pool *hook_pool;
     struct store *store;
     struct secretbox_key key = {0};
-    char key_path[4096], state_dir[4096] = ".";
-    const char *data_dir = NULL;
+    struct cmd_keys state = {.command = "vigil worker"};
+    const char *data_dir = NULL, *kek_file = NULL;
     struct err err = {0};
     sigset_t signals;
     bool bad = false;
@@ -64,6 +67,8 @@ cmd_worker(int argc, char **argv)
             database = v;
         } else if ((v = cmd_flag(argc, argv, &i, "--data-dir", &bad))) {
             data_dir = v;
+        } else if ((v = cmd_flag(argc, argv, &i, "--key-encryption-key-file", &bad))) {
+            kek_file = v;
         } else if ((v = cmd_flag(argc, argv, &i, "--workers", &bad))) {
             workers_s = v;
         } else if ((v = cmd_flag(argc, argv, &i, "--webhook-workers", &bad))) {
@@ -79,9 +84,10 @@ cmd_worker(int argc, char **argv)
     }
     database = cmd_setting(database, "VIGIL_DATABASE_URL", CMD_DEFAULT_DATABASE);
     data_dir = cmd_setting(data_dir, "VIGIL_DATA_DIR", NULL);
-    if ((data_dir || !getenv("VIGIL_SCAN_KEY_FILE")) &&
-        cmd_state_dir("vigil worker", data_dir, database, state_dir, sizeof(state_dir)))
-        return 2;
+    kek_file = cmd_setting(kek_file, "VIGIL_KEK_FILE", NULL);
+    state.database = database;
+    state.data_dir = data_dir;
+    state.kek_file = kek_file;
     workers_s = cmd_setting(workers_s, "VIGIL_SCAN_WORKERS", NULL);
     if (workers_s && str_to_ll(workers_s, 1, 64, &workers)) {
         fprintf(stderr, "vigil worker: --workers wants 1..64, got '%s'\n", workers_s);
@@ -105,17 +111,21 @@ cmd_worker(int argc, char **argv)
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (cmd_keys_prepare(&state))
+        return 2;
     store = store_open(database, &err);
     if (!store) {
         err_print(stderr, "vigil worker", &err);
+        cmd_keys_cleanup(&state);
         return 1;
     }
-    secretbox_default_path(state_dir, key_path, sizeof(key_path));
-    if (secretbox_key_load_or_create(&key, key_path, &err)) {
+    if (cmd_keys_scan(&state, store, &key, &err)) {
         err_print(stderr, "vigil worker", &err);
         store_close(store);
+        cmd_keys_cleanup(&state);
         return 1;
     }
+    cmd_keys_cleanup(&state); /* the worker needs the KEK no longer */
     cfg.credentials_key = &key;
     cfg.store = store;
     cfg.workers = (int)workers;

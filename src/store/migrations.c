@@ -671,9 +671,23 @@ const struct store_migration store_migrations[] = {
      ");\n"
      "CREATE INDEX project_reports_org_project ON project_reports (org_id, project_id, created_at, "
      "id);\n"},
+    {12, "server_keys",
+     "-- 012_server_keys: the keys every server process sharing this database must agree on (the\n"
+     "-- JWT signing key ring, the key that seals scan target credentials), when the servers are\n"
+     "-- given a key-encryption key (--key-encryption-key-file; auth/server_keys.h). `sealed` is "
+     "the\n"
+     "-- key material sealed with the KEK (auth/secretbox.h: nonce and ciphertext), so the "
+     "database\n"
+     "-- alone never holds a usable key. A row is written once, by whichever server starts first\n"
+     "-- (INSERT ... ON CONFLICT DO NOTHING), and read by every other.\n"
+     "CREATE TABLE server_keys (\n"
+     "    name        TEXT PRIMARY KEY CHECK (name IN ('jwt', 'scan-credentials')),\n"
+     "    sealed      BLOB NOT NULL,\n"
+     "    created_at  INTEGER NOT NULL\n"
+     ");\n"},
 };
 
-const size_t store_n_migrations = 8;
+const size_t store_n_migrations = 9;
 
 const struct store_migration store_migrations_pg[] = {
     {1, "init",
@@ -1329,6 +1343,16 @@ const struct store_migration store_migrations_pg[] = {
      ");\n"
      "CREATE INDEX project_reports_org_project ON project_reports (org_id, project_id, created_at, "
      "id);\n"},
+    {12, "server_keys",
+     "-- 012_server_keys (PostgreSQL; the SQLite twin is ../012_server_keys.sql): the keys every\n"
+     "-- server process sharing this database must agree on (the JWT signing key ring, the key "
+     "that\n"
+     "-- seals scan target credentials), sealed with the servers' key-encryption key.\n"
+     "CREATE TABLE server_keys (\n"
+     "    name        TEXT PRIMARY KEY CHECK (name IN ('jwt', 'scan-credentials')),\n"
+     "    sealed      BYTEA NOT NULL,\n"
+     "    created_at  BIGINT NOT NULL\n"
+     ");\n"},
 };
 
-const size_t store_n_migrations_pg = 8;
+const size_t store_n_migrations_pg = 9;

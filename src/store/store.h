@@ -352,6 +352,18 @@ int store_idem_abort(struct db *db, const struct store_idem_scope *scope, struct
 /* Deletes expired keys of every organization (housekeeping); *deleted may be NULL. */
 int store_idem_purge(struct store *store, int64_t now, int64_t *deleted /* out */, struct err *err);
 
+/* ---- Server keys (unbound: shared by every server on the database) ---------------------- */
+
+/* The sealed key stored under name ("jwt", "scan-credentials"): *found false when there is
+ * none yet; *sealed (len bytes) lives in arena. */
+int store_server_key_get(struct store *store, const char *name, struct arena *arena,
+                         unsigned char **sealed /* out */, size_t *len /* out */,
+                         bool *found /* out */, struct err *err);
+/* Stores the sealed key under name unless one is there already (*added says which): a key,
+ * once written, is never replaced, so servers starting at once agree on the first. */
+int store_server_key_add(struct store *store, const char *name, const unsigned char *sealed,
+                         size_t len, bool *added /* out */, struct err *err);
+
 /* ---- Organizations (unbound) ------------------------------------------------------------ */
 
 /* Creates an organization named `name` (1..MODEL_NAME_MAX, else VALIDATION_ERROR "name"). */

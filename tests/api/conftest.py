@@ -10,6 +10,7 @@ are marked sqlite_only and skipped. With VIGIL_TEST_SERVERS=2 as well, the share
 `fresh_server` run two `vigil serve` processes on one database and `Api` alternates its requests
 between them; a test that needs one process is marked single_process (servers a test starts
 itself are one process unless it asks for more)."""
+import base64
 import json
 import os
 import re
@@ -138,13 +139,35 @@ def pytest_sessionfinish(session):
                         "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], timeout=60)
 
 
+def write_kek(path, secret=None):
+    """A key-encryption key file: 32 random bytes in base64, mode 0600."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secret if secret is not None else base64.b64encode(os.urandom(32)).decode() + "\n")
+    os.chmod(path, 0o600)
+    return path
+
+
 class Server:
     """A vigil server with its own data directory and database: one process, or `processes`
     of them on the same database (each on its own port; `base`, `port`, `proc` and `log` are
-    the first's)."""
+    the first's).
 
-    def __init__(self, tmpdir, extra_args=(), env=None, processes=1):
+    With `kek` (a key-encryption key file's path, created when missing) the processes keep
+    their keys in the database (--key-encryption-key-file) and each gets a data directory of
+    its own (`data_dirs`), so they can share keys only through the database. Several processes
+    always run that way unless a test names a key file.
+
+    `token`: the admin token of an earlier start on the same tmpdir (a restart prints none)."""
+
+    def __init__(self, tmpdir, extra_args=(), env=None, processes=1, kek=None, token=None):
         self.tmpdir = tmpdir
+        if kek is None and processes > 1 and "--jwt-key-file" not in extra_args:
+            kek = os.path.join(tmpdir, "kek")
+        self.kek = kek
+        if kek and not os.path.exists(kek):
+            write_kek(kek)
+        self.data_dirs = []
         self.db = os.path.join(tmpdir, "vigil.db")
         if PG_ADMIN_URL:
             _, self.url = pg_database_for(tmpdir)
@@ -161,7 +184,7 @@ class Server:
         self.proc, self.port, self.log, self.log_path = (
             self.procs[0], self.ports[0], self.logs[0], self.log_paths[0])
         self.base = f"http://127.0.0.1:{self.port}"
-        self.token = self._read_token()
+        self.token = token or self._read_token()
         self._wait_ready(self.port)
         for _ in range(processes - 1):
             self._start_process()
@@ -179,7 +202,8 @@ class Server:
                          # Test hooks (src/core/testhook.h): counted argon2 verifications and
                          # an advanceable clock, so no test has to time or sleep.
                          "VIGIL_TEST_HOOKS": "1"})
-        full_env.setdefault("VIGIL_SCAN_KEY_FILE", self.scan_key_file)
+        if not self.kek:
+            full_env.setdefault("VIGIL_SCAN_KEY_FILE", self.scan_key_file)
         full_env.update(env or {})
         return full_env
 
@@ -189,7 +213,11 @@ class Server:
         log_path = os.path.join(self.tmpdir, "server.log" if n == 0 else f"server{n + 1}.log")
         log = open(log_path, "w", encoding="utf-8")
         args = [VIGIL_BIN, "serve", "--listen", f"127.0.0.1:{port}", "--database", self.url]
-        if "--jwt-key-file" not in self.extra_args:
+        if self.kek:
+            data_dir = os.path.join(self.tmpdir, f"data{n + 1}")
+            self.data_dirs.append(data_dir)
+            args += ["--key-encryption-key-file", self.kek, "--data-dir", data_dir]
+        elif "--jwt-key-file" not in self.extra_args:
             args += ["--jwt-key-file", self.jwt_key_file]
         # Only the first start prints the admin token; later processes' stdout is not read.
         self.procs.append(subprocess.Popen(

@@ -357,3 +357,39 @@ def test_cross_organization_404_on_findings_and_rerun(api, server, bola_fixture)
     other = Api(server, token=re.search(r"vgl_live_[A-Za-z0-9]{38}", out.stdout).group(0))
     assert_problem(other.get(f"/api/v1/scans/{sid}/findings"), 404, "NOT_FOUND")
     assert_problem(other.post(f"/api/v1/scans/{sid}/rerun"), 404, "NOT_FOUND")
+
+
+def test_a_worker_opens_credentials_sealed_by_another_server_through_the_kek(tmp_path,
+                                                                           bola_fixture):
+    """With a key-encryption key the scan credentials key is kept in the database: a worker
+    that shares no file with the server (its own empty data directory, no key file named)
+    opens the credentials the server sealed, and its scan finds what only they reveal."""
+    import subprocess
+
+    from conftest import VIGIL_BIN, write_kek
+
+    kek = write_kek(str(tmp_path / "kek"))
+    srv = Server(str(tmp_path), extra_args=("--scan-workers", "0"), env=ALLOW, kek=kek)
+    worker = None
+    try:
+        api = Api(srv)
+        r = api.post("/api/v1/scans", scan_body(bola_fixture, **identities()))
+        assert r.status_code == 201, r.text
+        sid = r.json()["data"]["scan_id"]
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("VIGIL_SCAN_KEY_FILE", "VIGIL_DATA_DIR", "VIGIL_KEK_FILE")}
+        env.update(ALLOW)
+        worker_dir = tmp_path / "worker-data"
+        worker = subprocess.Popen(
+            [VIGIL_BIN, "worker", "--database", srv.url, "--data-dir", str(worker_dir),
+             "--key-encryption-key-file", kek], env=env, stderr=subprocess.PIPE, text=True)
+        s = wait_done(api, sid)
+        assert s["status"] == "complete", s
+        assert [f for f in findings_of(api, sid) if f["check_id"] == "bola"]
+        assert "scan-credentials.key" not in os.listdir(worker_dir)
+    finally:
+        if worker:
+            worker.terminate()
+            _, err = worker.communicate(timeout=20)
+            assert "scan credentials key stored in the database" in err, err
+        srv.stop()
