@@ -75,6 +75,10 @@ struct engine {
 
     /* Transactions */
     int (*tx_begin)(struct conn *c, bool write, struct err *err);
+    /* A write transaction that relies on row locks alone (job claims: FOR UPDATE SKIP LOCKED)
+     * instead of the engine's serialisation of writers; where writers are serialised anyway
+     * (SQLite), the same as tx_begin(c, true). */
+    int (*tx_begin_row_locked)(struct conn *c, struct err *err);
     int (*tx_commit)(struct conn *c, struct err *err);
     void (*tx_rollback)(struct conn *c);
 

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* The job queue (unbound). One table, claimed with a single UPDATE whose subquery picks the
- * job: on SQLite the write transaction serialises claims; on PostgreSQL the same subquery gets
- * FOR UPDATE SKIP LOCKED, so the design is shared. Time comes in as `now` from the caller. */
+/* The job queue (unbound). One table. On SQLite a claim is one UPDATE whose subquery picks
+ * the job, serialised by the single writer. On PostgreSQL a claim locks the job it picks
+ * (FOR UPDATE SKIP LOCKED) in a transaction that takes no writer lock, so workers of several
+ * processes claim different jobs at once and never wait for the API's writes (claim_locking).
+ * Time comes in as `now` from the caller. */
 #include "store/store_int.h"
 
 #include <string.h>
 
 #include "core/arena.h"
 #include "core/id.h"
+#include "core/str.h"
 
 #define WITH_CONN(store, c, err)                                                                   \
     struct conn *c = conn_acquire((store), (err));                                                 \
@@ -155,6 +158,137 @@ settle_abandoned(struct conn *c, const char *kind, int64_t now, struct err *err)
     return stmt_exec(c, st, err);
 }
 
+/* Runs a claiming UPDATE ... RETURNING JOB_COLUMNS (bound by the caller) and reads the job
+ * it leased, if any, into *out. */
+static int
+claim_returned(struct conn *c, struct stmt *st, struct arena *arena, struct store_job *out,
+               bool *claimed, struct err *err)
+{
+    int step = stmt_step(st);
+
+    if (step == ST_ROW) {
+        memset(out, 0, sizeof(*out));
+        read_job(st, out, arena);
+        *claimed = true;
+        step = stmt_step(st);
+    }
+    stmt_reset(st);
+    if (step != ST_DONE) {
+        *claimed = false;
+        return sql_fail(c, step, "job claim", err);
+    }
+    return 0;
+}
+
+#define CLAIM_ROUNDS 8 /* organizations at their cap skipped before a claim gives up */
+
+/* 1 when the organization may run another job of this kind: fewer than max_per_org running.
+ * The count runs under a transaction-level advisory lock on (kind, organization), so two
+ * claimers for one organization count one after the other and the second sees the first's
+ * claim (READ COMMITTED). The lock is only tried: a claimer finding it held skips the
+ * organization for now (0), rather than wait and risk a deadlock with a claimer that holds
+ * it and waits for another. -1 on error. */
+static int
+org_has_room(struct conn *c, const char *kind, const char *org_id, int64_t now, int max_per_org,
+             struct err *err)
+{
+    struct stmt *st;
+    int step, room;
+
+    st = stmt_get(c, "SELECT pg_try_advisory_xact_lock(hashtextextended(?1 || ' ' || ?2, 0))", err);
+    if (!st)
+        return -1;
+    bind_text(st, 1, kind);
+    bind_text(st, 2, org_id);
+    step = stmt_step(st);
+    room = step == ST_ROW && col_int(st, 0) != 0;
+    stmt_reset(st);
+    if (step != ST_ROW)
+        return sql_fail(c, step, "job claim", err);
+    if (!room)
+        return 0;
+    st = stmt_get(c,
+                  "SELECT count(*) FROM jobs WHERE org_id = ?1 AND kind = ?2 AND state = 'running'"
+                  " AND lease_expires_at > ?3",
+                  err);
+    if (!st)
+        return -1;
+    bind_text(st, 1, org_id);
+    bind_text(st, 2, kind);
+    bind_int(st, 3, now);
+    step = stmt_step(st);
+    room = step == ST_ROW && col_int(st, 0) < max_per_org;
+    stmt_reset(st);
+    if (step != ST_ROW)
+        return sql_fail(c, step, "job claim", err);
+    return room;
+}
+
+/* The PostgreSQL claim, inside tx_begin_row_locked: pick the next due job no other claimer
+ * holds, locking it; if its organization has no room, skip that organization and pick again. */
+static int
+claim_locking(struct conn *c, const char *kind, const char *owner, int64_t now,
+              int64_t lease_seconds, int max_per_org, struct arena *arena, struct store_job *out,
+              bool *claimed, struct err *err)
+{
+    char skipped[CLAIM_ROUNDS * 64] = ""; /* organization ids, comma-separated */
+    size_t used = 0;
+
+    *claimed = false;
+    for (int round = 0; round < CLAIM_ROUNDS; round++) {
+        struct stmt *st;
+        char job_id[64], org_id[64];
+        int step, room = 1;
+
+        st = stmt_get(c,
+                      "SELECT id, org_id FROM jobs WHERE kind = ?1"
+                      " AND ((state = 'queued' AND run_after <= ?2)"
+                      " OR (state = 'running' AND lease_expires_at <= ?2))"
+                      " AND NOT (org_id = ANY (string_to_array(?3, ',')))"
+                      " ORDER BY run_after, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
+                      err);
+        if (!st)
+            return -1;
+        bind_text(st, 1, kind);
+        bind_int(st, 2, now);
+        bind_text(st, 3, skipped);
+        step = stmt_step(st);
+        if (step == ST_ROW) {
+            str_copy(job_id, col_raw_text(st, 0), sizeof(job_id));
+            str_copy(org_id, col_raw_text(st, 1), sizeof(org_id));
+        }
+        stmt_reset(st);
+        if (step == ST_DONE)
+            return 0; /* nothing due that another claimer does not hold */
+        if (step != ST_ROW)
+            return sql_fail(c, step, "job claim", err);
+        if (max_per_org > 0 && (room = org_has_room(c, kind, org_id, now, max_per_org, err)) < 0)
+            return -1;
+        if (!room) {
+            int n =
+                snprintf(skipped + used, sizeof(skipped) - used, "%s%s", used ? "," : "", org_id);
+
+            if (n < 0 || (size_t)n >= sizeof(skipped) - used)
+                return 0;
+            used += (size_t)n;
+            continue;
+        }
+        st = stmt_get(c,
+                      "UPDATE jobs SET state = 'running', attempts = attempts + 1,"
+                      " lease_owner = ?2, lease_expires_at = ?3 + ?4, updated_at = ?3"
+                      " WHERE id = ?1 RETURNING " JOB_COLUMNS,
+                      err);
+        if (!st)
+            return -1;
+        bind_text(st, 1, job_id);
+        bind_text(st, 2, owner);
+        bind_int(st, 3, now);
+        bind_int(st, 4, lease_seconds);
+        return claim_returned(c, st, arena, out, claimed, err);
+    }
+    return 0;
+}
+
 int
 store_job_claim(struct store *store, const char *kind, const char *owner, int64_t now,
                 int64_t lease_seconds, int max_per_org, struct arena *arena, struct store_job *out,
@@ -185,9 +319,19 @@ store_job_claim(struct store *store, const char *kind, const char *owner, int64_
         sql_fail(c, step, "job claim", err);
         goto done;
     }
+    if (c->store->engine->dialect == DIALECT_POSTGRES) {
+        if (tx_begin_row_locked(c, err) || settle_abandoned(c, kind, now, err) ||
+            claim_locking(c, kind, owner, now, lease_seconds, max_per_org, arena, out, claimed,
+                          err) ||
+            tx_commit(c, err)) {
+            *claimed = false;
+            goto done;
+        }
+        rc = 0;
+        goto done;
+    }
     if (tx_begin(c, true, err) || settle_abandoned(c, kind, now, err))
         goto done;
-    /* PostgreSQL: the same statement, with FOR UPDATE OF j SKIP LOCKED after LIMIT 1. */
     st = stmt_get(c,
                   "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?2,"
                   " lease_expires_at = ?3 + ?4, updated_at = ?3"
@@ -207,19 +351,8 @@ store_job_claim(struct store *store, const char *kind, const char *owner, int64_
     bind_int(st, 3, now);
     bind_int(st, 4, lease_seconds);
     bind_int(st, 5, max_per_org);
-    step = stmt_step(st);
-    if (step == ST_ROW) {
-        memset(out, 0, sizeof(*out));
-        read_job(st, out, arena);
-        *claimed = true;
-        step = stmt_step(st);
-    }
-    stmt_reset(st);
-    if (step != ST_DONE) {
-        *claimed = false;
-        sql_fail(c, step, "job claim", err);
+    if (claim_returned(c, st, arena, out, claimed, err))
         goto done;
-    }
     if (tx_commit(c, err)) {
         *claimed = false;
         goto done;
@@ -383,7 +516,7 @@ store_job_cancel(struct store *store, const char *org_id, const char *id, int64_
     struct store_job job = {0};
     struct arena *a = arena_new();
     struct stmt *st;
-    int rc = -1;
+    int rc = -1, step;
 
     *was_running = false;
     struct conn *c = conn_acquire(store, err);
@@ -399,18 +532,29 @@ store_job_cancel(struct store *store, const char *org_id, const char *id, int64_
         err_set(err, CONFLICT, "The job has already finished.");
         goto done;
     }
-    *was_running = job.state == STORE_JOB_RUNNING;
+    /* One statement decides, on the row as it is when locked: a claim (which takes no writer
+     * lock on PostgreSQL) may have made the job running since it was read above. */
     st = stmt_get(c,
-                  *was_running ? "UPDATE jobs SET cancel_requested = 1, updated_at = ?2"
-                                 " WHERE id = ?1"
-                               : "UPDATE jobs SET state = 'cancelled', cancel_requested = 1,"
-                                 " finished_at = ?2, updated_at = ?2 WHERE id = ?1",
+                  "UPDATE jobs SET cancel_requested = 1, updated_at = ?2,"
+                  " state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END,"
+                  " finished_at = CASE WHEN state = 'queued' THEN ?2 ELSE finished_at END"
+                  " WHERE id = ?1 AND state IN ('queued', 'running') RETURNING state = 'running'",
                   err);
     if (!st)
         goto done;
     bind_text(st, 1, id);
     bind_int(st, 2, now);
-    if (stmt_exec(c, st, err) || tx_commit(c, err))
+    step = stmt_step(st);
+    if (step == ST_ROW) {
+        *was_running = col_int(st, 0) != 0;
+        step = stmt_step(st);
+    }
+    stmt_reset(st);
+    if (step != ST_DONE) {
+        sql_fail(c, step, "job cancel", err);
+        goto done;
+    }
+    if (tx_commit(c, err))
         goto done;
     rc = 0;
 done:

@@ -652,6 +652,22 @@ pg_tx_begin(struct conn *c, bool write, struct err *err)
     return 0;
 }
 
+/* Job claims: no writer lock, so a worker's claim never waits for the API's writes (nor they
+ * for it). The claim's statements lock the job rows they take (FOR UPDATE SKIP LOCKED) and
+ * the rows they settle; READ COMMITTED, so each statement sees what committed before it. */
+static int
+pg_tx_begin_row_locked(struct conn *c, struct err *err)
+{
+    c->write_tx = true;
+    if (run_script(c, "BEGIN ISOLATION LEVEL READ COMMITTED", "begin", err))
+        return -1;
+    if (test_mode_apply(c, err)) {
+        pg_tx_rollback(c);
+        return -1;
+    }
+    return 0;
+}
+
 static int
 pg_tx_commit(struct conn *c, struct err *err)
 {
@@ -915,6 +931,7 @@ const struct engine pg_engine = {
     .exec_script = pg_exec_script,
     .map_error = pg_fail,
     .tx_begin = pg_tx_begin,
+    .tx_begin_row_locked = pg_tx_begin_row_locked,
     .tx_commit = pg_tx_commit,
     .tx_rollback = pg_tx_rollback,
     .write_health = pg_write_health,

@@ -486,6 +486,13 @@ fail:
     return -1;
 }
 
+/* SQLite has one writer at a time whatever the transaction: a claim is a write like others. */
+static int
+sqlite_tx_begin_row_locked(struct conn *c, struct err *err)
+{
+    return sqlite_tx_begin(c, true, err);
+}
+
 /* Makes commit number `seq` durable. Connections run with synchronous = NORMAL, so COMMIT has
  * written its WAL frames to the file but not synced them; this syncs the WAL file before the
  * commit is acknowledged. Threads that commit while one fsync is running wait for it and, if
@@ -882,6 +889,7 @@ const struct engine sqlite_engine = {
     .exec_script = sqlite_exec_script,
     .map_error = sqlite_fail,
     .tx_begin = sqlite_tx_begin,
+    .tx_begin_row_locked = sqlite_tx_begin_row_locked,
     .tx_commit = sqlite_tx_commit,
     .tx_rollback = sqlite_tx_rollback,
     .write_health = sqlite_write_health,

@@ -133,6 +133,14 @@ tx_begin(struct conn *c, bool write, struct err *err)
 }
 
 int
+tx_begin_row_locked(struct conn *c, struct err *err)
+{
+    if (store_fault_check(err))
+        return -1;
+    return c->store->engine->tx_begin_row_locked(c, err);
+}
+
+int
 stmt_exec(struct conn *c, struct stmt *st, struct err *err)
 {
     int rc = stmt_step(st);

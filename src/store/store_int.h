@@ -295,6 +295,9 @@ stmt_changes(struct conn *c)
 
 /* Transactions: every public function is one. begin counts toward the fault injector. */
 int tx_begin(struct conn *c, bool write, struct err *err);
+/* A write transaction without the writers' serialisation, for claims that lock the rows they
+ * take (see engine.h); READ COMMITTED on PostgreSQL. Counts toward the fault injector too. */
+int tx_begin_row_locked(struct conn *c, struct err *err);
 static inline int
 tx_commit(struct conn *c, struct err *err)
 {

@@ -1159,7 +1159,9 @@ store_webhook_claim(struct store *store, const char *owner, int64_t now, int lea
         sql_fail(c, step, "claim", err);
         goto done;
     }
-    if (tx_begin(c, true, err))
+    /* No writer lock on PostgreSQL: the claim locks the jobs it takes (SKIP LOCKED below),
+     * so delivery workers of several processes claim different jobs at once. */
+    if (tx_begin_row_locked(c, err))
         goto done;
     /* An abandoned lease on the last attempt is not run again: job and delivery fail. */
     st = stmt_get(c,
@@ -1186,14 +1188,15 @@ store_webhook_claim(struct store *store, const char *owner, int64_t now, int lea
     bind_int(st, 2, now);
     if (stmt_exec(c, st, err))
         goto done;
-    st = stmt_get(c,
-                  "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?2,"
-                  " lease_expires_at = ?3 + ?4, updated_at = ?3 WHERE id IN (SELECT j.id FROM"
-                  " jobs j WHERE j.kind = ?1 AND ((j.state = 'queued' AND j.run_after <= ?3)"
-                  " OR (j.state = 'running' AND j.lease_expires_at <= ?3))"
-                  " ORDER BY j.run_after, j.created_at, j.id LIMIT ?5)"
-                  " RETURNING id, org_id, payload, attempts, max_attempts, run_after",
-                  err);
+#define WEBHOOK_CLAIM(lock)                                                                        \
+    "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?2,"                \
+    " lease_expires_at = ?3 + ?4, updated_at = ?3 WHERE id IN (SELECT j.id FROM"                   \
+    " jobs j WHERE j.kind = ?1 AND ((j.state = 'queued' AND j.run_after <= ?3)"                    \
+    " OR (j.state = 'running' AND j.lease_expires_at <= ?3))"                                      \
+    " ORDER BY j.run_after, j.created_at, j.id LIMIT ?5" lock ")"                                  \
+    " RETURNING id, org_id, payload, attempts, max_attempts, run_after"
+    st = stmt_get(c, SQL_FOR(c, WEBHOOK_CLAIM(""), WEBHOOK_CLAIM(" FOR UPDATE SKIP LOCKED")), err);
+#undef WEBHOOK_CLAIM
     if (!st)
         goto done;
     bind_text(st, 1, STORE_WEBHOOK_JOB_KIND);

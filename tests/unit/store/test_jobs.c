@@ -334,6 +334,109 @@ racing_workers_take_each_job_exactly_once(void **state)
                     assert_string_not_equal(racers[t].ids[i], racers[u].ids[k]);
 }
 
+/* Claimers racing over several organizations with a cap of one running job each: every
+ * organization gets exactly one, never two, whatever the interleaving (on PostgreSQL the cap
+ * is kept by the per-organization advisory lock, not by a writer lock). */
+#define CAP_ORGS    3
+#define CAP_JOBS    4 /* per organization */
+#define CAP_THREADS 6
+
+struct capped_racer {
+    struct store *store;
+    char owner[16];
+    int claimed;
+    char orgs[CAP_ORGS * CAP_JOBS][40];
+};
+
+static void *
+capped_race(void *arg)
+{
+    struct capped_racer *r = arg;
+    struct arena *a = arena_new();
+
+    for (int tries = 0; tries < 1000; tries++) {
+        struct store_job got;
+        bool claimed;
+        struct err err = {0};
+
+        if (store_job_claim(r->store, "scan", r->owner, T0, 300, 1, a, &got, &claimed, &err))
+            continue; /* busy: try again */
+        if (!claimed)
+            break;
+        snprintf(r->orgs[r->claimed++], 40, "%s", got.org_id);
+    }
+    arena_free(a);
+    return NULL;
+}
+
+static void
+racing_claims_keep_the_per_org_cap(void **state)
+{
+    struct fixture *fx = *state;
+    struct capped_racer racers[CAP_THREADS];
+    pthread_t threads[CAP_THREADS];
+    struct org third;
+    const char *orgs[CAP_ORGS];
+    struct store_job j;
+    int per_org[CAP_ORGS] = {0}, total = 0;
+
+    OK(store_org_create(fx->store, "Org C", fx->arena, &third, err));
+    orgs[0] = fx->org_a.id;
+    orgs[1] = fx->org_b.id;
+    orgs[2] = third.id;
+    for (int i = 0; i < CAP_JOBS; i++)
+        for (int o = 0; o < CAP_ORGS; o++)
+            OK(store_job_enqueue(fx->store, orgs[o], "scan", "{}", T0, 1, T0 + i, fx->arena, &j,
+                                 err));
+    for (int t = 0; t < CAP_THREADS; t++) {
+        racers[t] = (struct capped_racer){.store = fx->store};
+        snprintf(racers[t].owner, sizeof(racers[t].owner), "w%d", t);
+        assert_int_equal(pthread_create(&threads[t], NULL, capped_race, &racers[t]), 0);
+    }
+    for (int t = 0; t < CAP_THREADS; t++)
+        pthread_join(threads[t], NULL);
+    for (int t = 0; t < CAP_THREADS; t++) {
+        for (int i = 0; i < racers[t].claimed; i++) {
+            for (int o = 0; o < CAP_ORGS; o++)
+                per_org[o] += strcmp(racers[t].orgs[i], orgs[o]) == 0;
+            total++;
+        }
+    }
+    assert_int_equal(total, CAP_ORGS);
+    for (int o = 0; o < CAP_ORGS; o++)
+        assert_int_equal(per_org[o], 1);
+}
+
+/* PostgreSQL: a claim takes no writer lock, so a worker claims while another process holds
+ * it (a long API write, another server's batch). Were the claim to wait for it, this test
+ * would hang until CTest's timeout. */
+static void
+a_claim_does_not_wait_for_the_writer_lock(void **state)
+{
+    struct fixture *fx = *state;
+    struct store_job j, got;
+    bool claimed = false;
+    PGconn *holder;
+    PGresult *res;
+
+    if (!fixture_pg_admin()) {
+        fprintf(stderr, "skipped on SQLite: one writer at a time is SQLite's own design\n");
+        skip();
+    }
+    OK(store_job_enqueue(fx->store, fx->org_a.id, "scan", "{}", T0, 1, T0, fx->arena, &j, err));
+    holder = PQconnectdb(fx->pg_url);
+    assert_int_equal(PQstatus(holder), CONNECTION_OK);
+    /* pg.c's WRITER_LOCK_KEY ("vigilw"), held at session level the whole time. */
+    res = PQexec(holder, "SELECT pg_advisory_lock(130195078605943)");
+    assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+    PQclear(res);
+    OK(store_job_claim(fx->store, "scan", "w1", T0, 300, 2, fx->arena, &got, &claimed, err));
+    assert_true(claimed);
+    assert_string_equal(got.id, j.id);
+    PQclear(PQexec(holder, "SELECT pg_advisory_unlock_all()"));
+    PQfinish(holder);
+}
+
 int
 main(void)
 {
@@ -358,6 +461,10 @@ main(void)
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(bad_enqueue_arguments, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(racing_workers_take_each_job_exactly_once, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(racing_claims_keep_the_per_org_cap, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(a_claim_does_not_wait_for_the_writer_lock, fixture_setup,
                                         fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
