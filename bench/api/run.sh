@@ -11,7 +11,7 @@
 # ENGINE=postgresql runs the same on a throwaway PostgreSQL cluster on a unix socket
 # (scripts/pg-cluster.sh), ENGINE=both runs SQLite, then PostgreSQL.
 # Usage: bench/api/run.sh [BUILD_DIR]   (env: ENGINE=sqlite SECONDS_PER_RUN=10 CONNECTIONS=64
-#        FINDINGS=100000)
+#        FINDINGS=100000; BENCH_SERVER_LOG=FILE keeps the server's log)
 set -euo pipefail
 if [ "${ENGINE:-sqlite}" = both ]; then
   ENGINE=sqlite "$0" "$@"
@@ -28,6 +28,7 @@ target=${FINDINGS:-100000}
 work=$(mktemp -d)
 cleanup() {
   kill $(jobs -p) 2>/dev/null || true
+  [ -n "${BENCH_SERVER_LOG:-}" ] && cp "$work/server.log" "$BENCH_SERVER_LOG" 2>/dev/null
   [ -n "${nginx_pid:-}" ] && kill "$nginx_pid" 2>/dev/null
   [ "$engine" = postgresql ] && "$root/scripts/pg-cluster.sh" stop "$work/pg" >/dev/null 2>&1
   rm -rf "$work"
@@ -55,9 +56,11 @@ case "$engine" in
   *) echo "bench/api: ENGINE is sqlite, postgresql or both" >&2; exit 2 ;;
 esac
 echo "engine: $engine" >&2
-# vigil runs on core 0 and wrk on core 1; PostgreSQL's own processes are not pinned.
+# vigil runs on core 0 and wrk on core 1; PostgreSQL's own processes are not pinned. All of
+# wrk's connections come from one address: lift the per-address cap (64) above them, or the
+# curl calls between runs are refused while the server still holds wrk's closing connections.
 VIGIL_SCAN_KEY_FILE="$work/scan.key" taskset -c 0 "$vigil" serve --listen "127.0.0.1:$port" --database "$database" \
-  --jwt-key-file "$work/jwt.keys" > "$work/token" 2> "$work/server.log" &
+  --jwt-key-file "$work/jwt.keys" --per-ip-connections 1000 > "$work/token" 2> "$work/server.log" &
 vigil_pid=$!
 for _ in $(seq 100); do grep -q vgl_live_ "$work/token" 2>/dev/null && break; sleep 0.1; done
 export VIGIL_TOKEN=$(grep -o 'vgl_live_[A-Za-z0-9]*' "$work/token")

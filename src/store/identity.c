@@ -13,11 +13,6 @@
 #include "core/clock.h"
 #include "core/id.h"
 
-#define WITH_CONN(store, c, err)                                                                   \
-    struct conn *c = conn_acquire((store), (err));                                                 \
-    if (!c)                                                                                        \
-        return -1;
-
 #define USER_COLUMNS "id, org_id, username, password_hash, role, disabled, created_at, updated_at"
 #define SVC_COLUMNS  "id, org_id, name, role, created_by, created_at, updated_at"
 
@@ -227,7 +222,9 @@ store_user_find_login(struct store *store, const char *org_id, const char *usern
     struct stmt *st;
     int rc = -1, step, rows = 0;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     memset(out, 0, sizeof(*out));
     if (store_fault_check(err))
         goto done;
@@ -618,7 +615,9 @@ store_refresh_find(struct store *store, const unsigned char digest[STORE_SECRET_
 {
     int rc;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     memset(out, 0, sizeof(*out));
     rc = store_fault_check(err);
     if (rc == 0)
@@ -638,7 +637,9 @@ store_refresh_rotate(struct store *store, const unsigned char digest[STORE_SECRE
 {
     int rc = -1, changed = 0;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     if (tx_begin(c, true, err))
         goto done;
     /* The conditions make a concurrent exchange of the same token change nothing here. */
@@ -670,7 +671,9 @@ store_refresh_family_revoke(struct store *store, const char *family_id, int64_t 
 {
     int rc = -1;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     if (tx_begin(c, true, err))
         goto done;
     if (exec_sql(c, NULL, err,
@@ -733,7 +736,9 @@ store_password_token_user(struct store *store, const unsigned char digest[STORE_
     struct err lookup = {0};
     int rc = 0;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     memset(user, 0, sizeof(*user));
     if (store_fault_check(err)) {
         rc = -1;
@@ -758,7 +763,9 @@ store_password_token_consume(struct store *store,
     struct err lookup = {0};
     int rc = -1, changed = 0;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     if (tx_begin(c, true, err))
         goto done;
     if (load_one(c, read_user, user, arena, "user", &lookup, PASSWORD_TOKEN_USER_SQL, "bi", digest,

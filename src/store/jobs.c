@@ -12,11 +12,6 @@
 #include "core/id.h"
 #include "core/str.h"
 
-#define WITH_CONN(store, c, err)                                                                   \
-    struct conn *c = conn_acquire((store), (err));                                                 \
-    if (!c)                                                                                        \
-        return -1;
-
 #define JOB_COLUMNS                                                                                \
     "id, org_id, kind, payload, state, attempts, max_attempts, run_after, lease_owner, "           \
     "lease_expires_at, cancel_requested, last_error, created_at, updated_at, finished_at"
@@ -76,7 +71,9 @@ store_job_enqueue(struct store *store, const char *org_id, const char *kind, con
         return err_field(err, "payload", "is required");
     if (max_attempts < 1)
         return err_field(err, "max_attempts", "must be at least 1");
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     if (tx_begin(c, true, err))
         goto done;
     row.id = id_new(arena, "job_");
@@ -298,7 +295,9 @@ store_job_claim(struct store *store, const char *kind, const char *owner, int64_
     int rc = -1, step;
 
     *claimed = false;
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     /* An idle worker polls: look first without the write lock, so an empty queue costs no
      * write transaction (nor its WAL sync). */
     st = stmt_get(c,
@@ -384,7 +383,9 @@ store_job_renew(struct store *store, const char *id, const char *owner, int64_t 
     int rc = -1, step;
 
     *cancel_requested = false;
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     if (tx_begin(c, true, err))
         goto done;
     st = stmt_get(c,
@@ -433,7 +434,9 @@ store_job_finish(struct store *store, const char *id, const char *owner, enum st
 
     if (state != STORE_JOB_DONE && state != STORE_JOB_FAILED && state != STORE_JOB_CANCELLED)
         return err_field(err, "state", "must be done, failed or cancelled");
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     if (tx_begin(c, true, err))
         goto done;
     st = stmt_get(c,
@@ -465,7 +468,9 @@ store_job_retry(struct store *store, const char *id, const char *owner, int64_t 
     int rc = -1, step;
 
     *requeued = false;
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     if (tx_begin(c, true, err))
         goto done;
     st = stmt_get(c,
@@ -570,7 +575,9 @@ store_job_get(struct store *store, const char *org_id, const char *id, struct ar
 {
     int rc;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     memset(out, 0, sizeof(*out));
     if (org_id)
         rc = row_load(c, "SELECT " JOB_COLUMNS " FROM jobs WHERE org_id = ?1 AND id = ?2", org_id,

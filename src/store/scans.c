@@ -12,11 +12,6 @@
 #include "core/id.h"
 #include "core/jsonw.h"
 
-#define WITH_CONN(store, c, err)                                                                   \
-    struct conn *c = conn_acquire((store), (err));                                                 \
-    if (!c)                                                                                        \
-        return -1;
-
 static const char *const scan_status_names[] = {"queued", "running", "complete", "failed",
                                                 "cancelled"};
 
@@ -371,7 +366,9 @@ store_scan_load(struct store *store, const char *id, struct arena *arena, struct
 {
     int rc;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     memset(out, 0, sizeof(*out));
     rc = row_load(c, "SELECT " SCAN_COLUMNS " FROM scans WHERE ?1 IS NULL AND id = ?2", NULL, id,
                   read_scan, out, arena, "scan", err);
@@ -386,7 +383,9 @@ scan_exec(struct store *store, const char *sql, const char *id, const int64_t *i
     struct stmt *st;
     int rc = -1;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     if (tx_begin(c, true, err) || !(st = stmt_get(c, sql, err)))
         goto done;
     bind_text(st, 1, id);
@@ -436,7 +435,9 @@ store_scan_finish(struct store *store, const char *id, enum store_scan_status st
     struct arena *a;
     int rc = -1;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     a = arena_new();
     if (tx_begin(c, true, err))
         goto done;
@@ -513,7 +514,9 @@ store_scan_credentials(struct store *store, const char *id, struct arena *arena,
 
     *blob = NULL;
     *len = 0;
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     if (!(st = stmt_get(c, "SELECT credentials FROM scans WHERE id = ?1", err)))
         goto done;
     bind_text(st, 1, id);
@@ -625,7 +628,9 @@ store_scan_findings_put(struct store *store, const struct store_scan *scan, cons
     struct stmt *st;
     int rc = -1;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     if (tx_begin(c, true, err))
         goto done;
     if (!(st = stmt_get(c, "DELETE FROM scan_findings WHERE scan_id = ?1", err)))

@@ -13,11 +13,6 @@
 #include "model/scope.h"
 
 /* Runs an unbound call on a pooled connection; the connection is returned at the end. */
-#define WITH_CONN(store, c, err)                                                                   \
-    struct conn *c = conn_acquire((store), (err));                                                 \
-    if (!c)                                                                                        \
-        return -1;
-
 /* ---- Organizations ----------------------------------------------------------------------- */
 
 static void
@@ -40,7 +35,9 @@ store_org_create(struct store *store, const char *name, struct arena *arena, str
 
     if (!name || !*name || strlen(name) > MODEL_NAME_MAX)
         return err_field(err, "name", "must be 1 to %d bytes long", MODEL_NAME_MAX);
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     if (tx_begin(c, true, err))
         goto done;
     row.id = id_new(arena, "org_");
@@ -69,7 +66,9 @@ store_org_get(struct store *store, const char *id, struct arena *arena, struct o
     struct stmt *st;
     int rc = -1, step;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     memset(out, 0, sizeof(*out));
     if (store_fault_check(err))
         goto done;
@@ -98,7 +97,9 @@ store_org_count(struct store *store, int64_t *count, struct err *err)
     struct stmt *st;
     int rc = -1, step;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     if (store_fault_check(err))
         goto done;
     st = stmt_get(c, "SELECT count(*) FROM orgs", err);
@@ -126,7 +127,9 @@ store_org_list(struct store *store, struct arena *arena, size_t max, struct org 
     struct org *out = arena_calloc(arena, max ? max : 1, sizeof(*out));
     size_t count = 0;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     if (store_fault_check(err))
         goto done;
     st = stmt_get(c, "SELECT id, name, created_at FROM orgs ORDER BY created_at, id LIMIT ?", err);
@@ -240,7 +243,9 @@ store_token_find_by_digest(struct store *store, const unsigned char digest[API_T
     struct stmt *st;
     int rc = -1, step;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     memset(out, 0, sizeof(*out));
     if (store_fault_check(err))
         goto done;
@@ -354,7 +359,9 @@ store_token_touch(struct store *store, const char *id, int64_t now, struct err *
     int rc = -1, step;
     bool stale = false;
 
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     if (store_fault_check(err))
         goto done;
     /* A plain read first: only about one request a minute per token needs the write lock. */

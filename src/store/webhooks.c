@@ -15,11 +15,6 @@
 #include "core/jsonw.h"
 #include "model/project.h"
 
-#define WITH_CONN(store, c, err)                                                                   \
-    struct conn *c = conn_acquire((store), (err));                                                 \
-    if (!c)                                                                                        \
-        return -1;
-
 #define EVENT_BODY_MAX (8u * 1024 * 1024)
 
 static const char *const delivery_status_names[] = {"pending", "succeeded", "failed"};
@@ -745,7 +740,9 @@ store_webhook_dispatch(struct store *store, int64_t now, size_t limit, size_t *n
     int step, rc = -1;
 
     *n = 0;
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     /* The common case, nothing to fan out, costs one indexed read and no write transaction. */
     st = stmt_get(c, "SELECT 1 FROM webhook_events WHERE dispatched_at IS NULL LIMIT 1", err);
     if (!st) {
@@ -827,7 +824,9 @@ store_webhook_send_load(struct store *store, const char *job_payload, int64_t no
     memcpy(id, p, (size_t)(end - p));
     id[end - p] = '\0';
     out->delivery_id = arena_strdup(arena, id);
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     if (tx_begin(c, false, err))
         goto done;
     st = stmt_get(c,
@@ -1073,7 +1072,9 @@ store_webhook_attempts_record(struct store *store, const char *owner,
         items[i].reason = NULL;
         items[i].lost = false;
     }
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     if (tx_begin(c, true, err))
         goto done;
     for (size_t i = 0; i < n; i++) {
@@ -1139,7 +1140,9 @@ store_webhook_claim(struct store *store, const char *owner, int64_t now, int lea
     int step, rc = -1;
 
     *n = 0;
-    WITH_CONN(store, c, err)
+    struct conn *c = conn_acquire(store, err);
+    if (!c)
+        return -1;
     /* Nothing due is the common case: answer it with a read, not a write transaction. */
     st = stmt_get(c,
                   "SELECT 1 FROM jobs WHERE kind = ?1 AND ((state = 'queued' AND run_after <= ?2)"
