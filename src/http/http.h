@@ -240,6 +240,11 @@ const char *req_raw_query(const struct req *req);
  * there was none. Borrowed for the request. */
 const char *req_body(struct req *req, size_t *len /* out, may be NULL */);
 
+/* The body parsed as application/x-www-form-urlencoded, with the query string's decoder and
+ * checks (a bad escape, an encoded NUL, invalid UTF-8 or an empty name is VALIDATION_ERROR;
+ * at most HTTP_QUERY_MAX pairs). *out lives in the request's arena. */
+int req_form(struct req *req, struct http_kv **out /* out */, size_t *n /* out */, struct err *err);
+
 /* The body parsed as a JSON object. Owned by the arena (do not decref; json_incref to keep a
  * piece longer). Repeated calls return the same object. Raises VALIDATION_ERROR for an empty
  * body, invalid UTF-8, malformed JSON, a duplicate key, nesting deeper than

@@ -522,6 +522,17 @@ req_body(struct req *req, size_t *len)
     return buf_str(&req->body);
 }
 
+int
+req_form(struct req *req, struct http_kv **out, size_t *n, struct err *err)
+{
+    size_t len;
+    const char *body = req_body(req, &len);
+
+    *out = NULL;
+    *n = 0;
+    return http_query_parse(body, len, req->arena, out, n, err);
+}
+
 static void
 json_release(void *ptr)
 {

@@ -160,6 +160,34 @@ def test_oauth_password_and_refresh_grants(admin, idsrv):
     assert r.status_code == 400 and r.json()["error"] == "invalid_request"
 
 
+def post_raw_form(server, body):
+    resp = requests.post(server.base + "/api/v1/auth/token", data=body, timeout=30,
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    OPENAPI.check("POST", resp.url, resp)
+    return resp
+
+
+def test_the_token_form_is_decoded_as_strictly_as_a_query_string(admin, idsrv):
+    # One decoder for every form and query: a password with an encoded NUL, invalid UTF-8 or a
+    # broken escape is refused as malformed, not cut at the NUL or passed on as bytes.
+    user = make_user(admin, "member")
+    name = user["username"]
+    for password in (PASSWORD[:4] + "%00" + PASSWORD[4:], PASSWORD + "%FF", PASSWORD + "%G1",
+                     PASSWORD + "%4"):
+        r = post_raw_form(idsrv, f"grant_type=password&username={name}&password={password}")
+        assert r.status_code == 400, (password, r.text)
+        assert r.json()["error"] == "invalid_request", (password, r.text)
+        assert "percent-encoded UTF-8" in r.json()["error_description"]
+    # '+' is a space and %XX a byte, as before: an encoded password still logs in.
+    spaced = make_user(admin, "member", password="amber heron+lantern 77")
+    encoded = "amber+heron%2Blantern%2077"
+    r = post_raw_form(idsrv, f"grant_type=password&username={spaced['username']}&password={encoded}")
+    assert r.status_code == 200, r.text
+    # A repeated parameter is still refused (RFC 6749 3.2).
+    r = post_raw_form(idsrv, f"grant_type=password&username={name}&password=a&password=b")
+    assert r.status_code == 400 and r.json()["error"] == "invalid_request"
+
+
 # ---- forged and misused access tokens --------------------------------------------------------
 
 
