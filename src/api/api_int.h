@@ -133,8 +133,10 @@ void api_audit(struct req *req, const char *org_id, const char *actor, const cha
  * after the route ("clients.create", "users.update", "users.invite"); the target is the
  * handler's audit_target, else the path's {id}, else the id a Location header names. */
 void api_audit_write(struct req *req);
-/* Reads page and per_page (limit) and the extra parameter names (NULL-terminated; each value,
- * or NULL, lands in values[k]) of a simple list; any other parameter is a VALIDATION_ERROR. */
+/* Reads page and per_page (limit), checked as api_list_query does, and the extra parameter
+ * names (NULL-terminated; each value, or NULL, lands in values[k], which the caller zeroes) of
+ * a list without filters or sorts (list.c). A parameter given twice or not named is a
+ * VALIDATION_ERROR on its name. */
 int api_paging_query(struct req *req, const char *const *extra, struct store_list *q /* out */,
                      const char **values /* out */, struct err *err);
 /* The caller as an audit actor: user id, service account id or token id. */

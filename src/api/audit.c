@@ -128,59 +128,12 @@ api_audit_write(struct req *req)
 /* ---- GET /api/v1/audit-events --------------------------------------------------------------- */
 
 static int
-parse_int_param(const char *name, const char *value, long long max, int64_t *out, struct err *err)
-{
-    long long v;
-
-    if (str_to_ll(value, 1, max, &v))
-        return err_field(err, name, "must be an integer from 1 to %lld", max);
-    *out = v;
-    return 0;
-}
-
-static int
 parse_time_param(const char *name, const char *value, bool *has, int64_t *out, struct err *err)
 {
     if (clock_parse_rfc3339(value, out))
         return err_field(err, name, "must be an RFC 3339 date-time such as 2026-01-15T10:30:00Z");
     *has = true;
     return 0;
-}
-
-int
-api_paging_query(struct req *req, const char *const *extra, struct store_list *q,
-                 const char **values /* out, parallel to extra */, struct err *err)
-{
-    int rc = 0;
-
-    memset(q, 0, sizeof(*q));
-    for (size_t i = 0; i < req_query_count(req); i++) {
-        const struct http_kv *kv = req_query_at(req, i);
-        bool known = false;
-
-        if (strcmp(kv->name, "page") == 0) {
-            known = true;
-            if (parse_int_param("page", kv->value, STORE_PAGE_MAX, &q->page, err))
-                rc = -1;
-        } else if (strcmp(kv->name, "per_page") == 0 || strcmp(kv->name, "limit") == 0) {
-            known = true;
-            if (parse_int_param(kv->name, kv->value, STORE_PER_PAGE_MAX, &q->per_page, err))
-                rc = -1;
-        }
-        for (size_t k = 0; !known && extra && extra[k]; k++) {
-            if (strcmp(kv->name, extra[k]) == 0) {
-                known = true;
-                values[k] = kv->value;
-            }
-        }
-        if (!known)
-            rc = err_field(err, kv->name, "is not a parameter of this list");
-    }
-    if (!q->page)
-        q->page = 1;
-    if (!q->per_page)
-        q->per_page = STORE_PER_PAGE_DEFAULT;
-    return rc;
 }
 
 int

@@ -12,9 +12,6 @@
 #include "core/clock.h"
 #include "core/str.h"
 
-/* Beyond this the OFFSET alone would make the query slow; nobody pages this far by hand. */
-#define API_PAGE_MAX 10000000
-
 static int
 parse_paging(const char *name, const char *value, long long max, int64_t *out, struct err *err)
 {
@@ -24,6 +21,28 @@ parse_paging(const char *name, const char *value, long long max, int64_t *out, s
         return err_field(err, name, "must be an integer from 1 to %lld", max);
     *out = v;
     return 0;
+}
+
+/* page, per_page and its alias limit, the same for every list (STORE_PAGE_MAX: beyond it the
+ * OFFSET alone would make the query slow). 1 when name is one of them (parsed into q; given
+ * twice is an error), 0 when it is not, -1 on error. */
+static int
+paging_param(const char *name, const char *value, struct store_list *q, bool *seen_page,
+             bool *seen_per_page, struct err *err)
+{
+    bool per_page = strcmp(name, "per_page") == 0 || strcmp(name, "limit") == 0;
+
+    if (!per_page && strcmp(name, "page") != 0)
+        return 0;
+    if (per_page ? *seen_per_page : *seen_page)
+        return err_field(err, name,
+                         per_page ? "give per_page (or its alias limit) once"
+                                  : "given more than once");
+    *(per_page ? seen_per_page : seen_page) = true;
+    if (parse_paging(name, value, per_page ? STORE_PER_PAGE_MAX : STORE_PAGE_MAX,
+                     per_page ? &q->per_page : &q->page, err))
+        return -1;
+    return 1;
 }
 
 static int
@@ -118,11 +137,13 @@ api_list_query(struct req *req, enum store_kind kind, unsigned extra,
         const struct store_field *f;
         bool *seen = NULL;
 
-        if (strcmp(name, "page") == 0)
-            seen = &seen_page;
-        else if (strcmp(name, "per_page") == 0 || strcmp(name, "limit") == 0)
-            seen = &seen_per_page;
-        else if (strcmp(name, "sort") == 0)
+        int paging = paging_param(name, value, q, &seen_page, &seen_per_page, err);
+
+        if (paging < 0)
+            return -1;
+        if (paging > 0)
+            continue;
+        if (strcmp(name, "sort") == 0)
             seen = &seen_sort;
         else if (strcmp(name, "search") == 0)
             seen = &seen_search;
@@ -136,20 +157,11 @@ api_list_query(struct req *req, enum store_kind kind, unsigned extra,
             seen = &seen_format;
         if (seen) {
             if (*seen)
-                return err_field(err, name,
-                                 strcmp(name, "limit") == 0 || strcmp(name, "per_page") == 0
-                                     ? "give per_page (or its alias limit) once"
-                                     : "given more than once");
+                return err_field(err, name, "given more than once");
             *seen = true;
         }
 
-        if (strcmp(name, "page") == 0) {
-            if (parse_paging(name, value, API_PAGE_MAX, &q->page, err))
-                return -1;
-        } else if (strcmp(name, "per_page") == 0 || strcmp(name, "limit") == 0) {
-            if (parse_paging(name, value, STORE_PER_PAGE_MAX, &q->per_page, err))
-                return -1;
-        } else if (strcmp(name, "sort") == 0) {
+        if (strcmp(name, "sort") == 0) {
             if (parse_sort(kind, value, req->arena, q, err))
                 return -1;
         } else if (strcmp(name, "search") == 0) {
@@ -182,6 +194,37 @@ api_list_query(struct req *req, enum store_kind kind, unsigned extra,
         if (!slot)
             return err_field(err, fixed->field, "too many filters");
         *slot = *fixed;
+    }
+    if (q->page == 0)
+        q->page = 1;
+    if (q->per_page == 0)
+        q->per_page = STORE_PER_PAGE_DEFAULT;
+    return 0;
+}
+
+int
+api_paging_query(struct req *req, const char *const *extra, struct store_list *q,
+                 const char **values, struct err *err)
+{
+    bool seen_page = false, seen_per_page = false;
+
+    memset(q, 0, sizeof(*q));
+    for (size_t i = 0; i < req_query_count(req); i++) {
+        const struct http_kv *kv = req_query_at(req, i);
+        int paging = paging_param(kv->name, kv->value, q, &seen_page, &seen_per_page, err);
+        size_t k = 0;
+
+        if (paging < 0)
+            return -1;
+        if (paging > 0)
+            continue;
+        while (extra && extra[k] && strcmp(kv->name, extra[k]) != 0)
+            k++;
+        if (!extra || !extra[k])
+            return err_field(err, kv->name, "unknown query parameter");
+        if (values[k])
+            return err_field(err, kv->name, "given more than once");
+        values[k] = kv->value;
     }
     if (q->page == 0)
         q->page = 1;

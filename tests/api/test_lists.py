@@ -165,3 +165,22 @@ def test_etag_changes_after_a_write(api):
     api.patch(f"/api/v1/findings/{fid}", {"status": "confirmed"})
     r3 = api.get(f"/api/v1/findings/{fid}", headers={"If-None-Match": tag})
     assert r3.status_code == 200 and r3.json()["data"]["status"] == "confirmed"
+
+
+def test_every_list_pages_by_the_same_rules(api):
+    # /users and /audit-events (simple lists) refuse what /clients refuses, with the same words:
+    # one paging parser for every list.
+    for path in ("/api/v1/clients", "/api/v1/users", "/api/v1/audit-events"):
+        for params, field, words in (
+                ("page=1&page=2", "page", "given more than once"),
+                ("per_page=1&limit=2", "limit", "give per_page (or its alias limit) once"),
+                ("page=10000001", "page", "must be an integer from 1 to 10000000"),
+                ("per_page=0", "per_page", "must be an integer from 1 to"),
+                ("bogus=1", "bogus", "unknown query parameter")):
+            body = assert_problem(api.get(f"{path}?{params}"), 400, "VALIDATION_ERROR")
+            errors = {e["field"]: e["message"] for e in body["errors"]}
+            assert field in errors and words in errors[field], (path, params, body)
+        assert api.get(f"{path}?page=1&per_page=5").status_code == 200
+    body = assert_problem(api.get("/api/v1/audit-events?actor=a&actor=b"), 400,
+                          "VALIDATION_ERROR")
+    assert body["errors"][0]["field"] == "actor"
