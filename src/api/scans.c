@@ -21,6 +21,7 @@
 #include "scan/policy.h"
 #include "scan/scan.h"
 #include "spec/spec.h"
+#include "spec/url.h"
 
 #define SCAN_SPEC_MAX (8u * 1024 * 1024)
 
@@ -187,18 +188,11 @@ in_list(const char *const *list, const char *name)
 }
 
 /* Credentials go in auth, where they are sealed: a URL carrying user:password@ would be stored,
- * shown and logged in the clear. */
+ * shown and logged in the clear. Read by libcurl, as the scan will read it. */
 static int
 no_userinfo(const char *url, const char *field, struct err *err)
 {
-    const char *authority = url ? strstr(url, "://") : NULL;
-    size_t n;
-
-    if (!authority)
-        return 0;
-    authority += 3;
-    n = strcspn(authority, "/?#");
-    if (memchr(authority, '@', n))
+    if (url && spec_url_has_userinfo(url))
         return err_field(err, field, "must not carry credentials (user:password@); use auth");
     return 0;
 }

@@ -126,3 +126,22 @@ spec_url_with_path(struct arena *arena, const char *url, const char *path)
         trim_slashes(out);
     return out;
 }
+
+bool
+spec_url_has_userinfo(const char *url)
+{
+    CURLU *u = url_parse(url, URL_READ);
+    bool has = false;
+
+    if (!u)
+        return false;
+    for (CURLUPart part = CURLUPART_USER; part <= CURLUPART_OPTIONS && !has; part++) {
+        char *s = NULL;
+
+        if (curl_url_get(u, part, &s, 0) == CURLUE_OK && s)
+            has = true;
+        curl_free(s);
+    }
+    curl_url_cleanup(u);
+    return has;
+}

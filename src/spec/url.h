@@ -7,6 +7,7 @@
 #ifndef VIGIL_SPEC_URL_H
 #define VIGIL_SPEC_URL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct arena;
@@ -29,5 +30,9 @@ const char *spec_url_authority(struct arena *arena, const char *url);
 
 /* `url` with its path replaced by `path` (query kept, fragment dropped) and no trailing '/'. */
 const char *spec_url_with_path(struct arena *arena, const char *url, const char *path);
+
+/* Whether an absolute URL carries userinfo (user, password or login options before '@'), as
+ * libcurl reads it. False for a URL that does not parse: the caller's own check refuses it. */
+bool spec_url_has_userinfo(const char *url);
 
 #endif

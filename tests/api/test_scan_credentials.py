@@ -315,6 +315,7 @@ SECRET = "s3cret-value-never-echoed"
     ({"auth_secondary": {"type": "none", "token": SECRET}}, "auth_secondary.token"),
     ({"keep_credentials": "yes"}, "keep_credentials"),
     ({"url": "http://alice:" + SECRET + "@127.0.0.1:9/"}, "url"),
+    ({"url": "http://" + SECRET + "@127.0.0.1:9/"}, "url"),  # a user alone is userinfo too
     ({"spec": None, "spec_url": "http://u:" + SECRET + "@127.0.0.1:9/openapi.yaml"},
      "spec_url"),
     ({"auth": {"type": "oauth2", "oauth2_token_url": "http://c:" + SECRET + "@127.0.0.1:9/t",

@@ -101,6 +101,20 @@ target_joined_with_base_path(void **state)
     arena_free(a);
 }
 
+static void
+userinfo_as_libcurl_reads_it(void **state)
+{
+    (void)state;
+    assert_true(spec_url_has_userinfo("http://alice:secret@127.0.0.1:9/"));
+    assert_true(spec_url_has_userinfo("http://alice@127.0.0.1:9/"));
+    assert_true(spec_url_has_userinfo("HTTPS://:secret@[::1]:9/x"));
+    /* An '@' past the authority is no userinfo. */
+    assert_false(spec_url_has_userinfo("http://127.0.0.1:9/users/@me"));
+    assert_false(spec_url_has_userinfo("http://127.0.0.1:9/?to=a@b#c@d"));
+    assert_false(spec_url_has_userinfo("http://127.0.0.1:9/"));
+    assert_false(spec_url_has_userinfo("not a url"));
+}
+
 int
 main(void)
 {
@@ -110,6 +124,7 @@ main(void)
         cmocka_unit_test(path_of_probe_urls),
         cmocka_unit_test(request_target_and_authority),
         cmocka_unit_test(target_joined_with_base_path),
+        cmocka_unit_test(userinfo_as_libcurl_reads_it),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
