@@ -414,7 +414,6 @@ request_hash(struct req *req)
 {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digest_len = 0;
-    static const char hex[] = "0123456789abcdef";
     const char *body;
     char *out;
     size_t len;
@@ -430,11 +429,7 @@ request_hash(struct req *req)
     EVP_DigestFinal_ex(ctx, digest, &digest_len);
     EVP_MD_CTX_free(ctx);
     out = arena_alloc(req->arena, 2 * (size_t)digest_len + 1);
-    for (unsigned int i = 0; i < digest_len; i++) {
-        out[2 * i] = hex[digest[i] >> 4];
-        out[2 * i + 1] = hex[digest[i] & 15];
-    }
-    out[2 * digest_len] = '\0';
+    str_hex(digest, digest_len, out);
     return out;
 }
 

@@ -94,17 +94,12 @@ cookie_answer(struct req *req, struct session *s)
 {
     char csrf[SESSION_CSRF_LEN + 1];
     unsigned char raw[SESSION_CSRF_LEN / 2];
-    static const char hex[] = "0123456789abcdef";
     struct buf cookie;
     struct jsonw w;
 
     if (RAND_bytes(raw, sizeof(raw)) != 1)
         abort();
-    for (size_t i = 0; i < sizeof(raw); i++) {
-        csrf[2 * i] = hex[raw[i] >> 4];
-        csrf[2 * i + 1] = hex[raw[i] & 15];
-    }
-    csrf[SESSION_CSRF_LEN] = '\0';
+    str_hex(raw, sizeof(raw), csrf);
     buf_init(&cookie, 8192);
     buf_printf(&cookie,
                SESSION_COOKIE "=%s~%s~%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s",

@@ -156,20 +156,15 @@ request_id_generate(char *out, size_t size)
 {
     static _Thread_local unsigned char pool[512];
     static _Thread_local size_t used = sizeof(pool);
-    static const char hex[] = "0123456789abcdef";
-    size_t i;
+    char id[4 + 20 + 1] = "req_";
 
     if (used + 10 > sizeof(pool)) {
         random_bytes(pool, sizeof(pool));
         used = 0;
     }
-    snprintf(out, size, "req_");
-    for (i = 0; i < 10 && 4 + 2 * i + 2 < size; i++) {
-        out[4 + 2 * i] = hex[pool[used + i] >> 4];
-        out[4 + 2 * i + 1] = hex[pool[used + i] & 15];
-        out[4 + 2 * i + 2] = '\0';
-    }
+    str_hex(pool + used, 10, id + 4);
     used += 10;
+    str_copy(out, id, size);
 }
 
 static void

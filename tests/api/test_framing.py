@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """The HTTP layer's limits and framing, each with its exact status and problem code."""
 import json
+import re
 import socket
 
 import requests
@@ -108,7 +109,10 @@ def test_request_id_is_echoed_or_generated(api):
     assert r.headers["X-Request-Id"] == "ci-run-42.a"
     r = api.get("/api/v1/clients", headers={"X-Request-Id": "bad id\twith spaces"})
     assert r.headers["X-Request-Id"] != "bad id\twith spaces"
-    assert len(r.headers["X-Request-Id"]) > 8
+    # Generated: "req_" and 20 hex digits (80 random bits), a fresh one every time.
+    ids = {api.get("/api/v1/clients").headers["X-Request-Id"] for _ in range(20)}
+    ids.add(r.headers["X-Request-Id"])
+    assert len(ids) == 21 and all(re.fullmatch(r"req_[0-9a-f]{20}", i) for i in ids), ids
     r = api.get("/api/v1/clients/client_missing", validate=False)
     assert r.json()["request_id"] == r.headers["X-Request-Id"]
 
