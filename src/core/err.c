@@ -97,8 +97,18 @@ err_print(FILE *out, const char *who, const struct err *err)
             fprintf(out, "%s: %s: %s\n", who, err->fields[i].field, err->fields[i].message);
         return;
     }
-    fprintf(out, "%s: %s%s%s\n", who, err->detail[0] ? err->detail : err_title(err->code),
-            err->cause[0] ? ": " : "", err->cause);
+    const char *detail = err->detail[0] ? err->detail : err_title(err->code);
+    size_t len = strlen(detail);
+
+    /* The operator reads the cause: an internal error's detail is the generic sentence HTTP
+     * clients get, so only the cause is shown; another detail loses its full stop before it. */
+    if (err->cause[0] && err->code == ERR_INTERNAL) {
+        fprintf(out, "%s: %s\n", who, err->cause);
+        return;
+    }
+    if (err->cause[0] && len > 0 && detail[len - 1] == '.')
+        len--;
+    fprintf(out, "%s: %.*s%s%s\n", who, (int)len, detail, err->cause[0] ? ": " : "", err->cause);
 }
 
 bool

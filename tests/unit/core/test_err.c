@@ -37,7 +37,7 @@ detail_and_cause_share_one_line(void **state)
     err_cause(&err, "unable to open database file");
     text = printed(&err);
     assert_string_equal(text,
-                        "vigil test: Cannot open the database.: unable to open database file\n");
+                        "vigil test: Cannot open the database: unable to open database file\n");
     free(text);
 }
 
@@ -50,8 +50,7 @@ an_internal_error_shows_the_operator_its_cause(void **state)
 
     err_internal(&err, "sqlite3_prepare: no such table: users");
     text = printed(&err);
-    assert_string_equal(text, "vigil test: An internal error occurred.: sqlite3_prepare: no such "
-                              "table: users\n");
+    assert_string_equal(text, "vigil test: sqlite3_prepare: no such table: users\n");
     free(text);
 }
 
