@@ -12,6 +12,8 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/str.h"
+#include "model/asset.h"
 #include "model/project.h"
 #include "report/report.h"
 #include "store/store.h"
@@ -66,6 +68,44 @@ parse_status(const char *s, int *out)
     return 0;
 }
 
+/* The assets the findings name, once each, for the HTML report's grouping. An asset deleted
+ * since is left out (its findings are listed under "No asset"). */
+static int
+report_assets(struct db *db, struct arena *a, const struct finding *items, size_t n,
+              struct report_asset **out, size_t *n_out, struct err *err)
+{
+    struct report_asset *assets = arena_calloc(a, n ? n : 1, sizeof(*assets));
+    size_t count = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const char *id = items[i].asset_id;
+        struct asset asset;
+        size_t k = 0;
+
+        if (str_empty(id))
+            continue;
+        while (k < count && strcmp(assets[k].id, id) != 0)
+            k++;
+        if (k < count)
+            continue;
+        if (store_asset_get(db, id, &asset, err)) {
+            if (err->code != ERR_NOT_FOUND)
+                return -1;
+            err_clear(err);
+            continue;
+        }
+        assets[count++] = (struct report_asset){
+            .id = asset.id,
+            .type = asset_type_name(asset.type),
+            .value = asset.value,
+            .criticality = criticality_name(asset.criticality),
+        };
+    }
+    *out = assets;
+    *n_out = count;
+    return 0;
+}
+
 /* Renders report `id` of db's organization. Fills done (status ready or failed); returns -1
  * only for a store failure. */
 static int
@@ -78,6 +118,8 @@ render(struct db *db, struct arena *a, const struct store_report *r, struct stor
     size_t counts[SEVERITY_COUNT] = {0};
     enum report_format format;
     struct finding *items;
+    struct report_asset *assets = NULL;
+    size_t n_assets = 0;
     struct project project;
     struct buf cj;
     size_t n;
@@ -88,7 +130,8 @@ render(struct db *db, struct arena *a, const struct store_report *r, struct stor
             db, r->project_id,
             filter_mask(filters, "severity", parse_severity, (1u << SEVERITY_COUNT) - 1),
             filter_mask(filters, "status", parse_status, (1u << FINDING_STATUS_COUNT) - 1), &items,
-            &n, err))
+            &n, err) ||
+        report_assets(db, a, items, n, &assets, &n_assets, err))
         goto done;
     if (report_format_parse(r->format, &format)) {
         done->status = "failed";
@@ -100,6 +143,8 @@ render(struct db *db, struct arena *a, const struct store_report *r, struct stor
     in.target = project.name;
     in.findings = items;
     in.n_findings = n;
+    in.assets = assets;
+    in.n_assets = n_assets;
     if (report_render(format, &in, out, err)) {
         done->status = "failed";
         done->error =

@@ -197,14 +197,89 @@ html_table(struct buf *out, const struct finding **sorted, size_t n)
     buf_puts(out, "</tbody></table>");
 }
 
-static void
-html_finding(struct buf *out, const struct finding *f, size_t number, struct arena *arena)
+/* The asset finding f names, or NULL (none, or not among the input's assets). */
+static const struct report_asset *
+asset_of(const struct report_input *in, const struct finding *f)
 {
+    for (size_t i = 0; f->asset_id && i < in->n_assets; i++) {
+        if (in->assets[i].id && strcmp(in->assets[i].id, f->asset_id) == 0)
+            return &in->assets[i];
+    }
+    return NULL;
+}
+
+/* One card per asset, in the order of each asset's most severe finding (sorted is by severity
+ * first), then the findings that name no known asset: each lists its findings as links to
+ * their details, which keep the numbers of the main table. */
+static void
+html_by_asset(struct buf *out, const struct report_input *in, const struct finding **sorted,
+              struct arena *arena)
+{
+    size_t n = in->n_findings, n_groups = 0;
+    const struct report_asset **group_of = arena_calloc(arena, n ? n : 1, sizeof(*group_of));
+    const struct report_asset **groups = arena_calloc(arena, n + 1, sizeof(*groups));
+    bool unassigned = false;
+
+    if (in->n_assets == 0 || n == 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        size_t g = 0;
+
+        group_of[i] = asset_of(in, sorted[i]);
+        if (!group_of[i]) {
+            unassigned = true;
+            continue;
+        }
+        while (g < n_groups && groups[g] != group_of[i])
+            g++;
+        if (g == n_groups)
+            groups[n_groups++] = group_of[i];
+    }
+    buf_puts(out, "<h2>Findings by asset</h2>");
+    for (size_t g = 0; g <= n_groups; g++) {
+        const struct report_asset *a = g < n_groups ? groups[g] : NULL;
+
+        if (!a && !unassigned)
+            break;
+        buf_puts(out, "<section class=\"card\"><h3>");
+        if (a) {
+            buf_puts(out, "<code>");
+            html_text(out, a->value);
+            buf_puts(out, "</code> <span class=\"sub\">");
+            html_text(out, a->type);
+            buf_puts(out, ", criticality ");
+            html_text(out, a->criticality);
+            buf_puts(out, "</span>");
+        } else {
+            buf_puts(out, "No asset");
+        }
+        buf_puts(out, "</h3><ul>");
+        for (size_t i = 0; i < n; i++) {
+            if (group_of[i] != a)
+                continue;
+            buf_puts(out, "<li>");
+            html_badge(out, sorted[i]->severity);
+            buf_printf(out, " <a href=\"#finding-%zu\">%zu. ", i + 1, i + 1);
+            html_text(out, str_empty(sorted[i]->title) ? "Untitled finding" : sorted[i]->title);
+            buf_puts(out, "</a></li>");
+        }
+        buf_puts(out, "</ul></section>");
+    }
+}
+
+static void
+html_finding(struct buf *out, const struct report_input *in, const struct finding *f, size_t number,
+             struct arena *arena)
+{
+    const struct report_asset *asset = asset_of(in, f);
+
     buf_printf(out, "<article class=\"card\" id=\"finding-%zu\"><h3>%zu. ", number, number);
     html_badge(out, f->severity);
     buf_putc(out, ' ');
     html_text(out, str_empty(f->title) ? "Untitled finding" : f->title);
     buf_puts(out, "</h3><dl>");
+    if (asset)
+        html_dl_row(out, "Asset", arena_printf(arena, "%s (%s)", asset->value, asset->type));
     html_dl_row(out, "Endpoint", f->endpoint);
     html_dl_row(out, "OWASP", f->owasp);
     html_dl_row(out, "CWE", f->cwe);
@@ -279,11 +354,12 @@ report_render_html(const struct report_input *in, struct buf *out)
     buf_puts(out, "</p></header>\n");
     html_overview(out, in, arena);
     html_table(out, sorted, in->n_findings);
+    html_by_asset(out, in, sorted, arena);
     if (in->n_findings > 0)
         buf_puts(out, "<h2>Details</h2>");
     for (size_t i = 0; i < in->n_findings; i++) {
         buf_putc(out, '\n');
-        html_finding(out, sorted[i], i + 1, arena);
+        html_finding(out, in, sorted[i], i + 1, arena);
     }
     buf_puts(out, "\n<footer>vigil API security report. Evidence is shown as the target sent it "
                   "(truncated, secrets masked).</footer></main></body></html>\n");

@@ -24,6 +24,14 @@ enum report_format {
 };
 
 /* What a report is about. For a project report the scan fields may be zero/NULL. */
+/* An asset findings are grouped under (report_input.assets): names, not ids, for readers. */
+struct report_asset {
+    const char *id;          /* "asset_..." as findings' asset_id names it */
+    const char *type;        /* "url", "host", ... */
+    const char *value;       /* "https://api.example.com" */
+    const char *criticality; /* "high", ... */
+};
+
 struct report_input {
     const char *title;        /* "vigil scan of http://127.0.0.1:9000" */
     const char *scan_id;      /* may be NULL */
@@ -44,6 +52,10 @@ struct report_input {
     const size_t *check_requests;
     const struct finding *findings;
     size_t n_findings;
+    /* Project reports: the assets the findings name. With any, the HTML report groups its
+     * findings by asset and each finding names its asset. */
+    const struct report_asset *assets;
+    size_t n_assets;
 };
 
 /* "json", "sarif", "markdown" (or "md"), "html", "junit", "csv" -> format. 0 or -1. */

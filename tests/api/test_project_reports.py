@@ -93,6 +93,35 @@ def test_html_is_self_contained_with_svg_chart(api, project):
         "http://www.w3.org/2000/svg", "")
 
 
+def test_html_groups_findings_by_asset(api):
+    p = api.post("/api/v1/projects", {"name": "assets report"}).json()["data"]
+    host = api.post("/api/v1/assets", {"project_id": p["id"], "type": "domain",
+                                       "value": "api.example.com",
+                                       "criticality": "high"}).json()["data"]
+    web = api.post("/api/v1/assets", {"project_id": p["id"], "type": "url",
+                                      "value": "https://web.example.com/"}).json()["data"]
+    for title, sev, asset in [("Critical on the API", "critical", host["id"]),
+                              ("Low on the API", "low", host["id"]),
+                              ("Medium on the web app", "medium", web["id"]),
+                              ("On no asset", "high", None)]:
+        body = {"project_id": p["id"], "title": title, "severity": sev}
+        if asset:
+            body["asset_id"] = asset
+        assert api.post("/api/v1/findings", body).status_code == 201
+    d = wait_ready(api, create(api, p["id"], {"format": "html", "title": "by asset"})["id"])
+    assert d["status"] == "ready", d
+    page = api.get(d["download_url"]).text
+    by = page.split("<h2>Findings by asset</h2>", 1)[1].split("<h2>", 1)[0]
+    # Assets in the order of their most severe finding (critical, then medium), then the
+    # findings that name none.
+    assert by.index("<code>api.example.com</code>") < \
+        by.index("<code>https://web.example.com/</code>") < by.index("<h3>No asset</h3>")
+    api_card = by.split("<code>https://web.example.com/</code>")[0]
+    assert "Critical on the API" in api_card and "Low on the API" in api_card
+    assert "On no asset" not in api_card
+    assert "<dt>Asset</dt><dd>api.example.com (domain)</dd>" in page
+
+
 def test_filters(api, project):
     d = create(api, project["id"], {"format": "json",
                                     "filters": {"severity": ["HIGH", "critical"], "status": ["open"]}})

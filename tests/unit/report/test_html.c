@@ -127,6 +127,61 @@ html_report_of_no_findings_has_chart_and_message(void **state)
     free(page);
 }
 
+/* A project report's findings grouped by asset: one card per asset in the order of its most
+ * severe finding, then "No asset" for the rest (no asset_id, or an asset not given); each
+ * entry links to the finding's details, and every asset string is escaped. */
+static void
+html_report_groups_findings_by_asset(void **state)
+{
+    struct finding findings[FIX_N_FINDINGS];
+    static const struct report_asset assets[] = {
+        {.id = "asset_web", .type = "url", .value = "https://web.example", .criticality = "low"},
+        {.id = "asset_api", .type = "host", .value = "<script>x</script>", .criticality = "high"},
+    };
+    struct report_input in = fix_input;
+    char *page, *by, *api, *web, *none;
+    (void)state;
+
+    memcpy(findings, fix_findings, sizeof(findings));
+    for (size_t i = 0; i < FIX_N_FINDINGS; i++) {
+        if (strcmp(findings[i].id, "find_sqli") == 0 || strcmp(findings[i].id, "find_bola2") == 0)
+            findings[i].asset_id = "asset_api";
+        else if (strcmp(findings[i].id, "find_bola1") == 0)
+            findings[i].asset_id = "asset_web";
+        else if (strcmp(findings[i].id, "find_hdr") == 0)
+            findings[i].asset_id = "asset_deleted";
+        else
+            findings[i].asset_id = NULL;
+    }
+    in.findings = findings;
+    in.assets = assets;
+    in.n_assets = 2;
+    page = fix_render(REPORT_HTML, &in, NULL);
+    by = strstr(page, "<h2>Findings by asset</h2>");
+    assert_non_null(by);
+    api = strstr(by, "<code>&lt;script&gt;x&lt;/script&gt;</code>");
+    web = strstr(by, "<code>https://web.example</code>");
+    none = strstr(by, "<h3>No asset</h3>");
+    assert_non_null(api);
+    assert_non_null(web);
+    assert_non_null(none);
+    /* sqli (#1, critical) puts the API host first, bola1 (#3) the web app second. */
+    assert_true(api < web && web < none);
+    assert_non_null(strstr(api, "<a href=\"#finding-1\">1. "));
+    assert_true(strstr(api, "href=\"#finding-4\"") < web); /* bola2 */
+    assert_true(strstr(web, "href=\"#finding-3\"") < none);
+    assert_non_null(strstr(none, "href=\"#finding-5\"")); /* the deleted asset's finding */
+    /* Details name the asset. */
+    assert_non_null(strstr(page, "<dt>Asset</dt><dd>https://web.example (url)</dd>"));
+    assert_null(strstr(page, "<script>x"));
+    free(page);
+
+    /* A scan report names no assets: no grouping. */
+    page = fix_render(REPORT_HTML, &fix_input, NULL);
+    assert_null(strstr(page, "Findings by asset"));
+    free(page);
+}
+
 int
 main(void)
 {
@@ -136,6 +191,7 @@ main(void)
         cmocka_unit_test(html_report_parses_without_injected_markup),
         cmocka_unit_test(html_checker_catches_injected_script),
         cmocka_unit_test(html_report_of_no_findings_has_chart_and_message),
+        cmocka_unit_test(html_report_groups_findings_by_asset),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
