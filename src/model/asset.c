@@ -37,17 +37,6 @@ criticality_name(enum criticality c)
     return model_enum_name((int)c, criticality_names, CRITICALITY_COUNT);
 }
 
-int
-criticality_parse(const char *s, enum criticality *out)
-{
-    int i = model_enum_parse(s, criticality_names, CRITICALITY_COUNT);
-
-    if (i < 0)
-        return -1;
-    *out = (enum criticality)i;
-    return 0;
-}
-
 static const struct mfield asset_fields[] = {
     {.name = "project_id",
      .kind = MF_ID,

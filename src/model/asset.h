@@ -57,7 +57,6 @@ struct asset {
 const char *asset_type_name(enum asset_type t); /* "ip_range" */
 int asset_type_parse(const char *s, enum asset_type *out);
 const char *criticality_name(enum criticality c);
-int criticality_parse(const char *s, enum criticality *out);
 
 /* Decodes {"project_id", "type", "value", "tags", "criticality"}; VALIDATION_ERROR per bad
  * member (a bad tag is reported as "tags[3]"). Tags: null or absent = none on CREATE/REPLACE;
