@@ -12,7 +12,6 @@
 #include "core/id.h"
 #include "model/scope.h"
 
-/* Runs an unbound call on a pooled connection; the connection is returned at the end. */
 /* ---- Organizations ----------------------------------------------------------------------- */
 
 static void

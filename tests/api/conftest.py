@@ -139,6 +139,34 @@ def pytest_sessionfinish(session):
                         "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], timeout=60)
 
 
+LISTENING_RE = re.compile(r"listening on 127\.0\.0\.1:(\d+) ")
+
+
+def start_vigil(args, env, log_path, stdout=subprocess.DEVNULL):
+    """Starts `vigil serve ARGS` listening on a port it picks itself (--listen 127.0.0.1:0) and
+    returns (proc, port, log) once its log names the port. A port picked by the test instead
+    (free_port) can be taken by another suite's server before this one binds it; that server
+    then answers this one's health check and refuses its tokens."""
+    log = open(log_path, "w", encoding="utf-8")
+    proc = subprocess.Popen([VIGIL_BIN, "serve", "--listen", "127.0.0.1:0", *args],
+                            stdout=stdout, stderr=log, env=env, text=True)
+    deadline = time.time() + 30
+    while True:
+        with open(log_path, encoding="utf-8") as f:
+            m = LISTENING_RE.search(f.read())
+        if m:
+            return proc, int(m.group(1)), log
+        if proc.poll() is not None or time.time() > deadline:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            log.close()
+            with open(log_path, encoding="utf-8") as f:
+                raise AssertionError(f"vigil serve did not start (exit {proc.returncode}); "
+                                     f"log:\n{f.read()}")
+        time.sleep(0.02)
+
+
 def write_kek(path, secret=None):
     """A key-encryption key file: 32 random bytes in base64, mode 0600."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -208,11 +236,9 @@ class Server:
         return full_env
 
     def _start_process(self):
-        port = free_port()
         n = len(self.procs)
         log_path = os.path.join(self.tmpdir, "server.log" if n == 0 else f"server{n + 1}.log")
-        log = open(log_path, "w", encoding="utf-8")
-        args = [VIGIL_BIN, "serve", "--listen", f"127.0.0.1:{port}", "--database", self.url]
+        args = ["--database", self.url]
         if self.kek:
             data_dir = os.path.join(self.tmpdir, f"data{n + 1}")
             self.data_dirs.append(data_dir)
@@ -220,9 +246,9 @@ class Server:
         elif "--jwt-key-file" not in self.extra_args:
             args += ["--jwt-key-file", self.jwt_key_file]
         # Only the first start prints the admin token; later processes' stdout is not read.
-        self.procs.append(subprocess.Popen(
-            [*args, *self.extra_args], stdout=subprocess.PIPE if n == 0 else subprocess.DEVNULL,
-            stderr=log, env=self.env, text=True))
+        proc, port, log = start_vigil([*args, *self.extra_args], self.env, log_path,
+                                      stdout=subprocess.PIPE if n == 0 else subprocess.DEVNULL)
+        self.procs.append(proc)
         self.ports.append(port)
         self.logs.append(log)
         self.log_paths.append(log_path)

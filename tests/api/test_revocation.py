@@ -12,14 +12,13 @@ import hashlib
 import hmac
 import json
 import os
-import subprocess
 import time
 import uuid
 
 import pytest
 import requests
 
-from conftest import VIGIL_BIN, Api, Server, assert_problem, free_port
+from conftest import Api, Server, assert_problem, start_vigil
 
 SECRET = "revocation-test-signing-secret-0123456789abcdef"
 PASSWORD = "violet-otter-harbour-42"
@@ -181,15 +180,12 @@ class Second:
     """Another `vigil serve` on the same database (the organization exists: no token line)."""
 
     def __init__(self, first):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, VIGIL_JWT_SECRET=SECRET, VIGIL_TEST_HOOKS="1",
                    VIGIL_SCAN_KEY_FILE=first.scan_key_file,
                    VIGIL_RATE_STANDARD="1000000/100000", VIGIL_RATE_ADMIN="1000000/100000")
-        self.log = open(os.path.join(first.tmpdir, "second.log"), "w", encoding="utf-8")
-        self.proc = subprocess.Popen(
-            [VIGIL_BIN, "serve", "--listen", f"127.0.0.1:{self.port}", "--database",
-             first.url], stdout=subprocess.DEVNULL, stderr=self.log, env=env)
+        self.proc, self.port, self.log = start_vigil(
+            ["--database", first.url], env, os.path.join(first.tmpdir, "second.log"))
+        self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.time() + 20
         while True:
             try:

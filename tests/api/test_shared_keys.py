@@ -10,7 +10,7 @@ import uuid
 
 import requests
 
-from conftest import VIGIL_BIN, Server, free_port, write_kek
+from conftest import VIGIL_BIN, Server, free_port, start_vigil, write_kek
 
 PASSWORD = "quartz-falcon-meadow-42"
 
@@ -144,18 +144,14 @@ def test_existing_key_files_are_imported_on_the_first_start_with_a_kek(tmp_path)
     try:
         for data_dir, key_args in ((None, ["--jwt-key-file", srv.jwt_key_file]),
                                    (str(tmp_path / "empty"), [])):
-            port = free_port()
-            log = open(tmp_path / f"import{len(procs)}.log", "w", encoding="utf-8")
-            cmd = [VIGIL_BIN, "serve", "--listen", f"127.0.0.1:{port}", "--database", srv.url,
-                   *args, *key_args]
+            cmd = ["--database", srv.url, *args, *key_args]
             if data_dir:
                 cmd += ["--data-dir", data_dir]
             proc_env = dict(env)
             if not data_dir:
                 proc_env["VIGIL_SCAN_KEY_FILE"] = srv.scan_key_file
-            procs.append((subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log,
-                                           env=proc_env), port, log))
-            srv._wait_ready(port)
+            procs.append(start_vigil(cmd, proc_env, str(tmp_path / f"import{len(procs)}.log")))
+            srv._wait_ready(procs[-1][1])
         assert projects_status(f"http://127.0.0.1:{procs[0][1]}", tokens["access_token"]) == 200
         assert projects_status(f"http://127.0.0.1:{procs[1][1]}", tokens["access_token"]) == 200
     finally:

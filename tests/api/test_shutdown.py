@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Graceful shutdown: SIGTERM lets the request in flight finish, exits 0, and the database
 is left consistent for the next start."""
+import os
 import signal
 import socket
 import time
@@ -59,11 +60,10 @@ def test_restart_keeps_data_and_does_not_reissue_admin_token(tmp_path):
     assert srv.stop() == 0
     # Second start on the same database: no new token is printed, the data is there.
     import subprocess
-    from conftest import VIGIL_BIN, free_port
-    port = free_port()
-    proc = subprocess.Popen([VIGIL_BIN, "serve", "--listen", f"127.0.0.1:{port}",
-                             "--database", srv.url, "--data-dir", srv.tmpdir],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    from conftest import start_vigil
+    proc, port, log = start_vigil(["--database", srv.url, "--data-dir", srv.tmpdir],
+                                  dict(os.environ), os.path.join(srv.tmpdir, "restart.log"),
+                                  stdout=subprocess.PIPE)
     try:
         import requests
         deadline = time.time() + 20
@@ -78,5 +78,6 @@ def test_restart_keeps_data_and_does_not_reissue_admin_token(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=20)
+        log.close()
     assert proc.returncode == 0
     assert "vgl_live_" not in out
