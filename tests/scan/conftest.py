@@ -43,6 +43,40 @@ def free_port():
         return s.getsockname()[1]
 
 
+def listening_inodes(port):
+    """The socket inodes listening on a loopback TCP port (/proc/net/tcp and tcp6)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            cols = row.split()
+            if len(cols) > 9 and cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(cols[9])
+    return inodes
+
+
+def owns_port(pid, port):
+    """Whether process pid holds a socket listening on port: a health answer on the fixture's
+    port may come from another suite's process that took the port first."""
+    inodes = listening_inodes(port)
+    try:
+        fds = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            link = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if link.startswith("socket:[") and link[8:-1] in inodes:
+            return True
+    return False
+
+
 class Fixture:
     """A running fixture API: `command` (default: this python running fixture.py) takes the
     switches --port, --vulnerable and --fixed; `health` is a path answering 200 once it is up."""
@@ -75,7 +109,8 @@ class Fixture:
                 raise RuntimeError("fixture exited: %s" % err)
             try:
                 with OPENER.open(self.url + self.health, timeout=1) as r:
-                    if r.status == 200:
+                    # Ours only if this process holds the port (else it will exit: in use).
+                    if r.status == 200 and owns_port(self.proc.pid, self.port):
                         return True
             except OSError:
                 pass
