@@ -1,8 +1,9 @@
-# Turns files under docs/ into C arrays so the binary serves them without reading the disk.
+# Turns data files of the repo (the OpenAPI document, the controls catalog) into C arrays so the binary serves them without reading the disk.
 # Each file F becomes `const unsigned char embed_<name>[]` plus `embed_<name>_len`, declared in
 # src/core/embed.h's style by the generated header build/embed/embed_files.h.
 set(VIGIL_EMBED_FILES
   docs/openapi.yaml
+  src/controls/catalog.json
 )
 
 function(vigil_embed out_var)

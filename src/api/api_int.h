@@ -117,6 +117,8 @@ bool api_not_modified(struct req *req, char variant);
 /* NOT_FOUND with the one detail every missing (or foreign, or malformed) id gets, so an
  * attacker cannot tell "exists elsewhere" from "does not exist". Returns -1. */
 int api_not_found(struct err *err, const char *what, const char *id);
+/* Refuses query parameters other than `allowed` (NULL-terminated): VALIDATION_ERROR. */
+int api_query_only(struct req *req, const char *const *allowed, struct err *err);
 /* The path parameter {id} if it has the shape of a `prefix` id, else NOT_FOUND. */
 const char *api_path_id(struct req *req, const char *prefix, const char *what, struct err *err);
 /* Turns a store NOT_FOUND about `id` into api_not_found; other errors pass. Returns -1. */

@@ -39,6 +39,21 @@ refuse_unknown_query(struct req *req, struct err *err)
     return 0;
 }
 
+int
+api_query_only(struct req *req, const char *const *allowed, struct err *err)
+{
+    for (size_t i = 0; i < req_query_count(req); i++) {
+        const char *name = req_query_at(req, i)->name;
+        bool ok = false;
+
+        for (size_t k = 0; allowed[k]; k++)
+            ok = ok || strcmp(name, allowed[k]) == 0;
+        if (!ok)
+            return err_field(err, name, "is not a parameter of this route");
+    }
+    return 0;
+}
+
 const char *
 api_path_id(struct req *req, const char *prefix, const char *what, struct err *err)
 {

@@ -37,22 +37,6 @@ query_bool(struct req *req, const char *name, bool dflt, bool *out, struct err *
     return err_field(err, name, "must be true or false");
 }
 
-/* Rejects query parameters other than the listed ones (NULL-terminated). */
-static int
-query_only(struct req *req, const char *const *allowed, struct err *err)
-{
-    for (size_t i = 0; i < req_query_count(req); i++) {
-        const char *name = req_query_at(req, i)->name;
-        bool ok = false;
-
-        for (size_t k = 0; allowed[k]; k++)
-            ok = ok || strcmp(name, allowed[k]) == 0;
-        if (!ok)
-            return err_field(err, name, "is not a parameter of this route");
-    }
-    return 0;
-}
-
 /* One listed error of a batch: which item (index, and line or JSON pointer for an import). */
 struct batch_error {
     long long index; /* -1 when the item has no index (an import's document-level note) */
@@ -221,7 +205,7 @@ api_findings_bulk(struct req *req, struct err *err)
     json_t *body, *array, *item;
     size_t i;
 
-    if (query_only(req, params, err) || query_bool(req, "partial", false, &in.partial, err))
+    if (api_query_only(req, params, err) || query_bool(req, "partial", false, &in.partial, err))
         return -1;
     if (!(body = req_json_body(req, err)) || bulk_envelope(body, &in, &array, err))
         return -1;
@@ -351,7 +335,7 @@ import_options_read(struct req *req, struct import_options *o, struct err *err)
     static const char *const params[] = {"format", "scan_type", "asset_id", "complete", NULL};
     const char *ctype = req_header(req, "Content-Type");
 
-    if (query_only(req, params, err))
+    if (api_query_only(req, params, err))
         return -1;
     o->format = req_query(req, "format");
     o->scan_type = req_query(req, "scan_type");

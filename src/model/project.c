@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "controls/catalog.h"
+#include "core/buf.h"
 #include "core/jsonw.h"
 #include "model/model_int.h"
 
@@ -64,7 +66,37 @@ static const struct mfield project_fields[] = {
      .bit = PROJECT_F_DESCRIPTION,
      .offset = offsetof(struct project, description),
      .max_len = MODEL_TEXT_MAX},
+    {.name = "frameworks",
+     .kind = MF_STRINGS,
+     .bit = PROJECT_F_FRAMEWORKS,
+     .offset = offsetof(struct project, frameworks),
+     .count_offset = offsetof(struct project, n_frameworks),
+     .max_len = MODEL_SHORT_MAX,
+     .max_items = 16},
 };
+
+/* Each framework must be one of the controls catalog's (the decoder drops repeats). */
+static int
+frameworks_check(const char *const *names, size_t n, struct err *err)
+{
+    const struct controls_catalog *cat = controls_catalog();
+
+    for (size_t i = 0; i < n; i++) {
+        if (!controls_framework_find(cat, names[i])) {
+            struct buf known;
+            int rc;
+
+            buf_init(&known, 128);
+            for (size_t k = 0; cat && k < cat->n_frameworks; k++)
+                buf_printf(&known, "%s%s", k ? ", " : "", cat->frameworks[k].id);
+            rc = err_field(err, "frameworks", "wants framework ids of the controls catalog: %s",
+                           buf_str(&known));
+            buf_cleanup(&known);
+            return rc;
+        }
+    }
+    return 0;
+}
 
 static const char *const project_read_only[] = {"id", "org_id", "created_at", "updated_at", NULL};
 
@@ -81,7 +113,7 @@ project_from_json(struct project *out, json_t *body, enum model_write mode, stru
      * against the stored other. "YYYY-MM-DD" strings order like the dates they name. */
     if (out->start_date && out->end_date && strcmp(out->end_date, out->start_date) < 0)
         return err_field(err, "end_date", "must not be before start_date");
-    return 0;
+    return frameworks_check(out->frameworks, out->n_frameworks, err);
 }
 
 void
@@ -95,6 +127,11 @@ project_to_json(struct jsonw *w, const struct project *p)
     jsonw_kstr(w, "start_date", p->start_date);
     jsonw_kstr(w, "end_date", p->end_date);
     jsonw_kstr(w, "description", p->description);
+    jsonw_key(w, "frameworks");
+    jsonw_arr_open(w);
+    for (size_t i = 0; i < p->n_frameworks; i++)
+        jsonw_str(w, p->frameworks[i]);
+    jsonw_arr_close(w);
     model_kts(w, "created_at", p->created_at);
     model_kts(w, "updated_at", p->updated_at);
     jsonw_obj_close(w);

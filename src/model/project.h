@@ -27,7 +27,8 @@ enum project_status {
 #define PROJECT_F_START_DATE  ((uint64_t)1 << 3)
 #define PROJECT_F_END_DATE    ((uint64_t)1 << 4)
 #define PROJECT_F_DESCRIPTION ((uint64_t)1 << 5)
-#define PROJECT_F_ALL         ((uint64_t)0x3f)
+#define PROJECT_F_FRAMEWORKS  ((uint64_t)1 << 6)
+#define PROJECT_F_ALL         ((uint64_t)0x7f)
 
 struct project {
     const char *id; /* "proj_..." */
@@ -38,6 +39,8 @@ struct project {
     const char *start_date;     /* optional "YYYY-MM-DD" */
     const char *end_date;       /* optional "YYYY-MM-DD", not before start_date */
     const char *description;    /* optional, <= MODEL_TEXT_MAX */
+    const char **frameworks;    /* controls-catalog framework ids ("soc2"), unique */
+    size_t n_frameworks;
     int64_t created_at;
     int64_t updated_at;
     uint64_t present; /* PROJECT_F_* */
@@ -46,7 +49,8 @@ struct project {
 const char *project_status_name(enum project_status s);            /* "in_progress" */
 int project_status_parse(const char *s, enum project_status *out); /* case-insensitive; 0/-1 */
 
-/* Decodes {"name", "client_id", "status", "start_date", "end_date", "description"}. Checks
+/* Decodes {"name", "client_id", "status", "start_date", "end_date", "description",
+ * "frameworks"}. Checks
  * formats only (the store checks that client_id exists in the caller's organization, and that
  * end_date >= start_date after a PATCH is merged). VALIDATION_ERROR per bad member. */
 int project_from_json(struct project *out /* out */, json_t *body, enum model_write mode,

@@ -685,9 +685,48 @@ const struct store_migration store_migrations[] = {
      "    sealed      BLOB NOT NULL,\n"
      "    created_at  INTEGER NOT NULL\n"
      ");\n"},
+    {13, "controls",
+     "-- 013_controls: what each organization records about the built-in controls catalog\n"
+     "-- (src/controls/catalog.json), and the frameworks a project is assessed against.\n"
+     "--\n"
+     "-- control_states holds a status set by hand (PATCH /controls/{id}); no row = derived "
+     "status.\n"
+     "-- control_evidence holds notes, links and files attached to a control; `content` is the "
+     "file.\n"
+     "CREATE TABLE control_states (\n"
+     "    org_id        TEXT NOT NULL REFERENCES orgs (id),\n"
+     "    control_id    TEXT NOT NULL,\n"
+     "    status        TEXT NOT NULL CHECK (status IN ('not_assessed', 'implemented', 'at_risk',\n"
+     "                                                  'not_applicable')),\n"
+     "    reason        TEXT NOT NULL,\n"
+     "    set_by        TEXT,\n"
+     "    set_at        INTEGER NOT NULL,\n"
+     "    PRIMARY KEY (org_id, control_id)\n"
+     ");\n"
+     "\n"
+     "CREATE TABLE control_evidence (\n"
+     "    id            TEXT PRIMARY KEY,\n"
+     "    org_id        TEXT NOT NULL REFERENCES orgs (id),\n"
+     "    control_id    TEXT NOT NULL,\n"
+     "    kind          TEXT NOT NULL CHECK (kind IN ('note', 'link', 'file')),\n"
+     "    note          TEXT,\n"
+     "    url           TEXT,\n"
+     "    filename      TEXT,\n"
+     "    content_type  TEXT,\n"
+     "    content       BLOB,\n"
+     "    size          INTEGER NOT NULL DEFAULT 0,\n"
+     "    sha256        TEXT,\n"
+     "    created_by    TEXT,\n"
+     "    created_at    INTEGER NOT NULL\n"
+     ");\n"
+     "CREATE INDEX control_evidence_org_control ON control_evidence (org_id, control_id, "
+     "created_at, id);\n"
+     "\n"
+     "-- A JSON array of catalog framework ids (\"soc2\", \"pci-dss\", ...).\n"
+     "ALTER TABLE projects ADD COLUMN frameworks TEXT NOT NULL DEFAULT '[]';\n"},
 };
 
-const size_t store_n_migrations = 9;
+const size_t store_n_migrations = 10;
 
 const struct store_migration store_migrations_pg[] = {
     {1, "init",
@@ -1353,6 +1392,46 @@ const struct store_migration store_migrations_pg[] = {
      "    sealed      BYTEA NOT NULL,\n"
      "    created_at  BIGINT NOT NULL\n"
      ");\n"},
+    {13, "controls",
+     "-- 013_controls (PostgreSQL; the SQLite twin is ../013_controls.sql): what each organization "
+     "records about the built-in controls catalog\n"
+     "-- (src/controls/catalog.json), and the frameworks a project is assessed against.\n"
+     "--\n"
+     "-- control_states holds a status set by hand (PATCH /controls/{id}); no row = derived "
+     "status.\n"
+     "-- control_evidence holds notes, links and files attached to a control; `content` is the "
+     "file.\n"
+     "CREATE TABLE control_states (\n"
+     "    org_id        TEXT NOT NULL REFERENCES orgs (id),\n"
+     "    control_id    TEXT NOT NULL,\n"
+     "    status        TEXT NOT NULL CHECK (status IN ('not_assessed', 'implemented', 'at_risk',\n"
+     "                                                  'not_applicable')),\n"
+     "    reason        TEXT NOT NULL,\n"
+     "    set_by        TEXT,\n"
+     "    set_at        BIGINT NOT NULL,\n"
+     "    PRIMARY KEY (org_id, control_id)\n"
+     ");\n"
+     "\n"
+     "CREATE TABLE control_evidence (\n"
+     "    id            TEXT PRIMARY KEY,\n"
+     "    org_id        TEXT NOT NULL REFERENCES orgs (id),\n"
+     "    control_id    TEXT NOT NULL,\n"
+     "    kind          TEXT NOT NULL CHECK (kind IN ('note', 'link', 'file')),\n"
+     "    note          TEXT,\n"
+     "    url           TEXT,\n"
+     "    filename      TEXT,\n"
+     "    content_type  TEXT,\n"
+     "    content       BYTEA,\n"
+     "    size          BIGINT NOT NULL DEFAULT 0,\n"
+     "    sha256        TEXT,\n"
+     "    created_by    TEXT,\n"
+     "    created_at    BIGINT NOT NULL\n"
+     ");\n"
+     "CREATE INDEX control_evidence_org_control ON control_evidence (org_id, control_id, "
+     "created_at, id);\n"
+     "\n"
+     "-- A JSON array of catalog framework ids (\"soc2\", \"pci-dss\", ...).\n"
+     "ALTER TABLE projects ADD COLUMN frameworks TEXT NOT NULL DEFAULT '[]';\n"},
 };
 
-const size_t store_n_migrations_pg = 9;
+const size_t store_n_migrations_pg = 10;

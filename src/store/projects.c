@@ -25,6 +25,7 @@ read_project(struct stmt *st, void *item, struct arena *a)
     p->description = col_text(st, 6, a);
     p->created_at = col_int(st, 7);
     p->updated_at = col_int(st, 8);
+    p->frameworks = strings_from_json(col_raw_text(st, 9), &p->n_frameworks, a);
 }
 
 #define PROJECT_SELECT "SELECT " PROJECT_COLUMNS " FROM projects WHERE org_id = ?1 AND id = ?2"
@@ -52,7 +53,7 @@ project_check(struct conn *c, const char *org_id, const struct project *p, struc
 
 static int
 project_write(struct conn *c, const char *sql, const char *org_id, const struct project *p,
-              struct err *err)
+              struct arena *a, struct err *err)
 {
     struct stmt *st = stmt_get(c, sql, err);
 
@@ -68,6 +69,7 @@ project_write(struct conn *c, const char *sql, const char *org_id, const struct 
     bind_text(st, 8, p->description);
     bind_int(st, 9, p->created_at);
     bind_int(st, 10, p->updated_at);
+    bind_text(st, 11, strings_to_json(p->frameworks, p->n_frameworks, a));
     return stmt_exec(c, st, err);
 }
 
@@ -86,9 +88,9 @@ store_project_create(struct db *db, const struct project *in, struct project *ou
     if (project_check(c, db->org_id, &row, err) ||
         project_write(c,
                       "INSERT INTO projects (org_id, id, client_id, name, status, start_date,"
-                      " end_date, description, created_at, updated_at)"
-                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                      db->org_id, &row, err) ||
+                      " end_date, description, created_at, updated_at, frameworks)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                      db->org_id, &row, db->arena, err) ||
         outbox_project(c, db->org_id, &row, db->arena, err) || tx_commit(c, err)) {
         tx_rollback(c);
         return -1;
@@ -134,14 +136,18 @@ store_project_update(struct db *db, const char *id, const struct project *in, st
         row.end_date = in->end_date;
     if (in->present & PROJECT_F_DESCRIPTION)
         row.description = in->description;
+    if (in->present & PROJECT_F_FRAMEWORKS) {
+        row.frameworks = in->frameworks;
+        row.n_frameworks = in->n_frameworks;
+    }
     row.org_id = db->org_id;
     row.updated_at = clock_now();
     if (project_check(c, db->org_id, &row, err) ||
         project_write(c,
                       "UPDATE projects SET client_id = ?3, name = ?4, status = ?5,"
-                      " start_date = ?6, end_date = ?7, description = ?8, updated_at = ?10"
-                      " WHERE org_id = ?1 AND id = ?2 AND created_at = ?9",
-                      db->org_id, &row, err) ||
+                      " start_date = ?6, end_date = ?7, description = ?8, updated_at = ?10,"
+                      " frameworks = ?11 WHERE org_id = ?1 AND id = ?2 AND created_at = ?9",
+                      db->org_id, &row, db->arena, err) ||
         tx_commit(c, err))
         goto fail;
     *out = row;

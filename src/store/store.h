@@ -1026,4 +1026,79 @@ int store_report_start(struct db *db, const char *id, int64_t now, struct err *e
 int store_report_finish(struct db *db, const char *id, const struct store_report *done,
                         const void *content, size_t len, int64_t now, struct err *err);
 
+/* ---- controls (controls.c): per-organization records about the built-in catalog ---- */
+
+/* Open or confirmed findings grouped by the facts a control maps: (cwe, owasp, severity) and
+ * how many. Findings with neither cwe nor owasp are left out. */
+struct store_exposure {
+    const char *cwe;   /* as stored, or NULL */
+    const char *owasp; /* as stored, or NULL */
+    int severity;      /* enum severity */
+    int64_t count;
+};
+/* project_id NULL = the whole organization. */
+int store_control_exposure(struct db *db, const char *project_id,
+                           struct store_exposure **rows /* out */, size_t *n /* out */,
+                           struct err *err);
+
+/* What the organization recorded about one control: rows exist only for controls with a
+ * manual status or evidence. */
+struct store_control_state {
+    const char *control_id;
+    const char *status; /* manual status (control_status_name), or NULL */
+    const char *reason; /* why, with the manual status */
+    const char *set_by; /* actor */
+    int64_t set_at;
+    int64_t evidence_count;
+};
+/* control_id NULL = every control with a row, ordered by id. */
+int store_control_states(struct db *db, const char *control_id,
+                         struct store_control_state **rows /* out */, size_t *n /* out */,
+                         struct err *err);
+/* Sets (status non-NULL) or clears (NULL) the manual status. */
+int store_control_status_set(struct db *db, const char *control_id, const char *status,
+                             const char *reason, const char *actor, int64_t now,
+                             struct err *err);
+
+/* Evidence attached to a control: a note, a link or a file (content kept in the database). */
+struct store_evidence {
+    const char *id; /* "evd_..." */
+    const char *control_id;
+    const char *kind; /* "note", "link", "file" */
+    const char *note, *url, *filename, *content_type;
+    int64_t size;       /* bytes of the file, 0 otherwise */
+    const char *sha256; /* hex digest of the file, or NULL */
+    const char *created_by;
+    int64_t created_at;
+};
+/* Stores in (id, size and sha256 are set here) with the file content (NULL for a note or a
+ * link); out is the stored row. */
+int store_evidence_add(struct db *db, const struct store_evidence *in, const void *content,
+                       size_t len, struct store_evidence *out /* out */, struct err *err);
+/* Newest first. */
+int store_evidence_list(struct db *db, const char *control_id, int64_t page, int64_t per_page,
+                        struct store_evidence **items /* out */, size_t *n /* out */,
+                        int64_t *total /* out */, struct err *err);
+/* NOT_FOUND. content/len (may be NULL) receive the file, NULL for a note or a link. */
+int store_evidence_get(struct db *db, const char *control_id, const char *id,
+                       struct store_evidence *out /* out */, const void **content,
+                       size_t *len, struct err *err);
+/* NOT_FOUND. */
+int store_evidence_delete(struct db *db, const char *control_id, const char *id,
+                          struct err *err);
+
+/* An open finding, as a control lists it. */
+struct store_finding_ref {
+    const char *id, *project_id, *asset_id, *title;
+    int severity; /* enum severity */
+    const char *status, *cwe, *owasp, *endpoint;
+    int64_t first_seen;
+};
+/* Open or confirmed findings whose cwe is one of cwes or whose owasp is one of owasp (exact
+ * stored values), most severe first, at most limit. */
+int store_control_findings(struct db *db, const char *const *cwes, size_t n_cwes,
+                           const char *const *owasp, size_t n_owasp, const char *project_id,
+                           int64_t limit, struct store_finding_ref **items /* out */,
+                           size_t *n /* out */, struct err *err);
+
 #endif

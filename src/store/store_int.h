@@ -346,7 +346,8 @@ void store_free_common(struct store *store);
 /* Select lists shared by the get and list queries of each resource. */
 #define CLIENT_COLUMNS "id, name, contact, notes, created_at, updated_at"
 #define PROJECT_COLUMNS                                                                            \
-    "id, client_id, name, status, start_date, end_date, description, created_at, updated_at"
+    "id, client_id, name, status, start_date, end_date, description, created_at, updated_at, "     \
+    "frameworks"
 #define ASSET_COLUMNS "id, project_id, type, value, tags, criticality, created_at, updated_at"
 #define FINDING_COLUMNS                                                                            \
     "id, project_id, asset_id, scan_id, title, severity, status, confidence, description, "        \

@@ -1,0 +1,35 @@
+-- 013_controls: what each organization records about the built-in controls catalog
+-- (src/controls/catalog.json), and the frameworks a project is assessed against.
+--
+-- control_states holds a status set by hand (PATCH /controls/{id}); no row = derived status.
+-- control_evidence holds notes, links and files attached to a control; `content` is the file.
+CREATE TABLE control_states (
+    org_id        TEXT NOT NULL REFERENCES orgs (id),
+    control_id    TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('not_assessed', 'implemented', 'at_risk',
+                                                  'not_applicable')),
+    reason        TEXT NOT NULL,
+    set_by        TEXT,
+    set_at        INTEGER NOT NULL,
+    PRIMARY KEY (org_id, control_id)
+);
+
+CREATE TABLE control_evidence (
+    id            TEXT PRIMARY KEY,
+    org_id        TEXT NOT NULL REFERENCES orgs (id),
+    control_id    TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('note', 'link', 'file')),
+    note          TEXT,
+    url           TEXT,
+    filename      TEXT,
+    content_type  TEXT,
+    content       BLOB,
+    size          INTEGER NOT NULL DEFAULT 0,
+    sha256        TEXT,
+    created_by    TEXT,
+    created_at    INTEGER NOT NULL
+);
+CREATE INDEX control_evidence_org_control ON control_evidence (org_id, control_id, created_at, id);
+
+-- A JSON array of catalog framework ids ("soc2", "pci-dss", ...).
+ALTER TABLE projects ADD COLUMN frameworks TEXT NOT NULL DEFAULT '[]';
