@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "controls/catalog.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/clock.h"
@@ -106,6 +107,62 @@ report_assets(struct db *db, struct arena *a, const struct finding *items, size_
     return 0;
 }
 
+/* The controls of the project's frameworks that the findings put at risk (an open or
+ * confirmed high or critical finding maps to it), most findings first, then catalog order. */
+static void
+report_controls(const struct project *project, struct arena *a, const struct finding *items,
+                size_t n, struct report_input *in)
+{
+    const struct controls_catalog *cat = controls_catalog();
+    const char **names;
+    struct report_control *out;
+    size_t count = 0;
+
+    if (!cat || project->n_frameworks == 0)
+        return;
+    names = arena_calloc(a, project->n_frameworks, sizeof(*names));
+    for (size_t k = 0; k < project->n_frameworks; k++) {
+        const struct control_framework *fw = controls_framework_find(cat, project->frameworks[k]);
+
+        names[k] = fw ? fw->name : project->frameworks[k];
+    }
+    out = arena_calloc(a, cat->n_controls, sizeof(*out));
+    for (size_t i = 0; i < cat->n_controls; i++) {
+        const struct control *c = &cat->controls[i];
+        const struct control_framework *fw = controls_framework_find(cat, c->framework);
+        size_t hits = 0;
+        bool wanted = false;
+
+        for (size_t k = 0; k < project->n_frameworks; k++)
+            wanted = wanted || strcmp(project->frameworks[k], c->framework) == 0;
+        if (!wanted)
+            continue;
+        for (size_t f = 0; f < n; f++)
+            hits += (items[f].status == FINDING_OPEN || items[f].status == FINDING_CONFIRMED) &&
+                    items[f].severity >= SEVERITY_HIGH &&
+                    control_covers(c, items[f].cwe, items[f].owasp);
+        if (hits == 0)
+            continue;
+        out[count] = (struct report_control){.id = c->id,
+                                             .framework = fw ? fw->name : c->framework,
+                                             .reference = c->reference,
+                                             .name = c->name,
+                                             .findings = hits};
+        /* Insertion keeps equal counts in catalog order. */
+        for (size_t j = count; j > 0 && out[j - 1].findings < out[j].findings; j--) {
+            struct report_control t = out[j - 1];
+
+            out[j - 1] = out[j];
+            out[j] = t;
+        }
+        count++;
+    }
+    in->frameworks = names;
+    in->n_frameworks = project->n_frameworks;
+    in->controls = out;
+    in->n_controls = count;
+}
+
 /* Renders report `id` of db's organization. Fills done (status ready or failed); returns -1
  * only for a store failure. */
 static int
@@ -145,6 +202,7 @@ render(struct db *db, struct arena *a, const struct store_report *r, struct stor
     in.n_findings = n;
     in.assets = assets;
     in.n_assets = n_assets;
+    report_controls(&project, a, items, n, &in);
     if (report_render(format, &in, out, err)) {
         done->status = "failed";
         done->error =

@@ -187,6 +187,47 @@ md_summary(struct buf *out, const struct report_input *in)
 }
 
 static void
+md_executive_summary(struct buf *out, const struct report_input *in, struct arena *arena)
+{
+    size_t n;
+    const char **lines = report_summary_sentences(in, arena, &n);
+
+    buf_puts(out, "## Executive summary\n\n");
+    for (size_t i = 0; i < n; i++) {
+        buf_puts(out, "- ");
+        md_put(out, lines[i], true);
+        buf_putc(out, '\n');
+    }
+    buf_putc(out, '\n');
+}
+
+static void
+md_controls(struct buf *out, const struct report_input *in)
+{
+    if (in->n_frameworks == 0)
+        return;
+    buf_puts(out, "## Controls at risk\n\n");
+    if (in->n_controls == 0) {
+        buf_puts(out, "No control of the project's frameworks is at risk: no open high or "
+                      "critical finding maps to one.\n\n");
+        return;
+    }
+    buf_puts(out, "| Framework | Control | Name | Findings |\n| --- | --- | --- | ---: |\n");
+    for (size_t i = 0; i < in->n_controls; i++) {
+        const struct report_control *c = &in->controls[i];
+
+        buf_puts(out, "| ");
+        md_put(out, c->framework, true);
+        buf_puts(out, " | ");
+        md_put(out, c->reference, true);
+        buf_puts(out, " | ");
+        md_put(out, c->name, true);
+        buf_printf(out, " | %zu |\n", c->findings);
+    }
+    buf_putc(out, '\n');
+}
+
+static void
 md_finding(struct buf *out, const struct finding *f, size_t number, struct arena *arena)
 {
     buf_printf(out, "### %zu. [%s] ", number, report_severity_title(f->severity));
@@ -258,8 +299,10 @@ report_render_markdown(const struct report_input *in, struct buf *out)
     buf_puts(out, "# ");
     md_put(out, str_empty(in->title) ? "vigil report" : in->title, true);
     buf_puts(out, "\n\n");
+    md_executive_summary(out, in, arena);
     md_scan(out, in, arena);
     md_summary(out, in);
+    md_controls(out, in);
     buf_puts(out, "## Findings\n\n");
     if (in->n_findings == 0)
         buf_puts(out, "No findings.\n");

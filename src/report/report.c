@@ -173,6 +173,124 @@ report_count_severities(const struct report_input *in, size_t counts[SEVERITY_CO
     }
 }
 
+static int
+compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "a", "a and b", "a, b and c". */
+static const char *
+join_names(const char *const *names, size_t n, struct arena *arena)
+{
+    const char *out = "";
+
+    for (size_t i = 0; i < n; i++)
+        out = arena_printf(arena, "%s%s%s", out,
+                           i == 0       ? ""
+                           : i + 1 == n ? " and "
+                                        : ", ",
+                           names[i]);
+    return out;
+}
+
+static const char *
+summary_counts(const struct report_input *in, struct arena *arena)
+{
+    size_t counts[SEVERITY_COUNT];
+    const char *parts[SEVERITY_COUNT];
+    size_t n = 0;
+
+    report_count_severities(in, counts);
+    for (int s = SEVERITY_CRITICAL; s >= SEVERITY_INFO; s--)
+        if (counts[s])
+            parts[n++] = arena_printf(arena, "%zu %s", counts[s], severity_name((enum severity)s));
+    return arena_printf(arena, "%zu finding%s: %s.", in->n_findings, in->n_findings == 1 ? "" : "s",
+                        join_names(parts, n, arena));
+}
+
+const char **
+report_summary_sentences(const struct report_input *in, struct arena *arena, size_t *n)
+{
+    const char **out = arena_calloc(arena, 6, sizeof(*out));
+    const struct finding **sorted = report_sorted_findings(in, arena);
+    const char *worst[3];
+    size_t open = 0, n_worst = 0;
+
+    *n = 0;
+    if (in->n_findings == 0) {
+        out[(*n)++] = "No findings.";
+        return out;
+    }
+    out[(*n)++] = summary_counts(in, arena);
+    for (size_t i = 0; i < in->n_findings; i++) {
+        const struct finding *f = sorted[i];
+
+        if (f->status != FINDING_OPEN && f->status != FINDING_CONFIRMED)
+            continue;
+        open++;
+        if (f->severity >= SEVERITY_HIGH && n_worst < 3)
+            worst[n_worst++] =
+                arena_printf(arena, "%s (%s%s%s)", str_empty(f->title) ? "Untitled" : f->title,
+                             severity_name(f->severity), str_empty(f->endpoint) ? "" : ", ",
+                             str_empty(f->endpoint) ? "" : f->endpoint);
+    }
+    out[(*n)++] = open == in->n_findings
+                      ? (open == 1 ? "It is open." : "All are open or confirmed.")
+                      : arena_printf(arena,
+                                     "%zu %s open or confirmed; %zu %s remediated, accepted or "
+                                     "marked false positive.",
+                                     open, open == 1 ? "is" : "are", in->n_findings - open,
+                                     in->n_findings - open == 1 ? "is" : "are");
+    out[(*n)++] =
+        n_worst ? arena_printf(arena, "Most severe open: %s.", join_names(worst, n_worst, arena))
+                : "No open finding is of high or critical severity.";
+    if (in->n_assets > 0) {
+        /* The most frequent asset_id among the findings, by sorting their ids: O(n log n),
+         * so a report of 10,000 findings on as many assets stays fast. */
+        const char **ids = arena_calloc(arena, in->n_findings, sizeof(*ids));
+        const char *best = NULL, *value = "unnamed";
+        size_t m = 0, best_hits = 0;
+
+        for (size_t i = 0; i < in->n_findings; i++)
+            if (!str_empty(in->findings[i].asset_id))
+                ids[m++] = in->findings[i].asset_id;
+        qsort(ids, m, sizeof(*ids), compare_strings);
+        for (size_t i = 0, run; i < m; i += run) {
+            for (run = 1; i + run < m && strcmp(ids[i], ids[i + run]) == 0; run++)
+                ;
+            if (run > best_hits) {
+                best = ids[i];
+                best_hits = run;
+            }
+        }
+        for (size_t k = 0; best && k < in->n_assets; k++)
+            if (in->assets[k].id && strcmp(in->assets[k].id, best) == 0 && in->assets[k].value)
+                value = in->assets[k].value;
+        if (best)
+            out[(*n)++] = arena_printf(arena,
+                                       "The findings concern %zu asset%s; the most affected is "
+                                       "%s (%zu finding%s).",
+                                       in->n_assets, in->n_assets == 1 ? "" : "s", value, best_hits,
+                                       best_hits == 1 ? "" : "s");
+    }
+    if (in->n_frameworks > 0) {
+        const char *fws = join_names(in->frameworks, in->n_frameworks, arena);
+
+        out[(*n)++] =
+            in->n_controls == 0
+                ? arena_printf(arena, "No control of %s is at risk from these findings.", fws)
+                : arena_printf(arena,
+                               "%zu control%s of %s %s at risk; the most exposed is %s %s, %s "
+                               "(%zu finding%s).",
+                               in->n_controls, in->n_controls == 1 ? "" : "s", fws,
+                               in->n_controls == 1 ? "is" : "are", in->controls[0].framework,
+                               in->controls[0].reference, in->controls[0].name,
+                               in->controls[0].findings, in->controls[0].findings == 1 ? "" : "s");
+    }
+    return out;
+}
+
 const char *
 report_tool_version(const struct report_input *in)
 {

@@ -32,6 +32,16 @@ struct report_asset {
     const char *criticality; /* "high", ... */
 };
 
+/* A compliance control the report's findings put at risk (project reports of a project
+ * assessed against frameworks): an open or confirmed high or critical finding maps to it. */
+struct report_control {
+    const char *id;        /* "pci-dss-6.2.4" */
+    const char *framework; /* "PCI DSS" */
+    const char *reference; /* "6.2.4" */
+    const char *name;
+    size_t findings; /* the report's findings that put it at risk */
+};
+
 struct report_input {
     const char *title;        /* "vigil scan of http://127.0.0.1:9000" */
     const char *scan_id;      /* may be NULL */
@@ -56,6 +66,13 @@ struct report_input {
      * findings by asset and each finding names its asset. */
     const struct report_asset *assets;
     size_t n_assets;
+    /* Project reports of a project with frameworks: their names ("SOC 2"), and the controls
+     * at risk, most findings first. With frameworks, the HTML and Markdown reports have a
+     * "Controls at risk" section (which says so when there are none). */
+    const char *const *frameworks;
+    size_t n_frameworks;
+    const struct report_control *controls;
+    size_t n_controls;
 };
 
 /* "json", "sarif", "markdown" (or "md"), "html", "junit", "csv" -> format. 0 or -1. */

@@ -35,6 +35,12 @@ void report_count_severities(const struct report_input *in, size_t counts[SEVERI
 /* The tool version to print: in->tool_version, or the build's VIGIL_VERSION. */
 const char *report_tool_version(const struct report_input *in);
 
+/* The executive summary as plain-text sentences (finding titles and asset values included
+ * verbatim: each renderer escapes them): how many findings of each severity, how many are
+ * still open, the most severe open ones, the most affected asset, the controls at risk. */
+const char **report_summary_sentences(const struct report_input *in, struct arena *arena,
+                                      size_t *n /* out */);
+
 /* "2026-01-15T10:30:00Z" into out (21 bytes), or NULL when t is 0 (unknown). */
 const char *report_time(int64_t t, char out[21]);
 

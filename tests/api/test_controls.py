@@ -8,6 +8,7 @@ so findings of other suites do not move its counts."""
 import hashlib
 import re
 import subprocess
+import time
 
 import pytest
 
@@ -339,3 +340,26 @@ def test_projects_keep_their_frameworks(org, project):
     assert r.status_code == 200 and r.json()["data"]["frameworks"] == ["pci-dss", "soc2"]
     plain = org.post("/api/v1/projects", {"name": "no frameworks"}).json()["data"]
     assert plain["frameworks"] == []
+
+
+def test_a_project_report_lists_the_controls_its_findings_put_at_risk(org):
+    p = org.post("/api/v1/projects", {"name": "report frameworks", "frameworks": ["pci-dss"]})
+    p = p.json()["data"]
+    finding(org, p["id"], title="SQL injection <b>x</b>", severity="critical", cwe="CWE-89")
+    finding(org, p["id"], title="Verbose header", severity="low", cwe="CWE-200")
+    for fmt, marker in (("html", "<h2>Controls at risk</h2>"), ("markdown", "## Controls at risk")):
+        r = org.post(f"/api/v1/projects/{p['id']}/reports", {"format": fmt})
+        assert r.status_code == 202, r.text
+        rid = r.json()["data"]["id"]
+        for _ in range(600):
+            d = org.get(f"/api/v1/reports/{rid}").json()["data"]
+            if d["status"] in ("ready", "failed"):
+                break
+            time.sleep(0.05)
+        assert d["status"] == "ready", d
+        body = org.get(d["download_url"]).text
+        section = body[body.index(marker):]
+        assert "6.2.4" in section or "6\\.2.4" in section
+        assert "SOC 2" not in section  # only the project's frameworks
+        assert "Executive summary" in body
+        assert "<b>x</b>" not in body

@@ -182,6 +182,72 @@ html_report_groups_findings_by_asset(void **state)
     free(page);
 }
 
+static const char *const fix_frameworks[] = {"PCI DSS", "SOC 2"};
+static const struct report_control fix_controls[] = {
+    {.id = "pci-dss-6.2.4",
+     .framework = "PCI DSS",
+     .reference = "6.2.4",
+     .name = "Attacks <b>prevented</b>",
+     .findings = 2},
+    {.id = "soc2-cc6.1",
+     .framework = "SOC 2",
+     .reference = "CC6.1",
+     .name = "Logical access",
+     .findings = 1},
+};
+
+static void
+html_report_opens_with_an_executive_summary(void **state)
+{
+    char *page = fix_render(REPORT_HTML, &fix_input, NULL), *summary, *overview;
+    (void)state;
+
+    summary = strstr(page, "<h2>Executive summary</h2>");
+    overview = strstr(page, "<h3>Scan</h3>");
+    assert_non_null(summary);
+    assert_true(summary < overview);
+    assert_non_null(strstr(summary, "<li>6 findings: 1 critical, 2 high, 1 medium, 1 low and 1 "
+                                    "info.</li>"));
+    assert_non_null(strstr(summary, "<li>5 are open or confirmed; 1 is remediated, accepted or "
+                                    "marked false positive.</li>"));
+    /* The most severe open findings, escaped (the SQL injection title holds a script tag). */
+    assert_non_null(strstr(summary, "<li>Most severe open: SQL injection in &quot;name&quot; "
+                                    "&lt;script&gt;"));
+    assert_null(strstr(page, "Controls at risk")); /* no frameworks */
+    free(page);
+}
+
+static void
+html_report_lists_the_controls_at_risk_when_the_project_has_frameworks(void **state)
+{
+    struct report_input in = fix_input;
+    char *page, *section;
+    (void)state;
+
+    in.frameworks = fix_frameworks;
+    in.n_frameworks = 2;
+    in.controls = fix_controls;
+    in.n_controls = 2;
+    page = fix_render(REPORT_HTML, &in, NULL);
+    section = strstr(page, "<h2>Controls at risk</h2>");
+    assert_non_null(section);
+    assert_non_null(strstr(section, "<tr><td>PCI DSS</td><td><code>6.2.4</code></td><td>Attacks "
+                                    "&lt;b&gt;prevented&lt;/b&gt;</td><td class=\"num\">2</td>"));
+    assert_true(strstr(section, "CC6.1") > strstr(section, "6.2.4"));
+    assert_non_null(strstr(page, "<li>2 controls of PCI DSS and SOC 2 are at risk; the most "
+                                 "exposed is PCI DSS 6.2.4, Attacks &lt;b&gt;prevented&lt;/b&gt; "
+                                 "(2 findings).</li>"));
+    assert_null(strstr(page, "<b>prevented"));
+    free(page);
+
+    in.n_controls = 0;
+    page = fix_render(REPORT_HTML, &in, NULL);
+    assert_non_null(strstr(page, "<h2>Controls at risk</h2><p class=\"card\">No control"));
+    assert_non_null(strstr(page, "<li>No control of PCI DSS and SOC 2 is at risk from these "
+                                 "findings.</li>"));
+    free(page);
+}
+
 int
 main(void)
 {
@@ -192,6 +258,8 @@ main(void)
         cmocka_unit_test(html_checker_catches_injected_script),
         cmocka_unit_test(html_report_of_no_findings_has_chart_and_message),
         cmocka_unit_test(html_report_groups_findings_by_asset),
+        cmocka_unit_test(html_report_opens_with_an_executive_summary),
+        cmocka_unit_test(html_report_lists_the_controls_at_risk_when_the_project_has_frameworks),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -117,10 +117,38 @@ markdown_report_of_no_findings_says_so(void **state)
     free(md);
 }
 
+static void
+markdown_report_has_an_executive_summary_and_the_controls_at_risk(void **state)
+{
+    static const char *const frameworks[] = {"PCI DSS"};
+    static const struct report_control controls[] = {
+        {.id = "pci-dss-6.2.4",
+         .framework = "PCI DSS",
+         .reference = "6.2.4",
+         .name = "Attacks | *prevented*",
+         .findings = 3},
+    };
+    struct report_input in = fix_input;
+    char *md;
+    (void)state;
+
+    in.frameworks = frameworks;
+    in.n_frameworks = 1;
+    in.controls = controls;
+    in.n_controls = 1;
+    md = fix_render(REPORT_MARKDOWN, &in, NULL);
+    assert_non_null(strstr(md, "## Executive summary\n\n- 6 findings: 1 critical, 2 high, 1 "
+                               "medium, 1 low and 1 info.\n"));
+    assert_non_null(strstr(md, "## Controls at risk\n\n| Framework | Control | Name | Findings |"));
+    assert_non_null(strstr(md, "| PCI DSS | 6\\.2.4 | Attacks \\| \\*prevented\\* | 3 |\n"));
+    free(md);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(markdown_report_has_an_executive_summary_and_the_controls_at_risk),
         cmocka_unit_test(markdown_report_has_summary_and_sections_in_order),
         cmocka_unit_test(markdown_evidence_fences_outlast_backticks_in_content),
         cmocka_unit_test(markdown_report_of_no_findings_says_so),
