@@ -621,7 +621,6 @@ conn_open(const char *path, struct err *err)
 {
     static const char *const pragmas = "PRAGMA journal_mode = WAL;"
                                        "PRAGMA foreign_keys = ON;"
-                                       "PRAGMA temp_store = MEMORY;"
                                        "PRAGMA cache_size = -3072;"    /* 3 MiB a connection */
                                        "PRAGMA synchronous = NORMAL;"; /* + wal_sync */
     struct conn *c = xcalloc(1, sizeof(*c));
