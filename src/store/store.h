@@ -1057,8 +1057,7 @@ int store_control_states(struct db *db, const char *control_id,
                          struct err *err);
 /* Sets (status non-NULL) or clears (NULL) the manual status. */
 int store_control_status_set(struct db *db, const char *control_id, const char *status,
-                             const char *reason, const char *actor, int64_t now,
-                             struct err *err);
+                             const char *reason, const char *actor, int64_t now, struct err *err);
 
 /* Evidence attached to a control: a note, a link or a file (content kept in the database). */
 struct store_evidence {
@@ -1081,11 +1080,10 @@ int store_evidence_list(struct db *db, const char *control_id, int64_t page, int
                         int64_t *total /* out */, struct err *err);
 /* NOT_FOUND. content/len (may be NULL) receive the file, NULL for a note or a link. */
 int store_evidence_get(struct db *db, const char *control_id, const char *id,
-                       struct store_evidence *out /* out */, const void **content,
-                       size_t *len, struct err *err);
+                       struct store_evidence *out /* out */, const void **content, size_t *len,
+                       struct err *err);
 /* NOT_FOUND. */
-int store_evidence_delete(struct db *db, const char *control_id, const char *id,
-                          struct err *err);
+int store_evidence_delete(struct db *db, const char *control_id, const char *id, struct err *err);
 
 /* An open finding, as a control lists it. */
 struct store_finding_ref {
