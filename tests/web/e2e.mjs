@@ -126,6 +126,31 @@ async function main() {
     assert.deepEqual(perWeek, [0, 0, 0, 0, 0, 0, 0, 10], trend);
     await shot('06-overview');
 
+    // Controls: the confirmed high XSS puts PCI DSS 6.2.4 at risk; evidence and a manual
+    // status are recorded from its page, and the hostile title stays text there too.
+    await page.getByRole('link', { name: 'Controls' }).click();
+    await page.getByRole('heading', { name: 'Compliance controls' }).waitFor();
+    await page.getByLabel('Framework').selectOption('pci-dss');
+    await page.getByLabel('Control status').selectOption('at_risk');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.locator('tbody tr', { hasText: '6.2.4' }).getByRole('link').first().click();
+    await page.getByRole('heading', { level: 1, name: /PCI DSS 6\.2\.4/ }).waitFor();
+    await page.getByRole('list', { name: 'Open findings' }).getByRole('link', { name: '<img src=x onerror=alert(1)>' }).waitFor();
+    assert.equal(await page.locator('main img').count(), 0);
+    await page.getByLabel('Evidence note').fill('WAF rules reviewed <b>quarterly</b>');
+    await page.getByLabel('Link (optional)').fill('https://wiki.example.test/waf');
+    await page.getByRole('button', { name: 'Add evidence' }).click();
+    await page.getByRole('list', { name: 'Evidence' }).getByText('WAF rules reviewed <b>quarterly</b>').waitFor();
+    await page.getByLabel('Set status by hand').selectOption('implemented');
+    await page.getByLabel('Reason').fill('Compensating control');
+    await page.getByRole('button', { name: 'Set status' }).click();
+    await page.getByText('implemented: Compensating control').waitFor();
+    const ctl = (await srv.api('GET', '/api/v1/controls/pci-dss-6.2.4')).data;
+    assert.equal(ctl.status, 'at_risk', 'a manual status cannot hide the open high finding');
+    assert.equal(ctl.evidence_count, 1);
+    assert.equal(ctl.manual_status.reason, 'Compensating control');
+    await shot('06b-control');
+
     // Start a scan of the test's target from the form, watch it finish, download its report.
     await page.getByRole('link', { name: 'Scans' }).click();
     await page.getByRole('heading', { name: 'Start a scan' }).waitFor();

@@ -2,6 +2,7 @@ import './style.css';
 import { call, qs, resume, setSignedOut, signIn, signInWithToken, signOut, type Page } from './api';
 import { field, h, s, select } from './dom';
 import { scanView, scansView } from './scans';
+import { controlView, controlsView } from './controls';
 import { badge, failure, label, loadProjects, projectNames, say, SEVERITIES, show, type Project } from './ui';
 
 interface Finding {
@@ -306,10 +307,11 @@ async function route() {
   if (!signedIn || path === '/login') { if (signedIn) { location.hash = '#/findings'; return; } loginView(); return; }
   nav.hidden = false;
   for (const a of nav.querySelectorAll('a')) a.toggleAttribute('aria-current', a.getAttribute('href') === `#${path.split('/').slice(0, 2).join('/')}`);
-  const m = path.match(/^\/(findings|projects|scans)(?:\/([\w-]+))?$/);
+  const m = path.match(/^\/(findings|projects|scans|controls)(?:\/([\w.-]+))?$/);
   if (m?.[1] === 'findings') return m[2] ? findingView(m[2]) : findingsView();
   if (m?.[1] === 'scans') return m[2] ? scanView(m[2]) : scansView();
   if (m?.[1] === 'projects') return m[2] ? overviewView(m[2]) : projectsView();
+  if (m?.[1] === 'controls') return m[2] ? controlView(m[2]) : controlsView();
   location.hash = '#/findings';
 }
 
