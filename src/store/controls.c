@@ -13,40 +13,6 @@
 #include "core/id.h"
 #include "core/str.h"
 
-/* Steps st to its end, reading each row into a growing array of `size`-byte items. */
-static int
-rows_collect(struct conn *c, struct stmt *st, size_t size, row_read_fn read, struct arena *a,
-             void **items, size_t *n, const char *what, struct err *err)
-{
-    size_t cap = 16;
-    char *out = arena_alloc(a, cap * size);
-
-    *n = 0;
-    for (;;) {
-        int rc = stmt_step(st);
-
-        if (rc == ST_DONE)
-            break;
-        if (rc != ST_ROW) {
-            stmt_reset(st);
-            return sql_fail(c, rc, what, err);
-        }
-        if (*n == cap) {
-            char *grown = arena_alloc(a, 2 * cap * size);
-
-            memcpy(grown, out, cap * size);
-            out = grown;
-            cap *= 2;
-        }
-        memset(out + *n * size, 0, size);
-        read(st, out + *n * size, a);
-        (*n)++;
-    }
-    stmt_reset(st);
-    *items = out;
-    return 0;
-}
-
 static void
 read_exposure(struct stmt *st, void *item, struct arena *a)
 {
@@ -63,29 +29,22 @@ store_control_exposure(struct db *db, const char *project_id, struct store_expos
                        size_t *n, struct err *err)
 {
     struct conn *c = db_conn(db, err);
-    struct stmt *st;
     void *items;
 
     *rows = NULL;
     *n = 0;
     if (!c || tx_begin(c, false, err))
         return -1;
-    st = stmt_get(c,
-                  "SELECT cwe, owasp, severity, count(*) FROM findings WHERE org_id = ?1"
-                  " AND status IN ('open', 'confirmed') AND (?2 IS NULL OR project_id = ?2)"
-                  " AND (cwe IS NOT NULL OR owasp IS NOT NULL) GROUP BY cwe, owasp, severity",
-                  err);
-    if (!st)
-        goto fail;
-    bind_text(st, 1, db->org_id);
-    bind_text(st, 2, project_id);
-    if (rows_collect(c, st, sizeof(**rows), read_exposure, db->arena, &items, n, "exposure", err))
-        goto fail;
+    if (sql_rows(c, read_exposure, sizeof(**rows), db->arena, &items, n, "exposure", err,
+                 "SELECT cwe, owasp, severity, count(*) FROM findings WHERE org_id = ?1"
+                 " AND status IN ('open', 'confirmed') AND (?2 IS NULL OR project_id = ?2)"
+                 " AND (cwe IS NOT NULL OR owasp IS NOT NULL) GROUP BY cwe, owasp, severity",
+                 "tt", db->org_id, project_id)) {
+        tx_rollback(c);
+        return -1;
+    }
     *rows = items;
     return tx_commit(c, err);
-fail:
-    tx_rollback(c);
-    return -1;
 }
 
 static void
@@ -106,36 +65,27 @@ store_control_states(struct db *db, const char *control_id, struct store_control
                      size_t *n, struct err *err)
 {
     struct conn *c = db_conn(db, err);
-    struct stmt *st;
     void *items;
 
     *rows = NULL;
     *n = 0;
     if (!c || tx_begin(c, false, err))
         return -1;
-    /* Both kinds of rows, one per control: the manual status where there is one, and the
-     * evidence count. */
-    st = stmt_get(c,
-                  "SELECT k.control_id, s.status, s.reason, s.set_by, s.set_at,"
-                  " (SELECT count(*) FROM control_evidence e WHERE e.org_id = ?1"
-                  "  AND e.control_id = k.control_id)"
-                  " FROM (SELECT control_id FROM control_states WHERE org_id = ?1"
-                  "       UNION SELECT control_id FROM control_evidence WHERE org_id = ?1) k"
-                  " LEFT JOIN control_states s ON s.org_id = ?1 AND s.control_id = k.control_id"
-                  " WHERE ?2 IS NULL OR k.control_id = ?2 ORDER BY k.control_id",
-                  err);
-    if (!st)
-        goto fail;
-    bind_text(st, 1, db->org_id);
-    bind_text(st, 2, control_id);
-    if (rows_collect(c, st, sizeof(**rows), read_state, db->arena, &items, n, "control states",
-                     err))
-        goto fail;
+    /* One row per control that has either: its manual status (or NULLs) and evidence count. */
+    if (sql_rows(c, read_state, sizeof(**rows), db->arena, &items, n, "control states", err,
+                 "SELECT k.control_id, s.status, s.reason, s.set_by, s.set_at,"
+                 " (SELECT count(*) FROM control_evidence e WHERE e.org_id = ?1"
+                 "  AND e.control_id = k.control_id)"
+                 " FROM (SELECT control_id FROM control_states WHERE org_id = ?1"
+                 "       UNION SELECT control_id FROM control_evidence WHERE org_id = ?1) k"
+                 " LEFT JOIN control_states s ON s.org_id = ?1 AND s.control_id = k.control_id"
+                 " WHERE ?2 IS NULL OR k.control_id = ?2 ORDER BY k.control_id",
+                 "tt", db->org_id, control_id)) {
+        tx_rollback(c);
+        return -1;
+    }
     *rows = items;
     return tx_commit(c, err);
-fail:
-    tx_rollback(c);
-    return -1;
 }
 
 int
@@ -143,36 +93,26 @@ store_control_status_set(struct db *db, const char *control_id, const char *stat
                          const char *reason, const char *actor, int64_t now, struct err *err)
 {
     struct conn *c = db_conn(db, err);
-    struct stmt *st;
+    int rc;
 
     if (!c || tx_begin(c, true, err))
         return -1;
-    if (status) {
-        st = stmt_get(c,
-                      "INSERT INTO control_states (org_id, control_id, status, reason, set_by,"
-                      " set_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (org_id, control_id)"
-                      " DO UPDATE SET status = excluded.status, reason = excluded.reason,"
-                      " set_by = excluded.set_by, set_at = excluded.set_at",
-                      err);
-        if (!st)
-            goto fail;
-        bind_text(st, 3, status);
-        bind_text(st, 4, reason);
-        bind_text(st, 5, actor);
-        bind_int(st, 6, now);
-    } else {
-        st = stmt_get(c, "DELETE FROM control_states WHERE org_id = ?1 AND control_id = ?2", err);
-        if (!st)
-            goto fail;
+    if (status)
+        rc = sql_run(c, NULL, err,
+                     "INSERT INTO control_states (org_id, control_id, status, reason, set_by,"
+                     " set_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (org_id, control_id)"
+                     " DO UPDATE SET status = excluded.status, reason = excluded.reason,"
+                     " set_by = excluded.set_by, set_at = excluded.set_at",
+                     "ttttti", db->org_id, control_id, status, reason, actor, now);
+    else
+        rc = sql_run(c, NULL, err,
+                     "DELETE FROM control_states WHERE org_id = ?1 AND control_id = ?2", "tt",
+                     db->org_id, control_id);
+    if (rc || tx_commit(c, err)) {
+        tx_rollback(c);
+        return -1;
     }
-    bind_text(st, 1, db->org_id);
-    bind_text(st, 2, control_id);
-    if (stmt_exec(c, st, err) || tx_commit(c, err))
-        goto fail;
     return 0;
-fail:
-    tx_rollback(c);
-    return -1;
 }
 
 /* ---- evidence ---- */
@@ -255,7 +195,7 @@ store_evidence_list(struct db *db, const char *control_id, int64_t page, int64_t
                     struct store_evidence **items, size_t *n, int64_t *total, struct err *err)
 {
     struct conn *c = db_conn(db, err);
-    struct stmt *st;
+    struct store_list q = {.page = page, .per_page = per_page};
     void *rows;
 
     *items = NULL;
@@ -263,33 +203,14 @@ store_evidence_list(struct db *db, const char *control_id, int64_t page, int64_t
     *total = 0;
     if (!c || tx_begin(c, false, err))
         return -1;
-    st = stmt_get(c, "SELECT count(*) FROM control_evidence WHERE org_id = ?1 AND control_id = ?2",
-                  err);
-    if (!st)
-        goto fail;
-    bind_text(st, 1, db->org_id);
-    bind_text(st, 2, control_id);
-    if (stmt_step(st) == ST_ROW)
-        *total = col_int(st, 0);
-    stmt_reset(st);
-    st = stmt_get(c,
-                  "SELECT " EVIDENCE_COLUMNS " FROM control_evidence WHERE org_id = ?1 AND"
-                  " control_id = ?2 ORDER BY created_at DESC, id DESC LIMIT ?3 OFFSET ?4",
-                  err);
-    if (!st)
-        goto fail;
-    bind_text(st, 1, db->org_id);
-    bind_text(st, 2, control_id);
-    bind_int(st, 3, per_page);
-    bind_int(st, 4, (page - 1) * per_page);
-    if (rows_collect(c, st, sizeof(**items), read_evidence, db->arena, &rows, n, "evidence list",
-                     err))
-        goto fail;
+    if (sql_page(c, EVIDENCE_COLUMNS, "FROM control_evidence WHERE org_id = ?1 AND control_id = ?2",
+                 "created_at DESC, id DESC", &q, sizeof(**items), read_evidence, db->arena, &rows,
+                 n, total, err, "tt", db->org_id, control_id)) {
+        tx_rollback(c);
+        return -1;
+    }
     *items = rows;
     return tx_commit(c, err);
-fail:
-    tx_rollback(c);
-    return -1;
 }
 
 int
@@ -346,27 +267,18 @@ int
 store_evidence_delete(struct db *db, const char *control_id, const char *id, struct err *err)
 {
     struct conn *c = db_conn(db, err);
-    struct stmt *st;
+    int changed = 0;
 
     if (!c || tx_begin(c, true, err))
         return -1;
-    st = stmt_get(
-        c, "DELETE FROM control_evidence WHERE org_id = ?1 AND control_id = ?2 AND id = ?3", err);
-    if (!st)
-        goto fail;
-    bind_text(st, 1, db->org_id);
-    bind_text(st, 2, control_id);
-    bind_text(st, 3, id);
-    if (stmt_exec(c, st, err))
-        goto fail;
-    if (stmt_changes(c) == 0) {
-        err_set(err, NOT_FOUND, "The evidence was not found.");
-        goto fail;
+    if (sql_run(c, &changed, err,
+                "DELETE FROM control_evidence WHERE org_id = ?1 AND control_id = ?2 AND id = ?3",
+                "ttt", db->org_id, control_id, id) ||
+        (changed == 0 && err_set(err, NOT_FOUND, "The evidence was not found."))) {
+        tx_rollback(c);
+        return -1;
     }
     return tx_commit(c, err);
-fail:
-    tx_rollback(c);
-    return -1;
 }
 
 /* ---- the findings behind a control ---- */
@@ -438,8 +350,8 @@ store_control_findings(struct db *db, const char *const *cwes, size_t n_cwes,
     for (size_t i = 0; i < n_owasp; i++)
         bind_text(st, p++, owasp[i]);
     bind_int(st, p, limit);
-    if (rows_collect(c, st, sizeof(**items), read_finding_ref, db->arena, &rows, n,
-                     "control findings", err))
+    if (stmt_rows(c, st, read_finding_ref, sizeof(**items), db->arena, &rows, n, "control findings",
+                  err))
         goto fail;
     *items = rows;
     return tx_commit(c, err);

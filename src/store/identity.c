@@ -6,7 +6,6 @@
  * changes the row and revokes the dependent rows in the same transaction. */
 #include "store/store_int.h"
 
-#include <stdarg.h>
 #include <string.h>
 
 #include "core/arena.h"
@@ -15,120 +14,6 @@
 
 #define USER_COLUMNS "id, org_id, username, password_hash, role, disabled, created_at, updated_at"
 #define SVC_COLUMNS  "id, org_id, name, role, created_by, created_at, updated_at"
-
-/* ---- Helpers ------------------------------------------------------------------------------ */
-
-/* Binds the variadic values described by `types` from position 1: 't' text (const char *),
- * 'i' integer (int64_t), 'b' a STORE_SECRET_DIGEST_LEN-byte blob. */
-static void
-bind_va(struct stmt *st, const char *types, va_list ap)
-{
-    for (int i = 0; types[i]; i++) {
-        if (types[i] == 't') {
-            bind_text(st, i + 1, va_arg(ap, const char *));
-        } else if (types[i] == 'i') {
-            bind_int(st, i + 1, va_arg(ap, int64_t));
-        } else {
-            const unsigned char *blob = va_arg(ap, const unsigned char *);
-
-            bind_blob(st, i + 1, blob, STORE_SECRET_DIGEST_LEN);
-        }
-    }
-}
-
-/* Runs a statement that returns no row; *changes (may be NULL) gets the rows it changed. */
-static int
-exec_sql(struct conn *c, int *changes, struct err *err, const char *sql, const char *types, ...)
-{
-    struct stmt *st = stmt_get(c, sql, err);
-    va_list ap;
-
-    if (!st)
-        return -1;
-    va_start(ap, types);
-    bind_va(st, types, ap);
-    va_end(ap);
-    if (stmt_exec(c, st, err))
-        return -1;
-    if (changes)
-        *changes = stmt_changes(c);
-    return 0;
-}
-
-/* Reads the first row of a query with `read`. NOT_FOUND "The <what> was not found.". */
-static int
-load_one(struct conn *c, row_read_fn read, void *out, struct arena *a, const char *what,
-         struct err *err, const char *sql, const char *types, ...)
-{
-    struct stmt *st = stmt_get(c, sql, err);
-    va_list ap;
-    int step;
-
-    if (!st)
-        return -1;
-    va_start(ap, types);
-    bind_va(st, types, ap);
-    va_end(ap);
-    step = stmt_step(st);
-    if (step == ST_ROW)
-        read(st, out, a);
-    stmt_reset(st);
-    if (step == ST_DONE)
-        return err_set(err, NOT_FOUND, "The %s was not found.", what);
-    if (step != ST_ROW)
-        return sql_fail(c, step, what, err);
-    return 0;
-}
-
-/* One page of an organization's rows: `from_where` is "FROM t WHERE org_id = ?1 ..." with the
- * values of `types` bound from ?1; `order` the ORDER BY list. */
-static int
-page_load(struct conn *c, const char *columns, const char *from_where, const char *order,
-          const struct store_list *q, size_t item_size, row_read_fn read, struct arena *a,
-          void **items, size_t *n, int64_t *total, struct err *err, const char *types, ...)
-{
-    int64_t page = q && q->page ? q->page : 1;
-    int64_t per_page = q && q->per_page ? q->per_page : STORE_PER_PAGE_DEFAULT;
-    size_t nt = strlen(types), cap = (size_t)per_page, count = 0;
-    char *sql;
-    struct stmt *st;
-    va_list ap;
-    int step;
-    char *rows;
-
-    sql = arena_printf(a, "SELECT count(*) %s", from_where);
-    st = stmt_get(c, sql, err);
-    if (!st)
-        return -1;
-    va_start(ap, types);
-    bind_va(st, types, ap);
-    va_end(ap);
-    step = stmt_step(st);
-    *total = step == ST_ROW ? col_int(st, 0) : 0;
-    stmt_reset(st);
-    if (step != ST_ROW)
-        return sql_fail(c, step, "count", err);
-
-    sql = arena_printf(a, "SELECT %s %s ORDER BY %s LIMIT ?%zu OFFSET ?%zu", columns, from_where,
-                       order, nt + 1, nt + 2);
-    st = stmt_get(c, sql, err);
-    if (!st)
-        return -1;
-    va_start(ap, types);
-    bind_va(st, types, ap);
-    va_end(ap);
-    bind_int(st, (int)nt + 1, per_page);
-    bind_int(st, (int)nt + 2, (page - 1) * per_page);
-    rows = arena_calloc(a, cap ? cap : 1, item_size);
-    while ((step = stmt_step(st)) == ST_ROW && count < cap)
-        read(st, rows + count++ * item_size, a);
-    stmt_reset(st);
-    if (step != ST_DONE && step != ST_ROW)
-        return sql_fail(c, step, "list", err);
-    *items = rows;
-    *n = count;
-    return 0;
-}
 
 /* ---- Users -------------------------------------------------------------------------------- */
 
@@ -181,11 +66,11 @@ store_user_create(struct db *db, const struct user *in, struct user *out, struct
     row.org_id = db->org_id;
     row.id = id_new(db->arena, "usr_");
     row.created_at = row.updated_at = clock_now();
-    if (exec_sql(c, NULL, err,
-                 "INSERT INTO users (id, org_id, username, password_hash, role, disabled,"
-                 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                 "tttttiii", row.id, row.org_id, row.username, row.password_hash,
-                 user_role_name(row.role), (int64_t)row.disabled, row.created_at, row.updated_at) ||
+    if (sql_run(c, NULL, err,
+                "INSERT INTO users (id, org_id, username, password_hash, role, disabled,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "tttttiii", row.id, row.org_id, row.username, row.password_hash,
+                user_role_name(row.role), (int64_t)row.disabled, row.created_at, row.updated_at) ||
         tx_commit(c, err))
         goto done;
     row.username = arena_strdup(db->arena, in->username);
@@ -209,9 +94,9 @@ store_user_get(struct db *db, const char *id, struct user *out, struct err *err)
     memset(out, 0, sizeof(*out));
     rc = store_fault_check(err);
     if (rc == 0)
-        rc = load_one(c, read_user, out, db->arena, "user", err,
-                      "SELECT " USER_COLUMNS " FROM users WHERE org_id = ?1 AND id = ?2", "tt",
-                      db->org_id, id);
+        rc = sql_row(c, read_user, out, db->arena, "user", err,
+                     "SELECT " USER_COLUMNS " FROM users WHERE org_id = ?1 AND id = ?2", "tt",
+                     db->org_id, id);
     return rc;
 }
 
@@ -273,9 +158,9 @@ store_user_list(struct db *db, const struct store_list *q, struct store_page *pa
         return -1;
     if (tx_begin(c, false, err))
         goto done;
-    if (page_load(c, USER_COLUMNS, "FROM users WHERE org_id = ?1", "created_at, id", q,
-                  sizeof(struct user), read_user, db->arena, &items, &page->n, &page->total, err,
-                  "t", db->org_id) ||
+    if (sql_page(c, USER_COLUMNS, "FROM users WHERE org_id = ?1", "created_at, id", q,
+                 sizeof(struct user), read_user, db->arena, &items, &page->n, &page->total, err,
+                 "t", db->org_id) ||
         tx_commit(c, err))
         goto done;
     page->users = items;
@@ -289,10 +174,10 @@ done:
 static int
 revoke_user_families(struct conn *c, const char *user_id, int64_t now, struct err *err)
 {
-    return exec_sql(c, NULL, err,
-                    "UPDATE refresh_families SET revoked_at = ?2 WHERE user_id = ?1"
-                    " AND revoked_at = 0",
-                    "ti", user_id, now);
+    return sql_run(c, NULL, err,
+                   "UPDATE refresh_families SET revoked_at = ?2 WHERE user_id = ?1"
+                   " AND revoked_at = 0",
+                   "ti", user_id, now);
 }
 
 int
@@ -309,9 +194,9 @@ store_user_update(struct db *db, const char *id, const struct user_write *w, str
         return -1;
     if (tx_begin(c, true, err))
         goto done;
-    if (load_one(c, read_user, &before, db->arena, "user", err,
-                 "SELECT " USER_COLUMNS " FROM users WHERE org_id = ?1 AND id = ?2", "tt",
-                 db->org_id, id))
+    if (sql_row(c, read_user, &before, db->arena, "user", err,
+                "SELECT " USER_COLUMNS " FROM users WHERE org_id = ?1 AND id = ?2", "tt",
+                db->org_id, id))
         goto done;
     *old_role = before.role;
     *out = before;
@@ -320,18 +205,18 @@ store_user_update(struct db *db, const char *id, const struct user_write *w, str
     if (w->present & USER_SET_DISABLED)
         out->disabled = w->disabled;
     out->updated_at = now;
-    if (exec_sql(c, NULL, err,
-                 "UPDATE users SET role = ?3, disabled = ?4, updated_at = ?5"
-                 " WHERE org_id = ?1 AND id = ?2",
-                 "tttii", db->org_id, id, user_role_name(out->role), (int64_t)out->disabled, now))
+    if (sql_run(c, NULL, err,
+                "UPDATE users SET role = ?3, disabled = ?4, updated_at = ?5"
+                " WHERE org_id = ?1 AND id = ?2",
+                "tttii", db->org_id, id, user_role_name(out->role), (int64_t)out->disabled, now))
         goto done;
     /* Disabling ends every credential of the user for good: re-enabling revives none of
      * them, the user logs in again and makes new tokens (issue 14 item 11). */
     if (out->disabled &&
-        (exec_sql(c, NULL, err,
-                  "UPDATE api_tokens SET revoked_at = ?3 WHERE org_id = ?1 AND user_id = ?2"
-                  " AND revoked_at = 0",
-                  "tti", db->org_id, id, now) ||
+        (sql_run(c, NULL, err,
+                 "UPDATE api_tokens SET revoked_at = ?3 WHERE org_id = ?1 AND user_id = ?2"
+                 " AND revoked_at = 0",
+                 "tti", db->org_id, id, now) ||
          revoke_user_families(c, id, now, err)))
         goto done;
     if (tx_commit(c, err))
@@ -357,10 +242,10 @@ store_user_set_password(struct db *db, const char *id, const char *password_hash
         return -1;
     if (tx_begin(c, true, err))
         goto done;
-    if (exec_sql(c, &changed, err,
-                 "UPDATE users SET password_hash = ?3, updated_at = ?4"
-                 " WHERE org_id = ?1 AND id = ?2",
-                 "ttti", db->org_id, id, password_hash, now))
+    if (sql_run(c, &changed, err,
+                "UPDATE users SET password_hash = ?3, updated_at = ?4"
+                " WHERE org_id = ?1 AND id = ?2",
+                "ttti", db->org_id, id, password_hash, now))
         goto done;
     if (!changed) {
         err_set(err, NOT_FOUND, "The user was not found.");
@@ -387,19 +272,19 @@ store_user_delete(struct db *db, const char *id, struct err *err)
         return -1;
     if (tx_begin(c, true, err))
         goto done;
-    if (exec_sql(c, &changed, err, "DELETE FROM users WHERE org_id = ?1 AND id = ?2", "tt",
-                 db->org_id, id))
+    if (sql_run(c, &changed, err, "DELETE FROM users WHERE org_id = ?1 AND id = ?2", "tt",
+                db->org_id, id))
         goto done;
     if (!changed) {
         err_set(err, NOT_FOUND, "The user was not found.");
         goto done;
     }
-    if (exec_sql(c, NULL, err,
-                 "UPDATE api_tokens SET revoked_at = ?3 WHERE org_id = ?1 AND user_id = ?2"
-                 " AND revoked_at = 0",
-                 "tti", db->org_id, id, now) ||
+    if (sql_run(c, NULL, err,
+                "UPDATE api_tokens SET revoked_at = ?3 WHERE org_id = ?1 AND user_id = ?2"
+                " AND revoked_at = 0",
+                "tti", db->org_id, id, now) ||
         revoke_user_families(c, id, now, err) ||
-        exec_sql(c, NULL, err, "DELETE FROM password_tokens WHERE user_id = ?1", "t", id) ||
+        sql_run(c, NULL, err, "DELETE FROM password_tokens WHERE user_id = ?1", "t", id) ||
         tx_commit(c, err))
         goto done;
     family_cache_invalidate(db->store->families);
@@ -442,11 +327,11 @@ store_service_account_create(struct db *db, const struct service_account *in,
     row.org_id = db->org_id;
     row.id = id_new(db->arena, "svc_");
     row.created_at = row.updated_at = clock_now();
-    if (exec_sql(c, NULL, err,
-                 "INSERT INTO service_accounts (id, org_id, name, role, created_by, created_at,"
-                 " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                 "tttttii", row.id, row.org_id, row.name, user_role_name(row.role), row.created_by,
-                 row.created_at, row.updated_at) ||
+    if (sql_run(c, NULL, err,
+                "INSERT INTO service_accounts (id, org_id, name, role, created_by, created_at,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "tttttii", row.id, row.org_id, row.name, user_role_name(row.role), row.created_by,
+                row.created_at, row.updated_at) ||
         tx_commit(c, err))
         goto done;
     row.name = arena_strdup(db->arena, in->name);
@@ -471,9 +356,9 @@ store_service_account_get(struct db *db, const char *id, struct service_account 
     memset(out, 0, sizeof(*out));
     rc = store_fault_check(err);
     if (rc == 0)
-        rc = load_one(c, read_svc, out, db->arena, "service account", err,
-                      "SELECT " SVC_COLUMNS " FROM service_accounts WHERE org_id = ?1 AND id = ?2",
-                      "tt", db->org_id, id);
+        rc = sql_row(c, read_svc, out, db->arena, "service account", err,
+                     "SELECT " SVC_COLUMNS " FROM service_accounts WHERE org_id = ?1 AND id = ?2",
+                     "tt", db->org_id, id);
     return rc;
 }
 
@@ -491,9 +376,9 @@ store_service_account_list(struct db *db, const struct store_list *q, struct sto
         return -1;
     if (tx_begin(c, false, err))
         goto done;
-    if (page_load(c, SVC_COLUMNS, "FROM service_accounts WHERE org_id = ?1", "created_at, id", q,
-                  sizeof(struct service_account), read_svc, db->arena, &items, &page->n,
-                  &page->total, err, "t", db->org_id) ||
+    if (sql_page(c, SVC_COLUMNS, "FROM service_accounts WHERE org_id = ?1", "created_at, id", q,
+                 sizeof(struct service_account), read_svc, db->arena, &items, &page->n,
+                 &page->total, err, "t", db->org_id) ||
         tx_commit(c, err))
         goto done;
     page->service_accounts = items;
@@ -514,17 +399,17 @@ store_service_account_delete(struct db *db, const char *id, struct err *err)
         return -1;
     if (tx_begin(c, true, err))
         goto done;
-    if (exec_sql(c, &changed, err, "DELETE FROM service_accounts WHERE org_id = ?1 AND id = ?2",
-                 "tt", db->org_id, id))
+    if (sql_run(c, &changed, err, "DELETE FROM service_accounts WHERE org_id = ?1 AND id = ?2",
+                "tt", db->org_id, id))
         goto done;
     if (!changed) {
         err_set(err, NOT_FOUND, "The service account was not found.");
         goto done;
     }
-    if (exec_sql(c, NULL, err,
-                 "UPDATE api_tokens SET revoked_at = ?3 WHERE org_id = ?1"
-                 " AND service_account_id = ?2 AND revoked_at = 0",
-                 "tti", db->org_id, id, clock_now()) ||
+    if (sql_run(c, NULL, err,
+                "UPDATE api_tokens SET revoked_at = ?3 WHERE org_id = ?1"
+                " AND service_account_id = ?2 AND revoked_at = 0",
+                "tti", db->org_id, id, clock_now()) ||
         tx_commit(c, err))
         goto done;
     rc = 0;
@@ -549,11 +434,11 @@ store_token_list_owned(struct db *db, const char *user_id, const char *service_a
         return -1;
     if (tx_begin(c, false, err))
         goto done;
-    if (page_load(c, TOKEN_COLUMNS,
-                  "FROM api_tokens WHERE org_id = ?1 AND (user_id = ?2 OR service_account_id = ?3)",
-                  "created_at DESC, id DESC", q, sizeof(struct api_token), read_token, db->arena,
-                  &items, &page->n, &page->total, err, "ttt", db->org_id, user_id,
-                  service_account_id) ||
+    if (sql_page(c, TOKEN_COLUMNS,
+                 "FROM api_tokens WHERE org_id = ?1 AND (user_id = ?2 OR service_account_id = ?3)",
+                 "created_at DESC, id DESC", q, sizeof(struct api_token), read_token, db->arena,
+                 &items, &page->n, &page->total, err, "ttt", db->org_id, user_id,
+                 service_account_id) ||
         tx_commit(c, err))
         goto done;
     page->tokens = items;
@@ -579,14 +464,14 @@ store_refresh_family_create(struct db *db, const char *user_id, const char *fami
         return -1;
     if (tx_begin(c, true, err))
         goto done;
-    if (exec_sql(c, NULL, err,
-                 "INSERT INTO refresh_families (id, org_id, user_id, created_at, expires_at)"
-                 " VALUES (?, ?, ?, ?, ?)",
-                 "tttii", family_id, db->org_id, user_id, now, family_expires_at) ||
-        exec_sql(c, NULL, err,
-                 "INSERT INTO refresh_tokens (digest, family_id, created_at, expires_at)"
-                 " VALUES (?, ?, ?, ?)",
-                 "btii", digest, family_id, now, expires_at) ||
+    if (sql_run(c, NULL, err,
+                "INSERT INTO refresh_families (id, org_id, user_id, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                "tttii", family_id, db->org_id, user_id, now, family_expires_at) ||
+        sql_run(c, NULL, err,
+                "INSERT INTO refresh_tokens (digest, family_id, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?)",
+                "btii", digest, family_id, now, expires_at) ||
         tx_commit(c, err))
         goto done;
     rc = 0;
@@ -621,11 +506,11 @@ store_refresh_find(struct store *store, const unsigned char digest[STORE_SECRET_
     memset(out, 0, sizeof(*out));
     rc = store_fault_check(err);
     if (rc == 0)
-        rc = load_one(c, read_refresh, out, arena, "refresh token", err,
-                      "SELECT f.id, f.org_id, f.user_id, t.expires_at, t.used_at, f.expires_at,"
-                      " f.revoked_at FROM refresh_tokens t JOIN refresh_families f"
-                      " ON f.id = t.family_id WHERE t.digest = ?1",
-                      "b", digest);
+        rc = sql_row(c, read_refresh, out, arena, "refresh token", err,
+                     "SELECT f.id, f.org_id, f.user_id, t.expires_at, t.used_at, f.expires_at,"
+                     " f.revoked_at FROM refresh_tokens t JOIN refresh_families f"
+                     " ON f.id = t.family_id WHERE t.digest = ?1",
+                     "b", digest);
     conn_release(store, c);
     return rc;
 }
@@ -643,19 +528,19 @@ store_refresh_rotate(struct store *store, const unsigned char digest[STORE_SECRE
     if (tx_begin(c, true, err))
         goto done;
     /* The conditions make a concurrent exchange of the same token change nothing here. */
-    if (exec_sql(c, &changed, err,
-                 "UPDATE refresh_tokens SET used_at = ?2 WHERE digest = ?1 AND used_at = 0"
-                 " AND family_id IN (SELECT id FROM refresh_families WHERE revoked_at = 0)",
-                 "bi", digest, now))
+    if (sql_run(c, &changed, err,
+                "UPDATE refresh_tokens SET used_at = ?2 WHERE digest = ?1 AND used_at = 0"
+                " AND family_id IN (SELECT id FROM refresh_families WHERE revoked_at = 0)",
+                "bi", digest, now))
         goto done;
     if (!changed) {
         err_set(err, CONFLICT, "The refresh token was already used.");
         goto done;
     }
-    if (exec_sql(c, NULL, err,
-                 "INSERT INTO refresh_tokens (digest, family_id, created_at, expires_at)"
-                 " SELECT ?2, family_id, ?3, ?4 FROM refresh_tokens WHERE digest = ?1",
-                 "bbii", digest, next_digest, now, next_expires_at) ||
+    if (sql_run(c, NULL, err,
+                "INSERT INTO refresh_tokens (digest, family_id, created_at, expires_at)"
+                " SELECT ?2, family_id, ?3, ?4 FROM refresh_tokens WHERE digest = ?1",
+                "bbii", digest, next_digest, now, next_expires_at) ||
         tx_commit(c, err))
         goto done;
     rc = 0;
@@ -676,9 +561,9 @@ store_refresh_family_revoke(struct store *store, const char *family_id, int64_t 
         return -1;
     if (tx_begin(c, true, err))
         goto done;
-    if (exec_sql(c, NULL, err,
-                 "UPDATE refresh_families SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = 0",
-                 "ti", family_id, now) ||
+    if (sql_run(c, NULL, err,
+                "UPDATE refresh_families SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = 0",
+                "ti", family_id, now) ||
         tx_commit(c, err))
         goto done;
     family_cache_invalidate(store->families);
@@ -712,10 +597,10 @@ store_password_token_create(struct db *db, const char *user_id,
         err_set(err, NOT_FOUND, "The user was not found.");
         goto done;
     }
-    if (exec_sql(c, NULL, err,
-                 "INSERT INTO password_tokens (digest, org_id, user_id, created_at, expires_at)"
-                 " VALUES (?, ?, ?, ?, ?)",
-                 "bttii", digest, db->org_id, user_id, now, expires_at) ||
+    if (sql_run(c, NULL, err,
+                "INSERT INTO password_tokens (digest, org_id, user_id, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                "bttii", digest, db->org_id, user_id, now, expires_at) ||
         tx_commit(c, err))
         goto done;
     rc = 0;
@@ -742,8 +627,8 @@ store_password_token_user(struct store *store, const unsigned char digest[STORE_
     memset(user, 0, sizeof(*user));
     if (store_fault_check(err)) {
         rc = -1;
-    } else if (load_one(c, read_user, user, arena, "user", &lookup, PASSWORD_TOKEN_USER_SQL, "bi",
-                        digest, now)) {
+    } else if (sql_row(c, read_user, user, arena, "user", &lookup, PASSWORD_TOKEN_USER_SQL, "bi",
+                       digest, now)) {
         if (lookup.code == ERR_NOT_FOUND)
             err_set(err, UNAUTHORIZED, "The password token is not valid, used or expired.");
         else
@@ -768,19 +653,19 @@ store_password_token_consume(struct store *store,
         return -1;
     if (tx_begin(c, true, err))
         goto done;
-    if (load_one(c, read_user, user, arena, "user", &lookup, PASSWORD_TOKEN_USER_SQL, "bi", digest,
-                 now)) {
+    if (sql_row(c, read_user, user, arena, "user", &lookup, PASSWORD_TOKEN_USER_SQL, "bi", digest,
+                now)) {
         if (lookup.code == ERR_NOT_FOUND)
             err_set(err, UNAUTHORIZED, "The password token is not valid, used or expired.");
         else
             *err = lookup;
         goto done;
     }
-    if (exec_sql(c, &changed, err,
-                 "UPDATE password_tokens SET used_at = ?2 WHERE digest = ?1 AND used_at = 0", "bi",
-                 digest, now) ||
-        exec_sql(c, NULL, err, "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
-                 "tti", user->id, password_hash, now) ||
+    if (sql_run(c, &changed, err,
+                "UPDATE password_tokens SET used_at = ?2 WHERE digest = ?1 AND used_at = 0", "bi",
+                digest, now) ||
+        sql_run(c, NULL, err, "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
+                "tti", user->id, password_hash, now) ||
         revoke_user_families(c, user->id, now, err) || tx_commit(c, err))
         goto done;
     family_cache_invalidate(store->families);

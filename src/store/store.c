@@ -7,6 +7,7 @@
 #include "store/store_int.h"
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -251,6 +252,165 @@ row_exists(struct conn *c, const char *sql, const char *a, const char *b, bool *
         return sql_fail(c, step, "exists", err);
     *found = step == ST_ROW;
     return 0;
+}
+
+/* ---- Statement helpers with typed bindings (store_int.h) --------------------------------- */
+
+/* Binds the variadic values described by `types` from position 1 (store_int.h). */
+static void
+bind_va(struct stmt *st, const char *types, va_list ap)
+{
+    for (int i = 0; types[i]; i++) {
+        if (types[i] == 't') {
+            bind_text(st, i + 1, va_arg(ap, const char *));
+        } else if (types[i] == 'i') {
+            bind_int(st, i + 1, va_arg(ap, int64_t));
+        } else {
+            const unsigned char *blob = va_arg(ap, const unsigned char *);
+
+            bind_blob(st, i + 1, blob, STORE_SECRET_DIGEST_LEN);
+        }
+    }
+}
+
+int
+sql_run(struct conn *c, int *changes, struct err *err, const char *sql, const char *types, ...)
+{
+    struct stmt *st = stmt_get(c, sql, err);
+    va_list ap;
+
+    if (!st)
+        return -1;
+    va_start(ap, types);
+    bind_va(st, types, ap);
+    va_end(ap);
+    if (stmt_exec(c, st, err))
+        return -1;
+    if (changes)
+        *changes = stmt_changes(c);
+    return 0;
+}
+
+int
+sql_row(struct conn *c, row_read_fn read, void *out, struct arena *a, const char *what,
+        struct err *err, const char *sql, const char *types, ...)
+{
+    struct stmt *st = stmt_get(c, sql, err);
+    va_list ap;
+    int step;
+
+    if (!st)
+        return -1;
+    va_start(ap, types);
+    bind_va(st, types, ap);
+    va_end(ap);
+    step = stmt_step(st);
+    if (step == ST_ROW)
+        read(st, out, a);
+    stmt_reset(st);
+    if (step == ST_DONE)
+        return err_set(err, NOT_FOUND, "The %s was not found.", what);
+    if (step != ST_ROW)
+        return sql_fail(c, step, what, err);
+    return 0;
+}
+
+int
+sql_page(struct conn *c, const char *columns, const char *from_where, const char *order,
+         const struct store_list *q, size_t item_size, row_read_fn read, struct arena *a,
+         void **items, size_t *n, int64_t *total, struct err *err, const char *types, ...)
+{
+    int64_t page = q && q->page ? q->page : 1;
+    int64_t per_page = q && q->per_page ? q->per_page : STORE_PER_PAGE_DEFAULT;
+    size_t nt = strlen(types), cap = (size_t)per_page, count = 0;
+    char *sql;
+    struct stmt *st;
+    va_list ap;
+    int step;
+    char *rows;
+
+    sql = arena_printf(a, "SELECT count(*) %s", from_where);
+    st = stmt_get(c, sql, err);
+    if (!st)
+        return -1;
+    va_start(ap, types);
+    bind_va(st, types, ap);
+    va_end(ap);
+    step = stmt_step(st);
+    *total = step == ST_ROW ? col_int(st, 0) : 0;
+    stmt_reset(st);
+    if (step != ST_ROW)
+        return sql_fail(c, step, "count", err);
+
+    sql = arena_printf(a, "SELECT %s %s ORDER BY %s LIMIT ?%zu OFFSET ?%zu", columns, from_where,
+                       order, nt + 1, nt + 2);
+    st = stmt_get(c, sql, err);
+    if (!st)
+        return -1;
+    va_start(ap, types);
+    bind_va(st, types, ap);
+    va_end(ap);
+    bind_int(st, (int)nt + 1, per_page);
+    bind_int(st, (int)nt + 2, (page - 1) * per_page);
+    rows = arena_calloc(a, cap ? cap : 1, item_size);
+    while ((step = stmt_step(st)) == ST_ROW && count < cap)
+        read(st, rows + count++ * item_size, a);
+    stmt_reset(st);
+    if (step != ST_DONE && step != ST_ROW)
+        return sql_fail(c, step, "list", err);
+    *items = rows;
+    *n = count;
+    return 0;
+}
+
+int
+stmt_rows(struct conn *c, struct stmt *st, row_read_fn read, size_t item_size, struct arena *a,
+          void **items, size_t *n, const char *what, struct err *err)
+{
+    size_t cap = 16;
+    char *out = arena_alloc(a, cap * item_size);
+
+    *n = 0;
+    for (;;) {
+        int step = stmt_step(st);
+
+        if (step == ST_DONE)
+            break;
+        if (step != ST_ROW) {
+            stmt_reset(st);
+            return sql_fail(c, step, what, err);
+        }
+        if (*n == cap) {
+            char *grown = arena_alloc(a, 2 * cap * item_size);
+
+            memcpy(grown, out, cap * item_size);
+            out = grown;
+            cap *= 2;
+        }
+        memset(out + *n * item_size, 0, item_size);
+        read(st, out + *n * item_size, a);
+        (*n)++;
+    }
+    stmt_reset(st);
+    *items = out;
+    return 0;
+}
+
+int
+sql_rows(struct conn *c, row_read_fn read, size_t item_size, struct arena *a, void **items,
+         size_t *n, const char *what, struct err *err, const char *sql, const char *types, ...)
+{
+    struct stmt *st = stmt_get(c, sql, err);
+    va_list ap;
+
+    *items = NULL;
+    *n = 0;
+    if (!st)
+        return -1;
+    va_start(ap, types);
+    bind_va(st, types, ap);
+    va_end(ap);
+    return stmt_rows(c, st, read, item_size, a, items, n, what, err);
 }
 
 static void

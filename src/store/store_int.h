@@ -339,6 +339,27 @@ int row_load(struct conn *c, const char *sql, const char *org_id, const char *id
 int row_exists(struct conn *c, const char *sql, const char *a, const char *b, bool *found,
                struct err *err);
 
+/* The statement helpers for any other binding: `types` describes the values that follow,
+ * bound from ?1: 't' text (const char *, NULL binds NULL), 'i' integer (int64_t), 'b' a
+ * STORE_SECRET_DIGEST_LEN-byte blob. row_load and row_exists are their (org_id, id) case. */
+
+/* Runs a statement that returns no row; *changes (may be NULL) gets the rows it changed. */
+int sql_run(struct conn *c, int *changes, struct err *err, const char *sql, const char *types, ...);
+/* Reads the first row with `read`; NOT_FOUND "The <what> was not found." when there is none. */
+int sql_row(struct conn *c, row_read_fn read, void *out, struct arena *a, const char *what,
+            struct err *err, const char *sql, const char *types, ...);
+/* Reads every row into an array of item_size-byte items (zeroed, then `read`). */
+int sql_rows(struct conn *c, row_read_fn read, size_t item_size, struct arena *a, void **items,
+             size_t *n, const char *what, struct err *err, const char *sql, const char *types, ...);
+/* sql_rows over a statement the caller prepared and bound (for a built IN list). */
+int stmt_rows(struct conn *c, struct stmt *st, row_read_fn read, size_t item_size, struct arena *a,
+              void **items, size_t *n, const char *what, struct err *err);
+/* One page of rows and the total: `from_where` is "FROM t WHERE ..." using the ?1.. values of
+ * `types`; `order` the ORDER BY list; q's page and per_page (defaults when 0 or q NULL). */
+int sql_page(struct conn *c, const char *columns, const char *from_where, const char *order,
+             const struct store_list *q, size_t item_size, row_read_fn read, struct arena *a,
+             void **items, size_t *n, int64_t *total, struct err *err, const char *types, ...);
+
 /* A new store's common part (store.c): locks, caches; the engine fills the rest. */
 struct store *store_alloc(const struct engine *engine);
 void store_free_common(struct store *store);

@@ -189,6 +189,9 @@ def recipe(op, pattern, receiver):
     if pattern == "/api/v1/projects/{id}/reports":  # issue 11
         return (f"/api/v1/projects/{project['id']}/reports", {"format": "html"},
                 {"format": "csv"}, None)
+    if pattern == "/api/v1/controls/{id}/evidence":  # issue 11
+        return ("/api/v1/controls/soc2-cc8.1/evidence", {"note": uniq("note")},
+                {"note": uniq("note")}, None)
     return None
 
 
