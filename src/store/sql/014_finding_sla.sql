@@ -34,8 +34,12 @@ UPDATE findings SET sla_due_at = CASE severity
 
 -- The sla_breached filter and the next-change moment of the ETags (store/findings.c).
 CREATE INDEX findings_org_sla ON findings (org_id, status, sla_due_at);
--- The expiry sweep: accepted findings by expiry, across organizations.
+-- Acceptances by expiry, partial (only rows with one): across organizations for the sweep,
+-- within one for the read-side expiry check of every list and the ETags' next-change moment
+-- (with org_id leading, so that check is not planned over an org_id index of all the rows).
 CREATE INDEX findings_accept_expiry ON findings (accept_expires_at) WHERE accept_expires_at IS NOT NULL;
+CREATE INDEX findings_org_accept_expiry ON findings (org_id, accept_expires_at)
+    WHERE accept_expires_at IS NOT NULL;
 
 -- FINDING_COLUMNS grew the SLA and acceptance columns: the scan findings view carries the
 -- landed finding's (NULL for a finding the scan did not land in a project).

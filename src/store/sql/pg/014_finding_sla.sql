@@ -43,8 +43,12 @@ CREATE INDEX findings_org_sla ON findings (org_id, status, sla_due_at);
 -- before this migration).
 DROP INDEX findings_source;
 CREATE INDEX findings_source ON findings (org_id, project_id, source_key, source_fingerprint, seq);
--- The expiry sweep: accepted findings by expiry, across organizations.
+-- Acceptances by expiry, partial (only rows with one): across organizations for the sweep,
+-- within one for the read-side expiry check of every list and the ETags' next-change moment
+-- (with org_id leading, so that check is not planned over an org_id index of all the rows).
 CREATE INDEX findings_accept_expiry ON findings (accept_expires_at) WHERE accept_expires_at IS NOT NULL;
+CREATE INDEX findings_org_accept_expiry ON findings (org_id, accept_expires_at)
+    WHERE accept_expires_at IS NOT NULL;
 
 -- FINDING_COLUMNS grew the SLA and acceptance columns: the scan findings view carries the
 -- landed finding's (NULL for a finding the scan did not land in a project).
