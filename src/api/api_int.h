@@ -113,6 +113,9 @@ void api_list_meta(struct req *req, struct jsonw *w, const struct store_list *q,
  * organization and `variant` (one letter per representation), and answers 304 when the client
  * already holds it. True means the response is queued and the handler is done. */
 bool api_not_modified(struct req *req, char variant);
+/* api_not_modified with `moment` in the ETag too (0: none): for representations that change
+ * at a known time without a write (findings: store_finding_next_change). */
+bool api_not_modified_at(struct req *req, char variant, uint64_t moment);
 
 /* NOT_FOUND with the one detail every missing (or foreign, or malformed) id gets, so an
  * attacker cannot tell "exists elsewhere" from "does not exist". Returns -1. */

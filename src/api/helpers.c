@@ -81,6 +81,12 @@ api_store_failed(struct err *err, const char *what, const char *id)
 bool
 api_not_modified(struct req *req, char variant)
 {
+    return api_not_modified_at(req, variant, 0);
+}
+
+bool
+api_not_modified_at(struct req *req, char variant, uint64_t moment)
+{
     const char *org = api_state(req)->who.org_id;
     unsigned long long version = atomic_load(&api_app(req)->data_version);
     unsigned long org_tag = crc32(0L, (const Bytef *)org, (uInt)strlen(org));
@@ -90,6 +96,10 @@ api_not_modified(struct req *req, char variant)
      * one's write would not change it, and a 304 could hide that write. No ETag then. */
     if (store_is_shared(api_app(req)->store))
         return false;
-    snprintf(etag, sizeof(etag), "W/\"%llx-%08lx-%c\"", version, org_tag, variant);
+    if (moment)
+        snprintf(etag, sizeof(etag), "W/\"%llx-%08lx-%c-%llx\"", version, org_tag, variant,
+                 (unsigned long long)moment);
+    else
+        snprintf(etag, sizeof(etag), "W/\"%llx-%08lx-%c\"", version, org_tag, variant);
     return resp_etag_precondition(req, etag);
 }

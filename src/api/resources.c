@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/clock.h"
 #include "core/jsonw.h"
 #include "model/asset.h"
 #include "model/client.h"
@@ -35,7 +36,8 @@ envelope_send(struct req *req, struct jsonw *w, int status)
     return resp_json(req, status);
 }
 
-#define API_CRUD(type, plural, prefix, label, kind)                                                \
+/* `not_modified` answers a conditional GET (api_not_modified, or findings_not_modified). */
+#define API_CRUD(type, plural, prefix, label, kind, not_modified)                                  \
     static int plural##_write(struct req *req, const struct type *item, int status)                \
     {                                                                                              \
         struct jsonw *w = envelope_open(req);                                                      \
@@ -63,7 +65,7 @@ envelope_send(struct req *req, struct jsonw *w, int status)
                                                                                                    \
         if (!id)                                                                                   \
             return -1;                                                                             \
-        if (api_not_modified(req, 'j'))                                                            \
+        if (not_modified(req, 'j'))                                                                \
             return 0;                                                                              \
         if (store_##type##_get(api_db(req), id, &out, err))                                        \
             return api_store_failed(err, label, id);                                               \
@@ -112,7 +114,7 @@ envelope_send(struct req *req, struct jsonw *w, int status)
         struct store_page page;                                                                    \
         struct jsonw *w;                                                                           \
                                                                                                    \
-        if (api_not_modified(req, 'j'))                                                            \
+        if (not_modified(req, 'j'))                                                                \
             return 0;                                                                              \
         if (store_##type##_list(api_db(req), q, &page, err))                                       \
             return -1;                                                                             \
@@ -125,10 +127,28 @@ envelope_send(struct req *req, struct jsonw *w, int status)
         return envelope_send(req, w, 200);                                                         \
     }
 
-API_CRUD(client, clients, "client_", "client", STORE_CLIENTS)
-API_CRUD(project, projects, "proj_", "project", STORE_PROJECTS)
-API_CRUD(asset, assets, "asset_", "asset", STORE_ASSETS)
-API_CRUD(finding, findings, "find_", "finding", STORE_FINDINGS)
+/* The data-version ETag alone would go stale for findings: sla_breached turns true as time
+ * passes and an expired acceptance reopens its finding (by the sweep, or on read), and neither
+ * is an API write that bumps the version. So their ETags also carry the next moment an answer
+ * of the organization changes by time alone (store_finding_next_change): until then, with no
+ * write, every finding answer is what it was; once it passes, the ETag differs. */
+static bool
+findings_not_modified(struct req *req, char variant)
+{
+    struct err ignored = {0};
+    int64_t next;
+
+    if (store_is_shared(api_app(req)->store))
+        return false; /* no ETags there (api_not_modified); save the query */
+    if (store_finding_next_change(api_db(req), clock_now(), &next, &ignored))
+        return false; /* no ETag: the handler answers (or fails) as usual */
+    return api_not_modified_at(req, variant, (uint64_t)next);
+}
+
+API_CRUD(client, clients, "client_", "client", STORE_CLIENTS, api_not_modified)
+API_CRUD(project, projects, "proj_", "project", STORE_PROJECTS, api_not_modified)
+API_CRUD(asset, assets, "asset_", "asset", STORE_ASSETS, api_not_modified)
+API_CRUD(finding, findings, "find_", "finding", STORE_FINDINGS, findings_not_modified)
 
 int
 api_clients_list(struct req *req, struct err *err)
@@ -198,7 +218,7 @@ findings_list_csv(struct req *req, struct store_list *q, struct err *err)
     struct report_input in = {0};
     struct store_page page;
 
-    if (api_not_modified(req, 'c'))
+    if (findings_not_modified(req, 'c'))
         return 0;
     if (all_pages) {
         q->page = 1;
@@ -265,7 +285,7 @@ api_findings_history(struct req *req, struct err *err)
 
     if (!id)
         return -1;
-    if (api_not_modified(req, 'h'))
+    if (findings_not_modified(req, 'h'))
         return 0;
     if (store_finding_history(api_db(req), id, &items, &n, err))
         return api_store_failed(err, "finding", id);

@@ -227,6 +227,7 @@ cmd_serve(int argc, char **argv)
     long long hook_workers = 1;
     struct webhook_jobs_config hooks = {.name = "serve"};
     struct webhook_pool *hook_pool = NULL;
+    struct jobs_sweep *sweep = NULL;
 
     for (int i = 1; i < argc && !bad; i++) {
         const char *v;
@@ -407,10 +408,14 @@ cmd_serve(int argc, char **argv)
     hook_pool = webhook_jobs_start(&hooks, &err);
     if (!hook_pool)
         goto fail;
+    sweep = jobs_sweep_start(store, 0, &err);
+    if (!sweep)
+        goto fail;
 
     sigwait(&signals, &sig);
     log_msg(LOG_INFO, "signal %d: draining", sig);
     http_server_drain(server, SERVE_DRAIN_TIMEOUT_MS);
+    jobs_sweep_stop(sweep);
     webhook_jobs_stop(hook_pool);
     jobs_stop(pool);
     http_server_stop(server);
@@ -427,6 +432,7 @@ cmd_serve(int argc, char **argv)
 fail:
     log_msg(LOG_ERROR, "vigil serve: %s%s%s", err.detail, err.cause[0] ? ": " : "", err.cause);
     err_print(stderr, "vigil serve", &err);
+    jobs_sweep_stop(sweep);
     webhook_jobs_stop(hook_pool);
     jobs_stop(pool);
     http_server_stop(server);

@@ -48,6 +48,7 @@ cmd_worker(int argc, char **argv)
     long long hook_workers = 1;
     struct webhook_jobs_config hooks = {.name = "worker"};
     struct webhook_pool *hook_pool;
+    struct jobs_sweep *sweep;
     struct store *store;
     struct secretbox_key key = {0};
     struct cmd_keys state = {.command = "vigil worker"};
@@ -146,10 +147,19 @@ cmd_worker(int argc, char **argv)
         store_close(store);
         return 1;
     }
+    sweep = jobs_sweep_start(store, 0, &err);
+    if (!sweep) {
+        err_print(stderr, "vigil worker", &err);
+        webhook_jobs_stop(hook_pool);
+        jobs_stop(pool);
+        store_close(store);
+        return 1;
+    }
     log_msg(LOG_INFO, "vigil worker: %lld scan workers, %lld webhook workers on %s", workers,
             hook_workers, database);
     sigwait(&signals, &sig);
     log_msg(LOG_INFO, "signal %d: stopping", sig);
+    jobs_sweep_stop(sweep);
     webhook_jobs_stop(hook_pool);
     jobs_stop(pool);
     store_close(store);

@@ -109,4 +109,17 @@ int64_t webhook_retry_at(int attempt, int64_t now);
 int jobs_run_report(const struct jobs_config *cfg, const char *owner, bool *ran /* out */,
                     struct err *err);
 
+/* ---- The housekeeping sweep (sweep.c, issue 11) ------------------------------------------ */
+
+#define JOBS_SWEEP_SECONDS 60 /* between two sweeps */
+
+struct jobs_sweep;
+
+/* Starts the sweep thread: at once and then every interval_seconds (0 = JOBS_SWEEP_SECONDS) it
+ * reopens the findings whose risk acceptance expired (store_acceptances_expire); failures are
+ * logged and retried at the next sweep. NULL + INTERNAL if the thread cannot start. */
+struct jobs_sweep *jobs_sweep_start(struct store *store, int interval_seconds, struct err *err);
+/* Stops and joins the thread (a sweep under way finishes first). Accepts NULL. */
+void jobs_sweep_stop(struct jobs_sweep *sweep);
+
 #endif

@@ -45,6 +45,15 @@ struct finding_evidence {
     const char *notes;
 };
 
+/* A risk acceptance (POST /findings/{id}/accept): present while the finding is `accepted`
+ * through that route, cleared when its status changes or the acceptance expires. */
+struct finding_acceptance {
+    const char *reason;  /* NULL: no acceptance */
+    int64_t expires_at;  /* unix seconds */
+    const char *by;      /* the accepting principal's id ("usr_...", "sa_...", "tok_...") */
+    int64_t accepted_at; /* unix seconds */
+};
+
 struct finding {
     /* identity and placement */
     const char *id; /* "find_..." */
@@ -77,6 +86,10 @@ struct finding {
     int64_t last_seen;
     int64_t created_at;
     int64_t updated_at;
+
+    /* tracking, kept by the store (read-only on the wire) */
+    int64_t sla_due_at; /* first_seen + the SLA days of its severity; 0 = none (info) */
+    struct finding_acceptance acceptance;
 
     /* FINDING_F_* bits: which writable fields a decoded write carries (finding_from_json). */
     uint64_t present;
@@ -129,10 +142,18 @@ int finding_from_json(struct finding *out /* out */, json_t *body, enum model_wr
 
 /* Writes the response object: every field of the struct except org_id and present, with
  * canonical lowercase enums, RFC 3339 timestamps, null for absent optionals, cvss_score as a
- * number or null, evidence as an object and references as an array. */
+ * number or null, evidence as an object and references as an array; then the platform's
+ * tracking members (finding_json_tracking) as of clock_now(). */
 void finding_to_json(struct jsonw *w, const struct finding *f);
-/* The members of that object alone, for a writer that adds its own (the JSON report adds
- * org_id): the one place a finding's wire shape is written. */
+/* sla_due_at (RFC 3339 or null), sla_breached (finding_sla_breached at `now`) and acceptance
+ * ({reason, expires_at, accepted_by, accepted_at} or null). A finding the scanner reports has
+ * none of them (null, false, null). */
+void finding_json_tracking(struct jsonw *w, const struct finding *f, int64_t now);
+/* True when the finding is open or confirmed, has an SLA and `now` is past its due time. */
+bool finding_sla_breached(const struct finding *f, int64_t now);
+/* The members of that object alone but the tracking ones, for a writer that adds its own
+ * (the JSON report adds org_id, then finding_json_tracking): the one place a finding's wire
+ * shape is written. */
 void finding_json_members(struct jsonw *w, const struct finding *f);
 
 /* One status change of a finding (the first entry of a finding has from = NULL: its creation). */
@@ -141,9 +162,10 @@ struct finding_status_change {
     const char *to;
     int64_t at;        /* unix seconds */
     const char *actor; /* who made it ("tok_...", "usr_...", "system"), never NULL */
+    const char *note;  /* why, when not a plain edit ("risk accepted", "acceptance expired") */
 };
 
-/* {"from", "to", "at", "actor"} */
+/* {"from", "to", "at", "actor", "note"} */
 void finding_status_change_to_json(struct jsonw *w, const struct finding_status_change *c);
 
 #endif

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "core/arena.h"
+#include "core/clock.h"
 #include "core/jsonw.h"
 #include "core/str.h"
 #include "model/cvss.h"
@@ -142,8 +143,8 @@ static const struct mfield finding_fields[] = {
 };
 
 static const char *const finding_read_only[] = {
-    "id",        "org_id",     "cvss_score", "fingerprint", "first_seen",
-    "last_seen", "created_at", "updated_at", "history",     NULL};
+    "id",         "org_id",  "cvss_score", "fingerprint",  "first_seen", "last_seen", "created_at",
+    "updated_at", "history", "sla_due_at", "sla_breached", "acceptance", NULL};
 
 /* "CWE-79", "cwe-79" and "79" all name CWE-79; anything else is not a CWE id. Returns the
  * canonical form or NULL. */
@@ -197,6 +198,33 @@ finding_to_json(struct jsonw *w, const struct finding *f)
 {
     jsonw_obj_open(w);
     finding_json_members(w, f);
+    finding_json_tracking(w, f, clock_now());
+    jsonw_obj_close(w);
+}
+
+bool
+finding_sla_breached(const struct finding *f, int64_t now)
+{
+    return (f->status == FINDING_OPEN || f->status == FINDING_CONFIRMED) && f->sla_due_at != 0 &&
+           now > f->sla_due_at;
+}
+
+void
+finding_json_tracking(struct jsonw *w, const struct finding *f, int64_t now)
+{
+    model_kts(w, "sla_due_at", f->sla_due_at);
+    jsonw_key(w, "sla_breached");
+    jsonw_bool(w, finding_sla_breached(f, now));
+    jsonw_key(w, "acceptance");
+    if (!f->acceptance.reason) {
+        jsonw_null(w);
+        return;
+    }
+    jsonw_obj_open(w);
+    jsonw_kstr(w, "reason", f->acceptance.reason);
+    model_kts(w, "expires_at", f->acceptance.expires_at);
+    jsonw_kstr(w, "accepted_by", f->acceptance.by);
+    model_kts(w, "accepted_at", f->acceptance.accepted_at);
     jsonw_obj_close(w);
 }
 
@@ -256,5 +284,6 @@ finding_status_change_to_json(struct jsonw *w, const struct finding_status_chang
     jsonw_kstr(w, "to", c->to);
     model_kts(w, "at", c->at);
     jsonw_kstr(w, "actor", c->actor);
+    jsonw_kstr(w, "note", c->note);
     jsonw_obj_close(w);
 }

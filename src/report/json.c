@@ -6,6 +6,7 @@
 #include "report/report_int.h"
 
 #include "core/arena.h"
+#include "core/clock.h"
 #include "core/jsonw.h"
 
 /* Bumped when a field changes meaning or disappears (adding fields does not bump it). */
@@ -78,6 +79,7 @@ json_finding(struct jsonw *w, const struct finding *f)
     jsonw_obj_open(w);
     jsonw_kstr(w, "org_id", f->org_id);
     finding_json_members(w, f);
+    finding_json_tracking(w, f, clock_now());
     jsonw_obj_close(w);
 }
 

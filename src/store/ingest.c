@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/id.h"
 #include "model/fingerprint.h"
+#include "model/sla.h"
 
 #define INGEST_FINGERPRINT_MAX 256 /* bytes of a tool's own fingerprint */
 
@@ -229,7 +230,7 @@ outbox_vulnerability(struct conn *c, struct db *db, const struct store_ingest *i
 static int
 ingest_one(struct conn *c, struct db *db, const struct store_ingest *in, const char *key,
            struct store_ingest_result *r, const struct finding *item, int64_t now,
-           struct err *item_err)
+           const struct finding_sla *sla, struct err *item_err)
 {
     struct finding probe = *item, row;
     struct known known;
@@ -278,7 +279,8 @@ ingest_one(struct conn *c, struct db *db, const struct store_ingest *in, const c
         }
         return 0;
     }
-    struct finding_source src = {.key = key, .import_id = r->import_id, .fingerprint = fingerprint};
+    struct finding_source src = {
+        .key = key, .import_id = r->import_id, .fingerprint = fingerprint, .sla = sla};
 
     if (finding_insert_sourced(db, c, &probe, &src, &row, item_err) ||
         outbox_finding(c, db->org_id, "finding.created", row.id, db->arena, item_err) ||
@@ -315,6 +317,7 @@ struct store_ingest_run {
     size_t errors_cap;
     size_t next_index;
     int64_t now;
+    struct finding_sla sla; /* the organization's, read once in the run's transaction */
 };
 
 int
@@ -337,6 +340,8 @@ store_ingest_begin(struct db *db, const struct store_ingest *in, struct store_in
     if (in->asset_id && asset_check(c, db, in, err))
         goto fail;
     run = arena_alloc(db->arena, sizeof(*run));
+    if (finding_sla_load(c, db->org_id, &run->sla, err))
+        goto fail;
     run->db = db;
     run->c = c;
     run->in = *in;
@@ -385,8 +390,8 @@ store_ingest_add(struct store_ingest_run *run, const struct finding *items, size
         struct err item_err = {0};
         size_t index = run->next_index++;
 
-        if (ingest_one(run->c, db, &run->in, run->key, &run->r, &items[i], run->now, &item_err) ==
-            0)
+        if (ingest_one(run->c, db, &run->in, run->key, &run->r, &items[i], run->now, &run->sla,
+                       &item_err) == 0)
             continue;
         if (item_err.code != ERR_VALIDATION_ERROR) {
             *err = item_err;

@@ -99,6 +99,15 @@ static const struct list_column asset_cols[] = {
     {.order = "updated_at"},
 };
 
+/* What sla_breached=true means (model/finding.h, finding_sla_breached): open or confirmed, and
+ * past its due time. sla_due_at is kept in the row (store/findings.c), so this is an indexed
+ * comparison on both engines. Never NULL: a NULL sla_due_at (info) makes the AND false. The one
+ * value bound here is the current time, which also keys the count and id-list caches (they key
+ * on the bound values, see count_key): an answer cached a second ago is never served for a
+ * later second, and an SLA change is a write, which retires every cached entry. */
+#define FINDING_SLA_BREACHED                                                                       \
+    "(status IN ('open', 'confirmed') AND sla_due_at IS NOT NULL AND sla_due_at < ?)"
+
 static const struct store_field finding_fields[] = {
     {.name = "severity",
      .type = STORE_FIELD_ENUM,
@@ -118,6 +127,7 @@ static const struct store_field finding_fields[] = {
     {.name = "owasp", .type = STORE_FIELD_TEXT, .filter = true},
     {.name = "check_id", .type = STORE_FIELD_TEXT, .filter = true},
     {.name = "fingerprint", .type = STORE_FIELD_TEXT, .filter = true},
+    {.name = "sla_breached", .type = STORE_FIELD_BOOL, .filter = true},
     {.name = "title", .type = STORE_FIELD_TEXT, .sort = true},
     {.name = "risk_score", .type = STORE_FIELD_INT, .sort = true},
     {.name = "cvss_score", .type = STORE_FIELD_REAL, .sort = true},
@@ -137,6 +147,7 @@ static const struct list_column finding_cols[] = {
     {IN("owasp")},
     {IN("check_id")},
     {IN("fingerprint")},
+    {.condition = FINDING_SLA_BREACHED},
     {.order = "title"},
     {.order = "risk_score"},
     {.order = "cvss_score"},
@@ -522,6 +533,17 @@ add_filter(struct query *q, const struct list_kind *k, const struct store_filter
         return err_field(err, f->field ? f->field : "filter", "is not a filter of this list");
     field = &k->fields[i];
     col = &k->cols[i];
+    if (field->type == STORE_FIELD_BOOL) {
+        bool yes = f->n_values == 1 && f->values[0] && strcasecmp(f->values[0], "true") == 0;
+        bool no = f->n_values == 1 && f->values[0] && strcasecmp(f->values[0], "false") == 0;
+
+        if (!yes && !no)
+            return err_field(err, field->name, "must be true or false");
+        buf_puts(&q->where, yes ? " AND " : " AND NOT ");
+        buf_puts(&q->where, col->condition);
+        push_int(q, clock_now());
+        return 0;
+    }
     if (f->n_values == 0 || f->n_values > STORE_LIST_MAX_VALUES)
         return err_field(err, field->name, "must have between 1 and %d values",
                          STORE_LIST_MAX_VALUES);

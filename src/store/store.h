@@ -133,6 +133,7 @@ enum store_field_type {
     STORE_FIELD_REAL,
     STORE_FIELD_TIME,
     STORE_FIELD_DATE,
+    STORE_FIELD_BOOL, /* filter only: exactly one value, "true" or "false" (any case) */
 };
 
 /* One row of the fixed table of list fields. The API validates query parameters against the
@@ -279,19 +280,54 @@ int store_asset_list(struct db *db, const struct store_list *q, struct store_pag
  * row of this organization, or on "asset_id" if the asset belongs to another project. */
 int store_finding_create(struct db *db, const struct finding *in, struct finding *out /* out */,
                          struct err *err);
+/* Reads one finding. An acceptance that has expired (expires_at <= clock_now()) is first
+ * reopened, as store_acceptances_expire does, so no caller sees one. NOT_FOUND. */
 int store_finding_get(struct db *db, const char *id, struct finding *out /* out */,
                       struct err *err);
-/* Applies the present fields, recomputes cvss_score and fingerprint, and records a history
- * entry when the status changes. */
+/* Applies the present fields, recomputes cvss_score, fingerprint and sla_due_at, and records
+ * a history entry when the status changes. A status other than accepted clears the
+ * acceptance. */
 int store_finding_update(struct db *db, const char *id, const struct finding *in,
                          struct finding *out /* out */, struct err *err);
 /* Deletes the finding and its history. NOT_FOUND. */
 int store_finding_delete(struct db *db, const char *id, struct err *err);
 /* Filters: severity, status, confidence, project_id, asset_id, scan_id, cwe, owasp, check_id,
- * fingerprint. Sort: severity (by rank), status, title, risk_score, cvss_score, created_at,
- * updated_at, first_seen, last_seen. Search: FTS5 (see struct store_list). */
+ * fingerprint, sla_breached ("true" or "false", against clock_now()). The organization's
+ * expired acceptances are reopened first (see store_finding_get). Sort: severity (by rank), status,
+ * title, risk_score, cvss_score, created_at, updated_at, first_seen, last_seen. Search: FTS5 (see
+ * struct store_list). */
 int store_finding_list(struct db *db, const struct store_list *q, struct store_page *page /* out */,
                        struct err *err);
+/* ---- SLAs and risk acceptance (issue 11) ------------------------------------------------ */
+
+struct finding_sla;
+struct finding_acceptance;
+
+/* The organization's SLA days (model/sla.h defaults when it set none) and when they were last
+ * set (*updated_at 0: never). */
+int store_sla_get(struct db *db, struct finding_sla *out /* out */, int64_t *updated_at /* out */,
+                  struct err *err);
+/* Replaces the organization's SLA days (in->days of low..critical, validated by the caller)
+ * and recomputes sla_due_at of all its findings, in one transaction. */
+int store_sla_put(struct db *db, const struct finding_sla *in, struct err *err);
+/* Accepts the risk of finding `id`: status accepted, the acceptance (in->reason, expires_at;
+ * by = db's actor, at = now), a history entry noted "risk accepted" and the finding.updated
+ * event, in one transaction; *out is the row after. NOT_FOUND; CONFLICT for a remediated or
+ * false-positive finding. The caller validated `in` (finding_acceptance_from_json). */
+int store_finding_accept(struct db *db, const char *id, const struct finding_acceptance *in,
+                         struct finding *out /* out */, struct err *err);
+/* The next moment after `now` at which a finding answer of db's organization changes with no
+ * write: the earliest of an open or confirmed finding's sla_due_at + 1 (when sla_breached
+ * turns true) and an acceptance's expires_at; 0 when none is pending. The API puts it in the
+ * findings' ETags. */
+int store_finding_next_change(struct db *db, int64_t now, int64_t *at /* out */, struct err *err);
+/* Unbound housekeeping (the sweep of `vigil serve` and `vigil worker`): reopens every
+ * finding, of any organization, whose acceptance expired at `now` (expires_at <= now): status
+ * open, acceptance cleared, a history entry by "system" noted "acceptance expired", the
+ * finding.updated event. Batches of 500 a transaction; *expired counts them. */
+int store_acceptances_expire(struct store *store, int64_t now, size_t *expired /* out */,
+                             struct err *err);
+
 /* The status history of a finding, oldest first. NOT_FOUND if the finding is not visible. */
 int store_finding_history(struct db *db, const char *finding_id,
                           struct finding_status_change **items /* out */, size_t *n /* out */,

@@ -374,7 +374,7 @@ void store_free_common(struct store *store);
     "id, project_id, asset_id, scan_id, title, severity, status, confidence, description, "        \
     "remediation, cvss_vector, cvss_score, cwe, owasp, endpoint, risk_score, check_id, "           \
     "ev_request, ev_response, ev_notes, refs, fingerprint, first_seen, last_seen, created_at, "    \
-    "updated_at"
+    "updated_at, sla_due_at, accept_reason, accept_expires_at, accept_by, accept_at"
 #define TOKEN_COLUMNS                                                                              \
     "id, org_id, name, scopes, token_prefix, digest, created_at, expires_at, last_used_at, "       \
     "revoked_at, created_by, user_id, service_account_id"
@@ -407,6 +407,9 @@ struct list_column {
     const char *expr_suffix; /* text after it ("" or ")") */
     const char *order;       /* sort expression, e.g. "severity" */
     bool rank;               /* enum stored as its rank (an integer) */
+    /* STORE_FIELD_BOOL: the condition "true" means, with one ? that is bound to clock_now();
+     * "false" is its negation (it must never be NULL). */
+    const char *condition;
 };
 
 struct list_kind {
@@ -457,11 +460,18 @@ struct finding;
 int finding_insert(struct db *db, struct conn *c, const struct finding *in,
                    struct finding *out /* out */, struct err *err);
 /* The source tags the ingest writes with a row it creates (store/ingest.c). */
+struct finding_sla;
 struct finding_source {
     const char *key;         /* "<source>|<asset id>" */
     const char *import_id;   /* the run that saw it */
     const char *fingerprint; /* the source's key for it */
+    /* The organization's SLA days as read in this transaction (finding_sla_load), so a batch
+     * reads them once; NULL: the insert reads them. */
+    const struct finding_sla *sla;
 };
+/* The organization's SLA days (the defaults when it set none), in the caller's transaction. */
+int finding_sla_load(struct conn *c, const char *org_id, struct finding_sla *out /* out */,
+                     struct err *err);
 /* finding_insert with the source tags set in the same INSERT (src NULL: none). */
 int finding_insert_sourced(struct db *db, struct conn *c, const struct finding *in,
                            const struct finding_source *src, struct finding *out /* out */,
@@ -469,6 +479,10 @@ int finding_insert_sourced(struct db *db, struct conn *c, const struct finding *
 /* Appends one status change by db's actor. */
 int history_add(struct conn *c, struct db *db, const char *finding_id, const char *from,
                 const char *to, int64_t at, struct err *err);
+/* Appends one status change of org_id's finding by `actor`, with a note (NULL: none). */
+int history_insert(struct conn *c, const char *org_id, const char *finding_id, const char *from,
+                   const char *to, int64_t at, const char *actor, const char *note,
+                   struct err *err);
 
 /* ---- Webhook outbox (webhooks.c), called inside the caller's write transaction ---------- */
 

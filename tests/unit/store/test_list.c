@@ -394,7 +394,9 @@ every_listed_field_filters_and_sorts(void **state)
 
         for (size_t i = 0; i < n; i++) {
             const struct store_field *f = &fields[i];
-            const char *v[] = {f->type == STORE_FIELD_ENUM ? f->enum_values[0] : "x"};
+            const char *v[] = {f->type == STORE_FIELD_ENUM   ? f->enum_values[0]
+                               : f->type == STORE_FIELD_BOOL ? "true"
+                                                             : "x"};
             struct store_list q = {0};
             struct store_page page;
 
