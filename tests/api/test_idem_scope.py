@@ -5,6 +5,7 @@ stored, so its replay is a 409 CONFLICT naming the created resource, never the s
 
 The parametrized test covers every POST route of src/api/routes.def: a new POST route fails it
 until it has a request recipe below (or a skip reason)."""
+import datetime
 import os
 import re
 import uuid
@@ -189,6 +190,13 @@ def recipe(op, pattern, receiver):
     if pattern == "/api/v1/projects/{id}/reports":  # issue 11
         return (f"/api/v1/projects/{project['id']}/reports", {"format": "html"},
                 {"format": "csv"}, None)
+    if pattern == "/api/v1/findings/{id}/accept":  # issue 11
+        f = created(op.post("/api/v1/findings", {"project_id": project["id"], "title": uniq("f"),
+                                                 "severity": "high"}))
+        until = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=30))
+        until = until.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return (f"/api/v1/findings/{f['id']}/accept", {"reason": uniq("r"), "expires_at": until},
+                {"reason": uniq("r"), "expires_at": until}, None)
     if pattern == "/api/v1/controls/{id}/evidence":  # issue 11
         return ("/api/v1/controls/soc2-cc8.1/evidence", {"note": uniq("note")},
                 {"note": uniq("note")}, None)
