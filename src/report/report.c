@@ -212,7 +212,7 @@ summary_counts(const struct report_input *in, struct arena *arena)
 const char **
 report_summary_sentences(const struct report_input *in, struct arena *arena, size_t *n)
 {
-    const char **out = arena_calloc(arena, 6, sizeof(*out));
+    const char **out = arena_calloc(arena, 7, sizeof(*out));
     const struct finding **sorted = report_sorted_findings(in, arena);
     const char *worst[3];
     size_t open = 0, n_worst = 0;
@@ -245,6 +245,16 @@ report_summary_sentences(const struct report_input *in, struct arena *arena, siz
     out[(*n)++] =
         n_worst ? arena_printf(arena, "Most severe open: %s.", join_names(worst, n_worst, arena))
                 : "No open finding is of high or critical severity.";
+    {
+        int64_t now = clock_now();
+        size_t late = 0;
+
+        for (size_t i = 0; i < in->n_findings; i++)
+            late += finding_sla_breached(&in->findings[i], now);
+        if (late)
+            out[(*n)++] = arena_printf(arena, "%zu open finding%s past %s SLA due date.", late,
+                                       late == 1 ? " is" : "s are", late == 1 ? "its" : "their");
+    }
     if (in->n_assets > 0) {
         /* The most frequent asset_id among the findings, by sorting their ids: O(n log n),
          * so a report of 10,000 findings on as many assets stays fast. */

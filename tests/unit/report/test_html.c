@@ -214,6 +214,25 @@ html_report_opens_with_an_executive_summary(void **state)
     assert_non_null(strstr(summary, "<li>Most severe open: SQL injection in &quot;name&quot; "
                                     "&lt;script&gt;"));
     assert_null(strstr(page, "Controls at risk")); /* no frameworks */
+    assert_null(strstr(page, "SLA due date"));     /* the fixture's findings have no SLA */
+    free(page);
+}
+
+static void
+html_summary_counts_open_findings_past_their_sla(void **state)
+{
+    struct finding findings[FIX_N_FINDINGS];
+    struct report_input in = fix_input;
+    char *page;
+    (void)state;
+
+    memcpy(findings, fix_findings, sizeof(findings));
+    for (size_t i = 0; i < FIX_N_FINDINGS; i++)
+        findings[i].sla_due_at = 1; /* 1970: long past */
+    in.findings = findings;
+    page = fix_render(REPORT_HTML, &in, NULL);
+    /* Five are open or confirmed; the accepted one is not late. */
+    assert_non_null(strstr(page, "<li>5 open findings are past their SLA due date.</li>"));
     free(page);
 }
 
@@ -259,6 +278,7 @@ main(void)
         cmocka_unit_test(html_report_of_no_findings_has_chart_and_message),
         cmocka_unit_test(html_report_groups_findings_by_asset),
         cmocka_unit_test(html_report_opens_with_an_executive_summary),
+        cmocka_unit_test(html_summary_counts_open_findings_past_their_sla),
         cmocka_unit_test(html_report_lists_the_controls_at_risk_when_the_project_has_frameworks),
     };
 
