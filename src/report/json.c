@@ -83,6 +83,36 @@ json_finding(struct jsonw *w, const struct finding *f)
     jsonw_obj_close(w);
 }
 
+/* Project reports of a project with frameworks: the controls at risk (absent otherwise). */
+static void
+json_controls(struct jsonw *w, const struct report_input *in)
+{
+    if (in->n_frameworks == 0)
+        return;
+    jsonw_key(w, "controls_at_risk");
+    jsonw_obj_open(w);
+    jsonw_key(w, "frameworks");
+    jsonw_arr_open(w);
+    for (size_t i = 0; i < in->n_frameworks; i++)
+        jsonw_str(w, in->frameworks[i]);
+    jsonw_arr_close(w);
+    jsonw_key(w, "controls");
+    jsonw_arr_open(w);
+    for (size_t i = 0; i < in->n_controls; i++) {
+        const struct report_control *c = &in->controls[i];
+
+        jsonw_obj_open(w);
+        jsonw_kstr(w, "id", c->id);
+        jsonw_kstr(w, "framework", c->framework);
+        jsonw_kstr(w, "reference", c->reference);
+        jsonw_kstr(w, "name", c->name);
+        jsonw_kint(w, "findings", (long long)c->findings);
+        jsonw_obj_close(w);
+    }
+    jsonw_arr_close(w);
+    jsonw_obj_close(w);
+}
+
 void
 report_render_json(const struct report_input *in, struct buf *out)
 {
@@ -101,6 +131,7 @@ report_render_json(const struct report_input *in, struct buf *out)
     jsonw_obj_close(&w);
     json_scan(&w, in);
     json_summary(&w, in);
+    json_controls(&w, in);
     jsonw_key(&w, "findings");
     jsonw_arr_open(&w);
     for (size_t i = 0; i < in->n_findings; i++)

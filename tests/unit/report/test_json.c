@@ -181,6 +181,39 @@ json_report_finding_is_the_api_object_plus_org_id(void **state)
     json_decref(doc);
 }
 
+static void
+json_report_carries_the_controls_at_risk_only_with_frameworks(void **state)
+{
+    static const char *const frameworks[] = {"PCI DSS"};
+    static const struct report_control controls[] = {
+        {.id = "pci-dss-6.2.4",
+         .framework = "PCI DSS",
+         .reference = "6.2.4",
+         .name = "Attacks \"prevented\"",
+         .findings = 2},
+    };
+    struct report_input in = fix_input;
+    json_t *doc = render_json(&fix_input), *c, *first;
+    (void)state;
+
+    assert_null(json_object_get(doc, "controls_at_risk"));
+    json_decref(doc);
+    in.frameworks = frameworks;
+    in.n_frameworks = 1;
+    in.controls = controls;
+    in.n_controls = 1;
+    doc = render_json(&in);
+    c = json_object_get(doc, "controls_at_risk");
+    assert_non_null(c);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(c, "frameworks"), 0)),
+                        "PCI DSS");
+    first = json_array_get(json_object_get(c, "controls"), 0);
+    assert_string_equal(str_at(first, "id"), "pci-dss-6.2.4");
+    assert_string_equal(str_at(first, "name"), "Attacks \"prevented\"");
+    assert_int_equal(json_integer_value(json_object_get(first, "findings")), 2);
+    json_decref(doc);
+}
+
 int
 main(void)
 {
@@ -189,6 +222,7 @@ main(void)
         cmocka_unit_test(json_report_lists_every_finding_field_in_report_order),
         cmocka_unit_test(json_report_of_no_findings_is_complete_and_empty),
         cmocka_unit_test(json_report_finding_is_the_api_object_plus_org_id),
+        cmocka_unit_test(json_report_carries_the_controls_at_risk_only_with_frameworks),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
