@@ -363,3 +363,20 @@ def test_a_project_report_lists_the_controls_its_findings_put_at_risk(org):
         assert "SOC 2" not in section  # only the project's frameworks
         assert "Executive summary" in body
         assert "<b>x</b>" not in body
+
+
+def test_a_project_json_report_carries_the_controls_at_risk(org):
+    p = org.post("/api/v1/projects", {"name": "json frameworks", "frameworks": ["soc2"]}).json()["data"]
+    finding(org, p["id"], title="Missing authentication", severity="high", cwe="CWE-306")
+    rid = org.post(f"/api/v1/projects/{p['id']}/reports", {"format": "json"}).json()["data"]["id"]
+    for _ in range(600):
+        d = org.get(f"/api/v1/reports/{rid}").json()["data"]
+        if d["status"] in ("ready", "failed"):
+            break
+        time.sleep(0.05)
+    assert d["status"] == "ready", d
+    doc = org.get(d["download_url"]).json()
+    car = doc["controls_at_risk"]
+    assert car["frameworks"] == ["SOC 2"]
+    assert car["controls"] and all(c["id"].startswith("soc2-") for c in car["controls"])
+    assert all(c["findings"] == 1 for c in car["controls"])
