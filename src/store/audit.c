@@ -13,9 +13,10 @@
 #define AUDIT_COLUMNS                                                                              \
     "id, org_id, actor, credential_id, action, target, request_id, client_addr, created_at"
 
-static _Atomic long long audit_seq;
-
-/* Appends e under org_id (NULL: an event that names no organization) on c. */
+/* Appends e under org_id (NULL: an event that names no organization) on c. seq orders events
+ * of the same second: the database assigns it, the highest so far plus one, inside the write
+ * transaction, which is serialized across every process on either engine (SQLite's single
+ * writer, PostgreSQL's writer lock), so servers sharing a database agree on the order. */
 static int
 audit_insert(struct conn *c, const char *org_id, const struct audit_event *e, struct err *err)
 {
@@ -27,8 +28,8 @@ audit_insert(struct conn *c, const char *org_id, const struct audit_event *e, st
     id_generate("aud_", id, sizeof(id));
     st = stmt_get(c,
                   "INSERT INTO audit_events (id, org_id, actor, credential_id, action, target,"
-                  " request_id, client_addr, created_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                  " ?)",
+                  " request_id, client_addr, created_at, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+                  " ?8, ?9, (SELECT coalesce(max(seq), 0) + 1 FROM audit_events))",
                   err);
     if (!st)
         goto fail;
@@ -41,7 +42,6 @@ audit_insert(struct conn *c, const char *org_id, const struct audit_event *e, st
     bind_text(st, 7, e->request_id);
     bind_text(st, 8, e->client_addr);
     bind_int(st, 9, e->created_at ? e->created_at : clock_now());
-    bind_int(st, 10, ++audit_seq);
     if (stmt_exec(c, st, err) || tx_commit(c, err))
         goto fail;
     return 0;

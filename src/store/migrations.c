@@ -808,9 +808,15 @@ const struct store_migration store_migrations[] = {
      "FROM scan_findings s\n"
      "LEFT JOIN findings f ON f.org_id = s.org_id AND f.project_id = s.project_id\n"
      "    AND f.source_key = s.source_key AND f.source_fingerprint = s.fingerprint;\n"},
+    {15, "audit_seq",
+     "-- 015_audit_seq: audit_events.seq is assigned by the database (max + 1 in the write\n"
+     "-- transaction) instead of a per-process counter, so events of one second keep their order\n"
+     "-- across restarts and across servers sharing the database; this index makes max(seq) a "
+     "lookup.\n"
+     "CREATE INDEX audit_events_seq ON audit_events (seq);\n"},
 };
 
-const size_t store_n_migrations = 11;
+const size_t store_n_migrations = 12;
 
 const struct store_migration store_migrations_pg[] = {
     {1, "init",
@@ -1615,6 +1621,13 @@ const struct store_migration store_migrations_pg[] = {
      "FROM scan_findings s\n"
      "LEFT JOIN findings f ON f.org_id = s.org_id AND f.project_id = s.project_id\n"
      "    AND f.source_key = s.source_key AND f.source_fingerprint = s.fingerprint;\n"},
+    {15, "audit_seq",
+     "-- 015_audit_seq (PostgreSQL; the SQLite twin is ../015_audit_seq.sql): audit_events.seq is "
+     "assigned by the database (max + 1 in the write\n"
+     "-- transaction) instead of a per-process counter, so events of one second keep their order\n"
+     "-- across restarts and across servers sharing the database; this index makes max(seq) a "
+     "lookup.\n"
+     "CREATE INDEX audit_events_seq ON audit_events (seq);\n"},
 };
 
-const size_t store_n_migrations_pg = 11;
+const size_t store_n_migrations_pg = 12;

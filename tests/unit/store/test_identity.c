@@ -6,6 +6,7 @@
 #include "core/clock.h"
 #include "core/id.h"
 #include "model/scope.h"
+#include "store/store_int.h"
 
 static struct user
 mk_user(struct fixture *fx, const char *org_id, const char *username, enum user_role role)
@@ -168,6 +169,35 @@ audit_events_filter_and_page_per_organization(void **state)
     assert_int_equal(page.total, 0);
 }
 
+/* Events of one second keep the order they were written in even when another server wrote
+ * first: seq comes from the database, not from a counter of this process. The "other server"
+ * is a row written straight into the table with a seq far above anything this process made. */
+static void
+audit_events_of_one_second_order_across_servers(void **state)
+{
+    struct fixture *fx = *state;
+    struct audit_event e = {
+        .org_id = fx->org_a.id, .actor = "usr_a", .action = "mine", .created_at = 1000};
+    struct store_page page;
+    struct conn *c;
+
+    OK(store_audit_record(fx->a, &e, err));
+    OK((c = db_conn(fx->a, err)) ? 0 : -1);
+    OK(tx_begin(c, true, err));
+    OK(sql_run(c, NULL, err,
+               "INSERT INTO audit_events (id, org_id, action, created_at, seq)"
+               " VALUES ('aud_other', ?1, 'other.server', 1000, 1000000)",
+               "t", fx->org_a.id));
+    OK(tx_commit(c, err));
+    e.action = "mine.after";
+    OK(store_audit_record(fx->a, &e, err));
+    OK(store_audit_list(fx->a, &(struct store_audit_filter){0}, NULL, &page, err));
+    assert_int_equal(page.total, 3);
+    assert_string_equal(page.audit_events[0].action, "mine.after");
+    assert_string_equal(page.audit_events[1].action, "other.server");
+    assert_string_equal(page.audit_events[2].action, "mine");
+}
+
 int
 main(void)
 {
@@ -178,6 +208,7 @@ main(void)
         T(deleting_a_user_revokes_its_personal_tokens_only),
         T(password_tokens_are_single_use),
         T(audit_events_filter_and_page_per_organization),
+        T(audit_events_of_one_second_order_across_servers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
