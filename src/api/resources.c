@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* CRUD handlers for clients, projects, assets and findings. The four resources behave the
- * same way (the model decodes and validates, the store applies, the model encodes), so one
- * macro writes their handlers from the shared naming convention: <type>_from_json,
- * <type>_to_json and store_<type>_{create,get,update,delete,list}. What differs per resource
- * (CSV export, history, nested lists) is written out by hand below the macro. */
+/* CRUD handlers for clients, projects, assets and findings. Each reads the same way: the
+ * model decodes and validates (<type>_from_json), one store call applies
+ * (store_<type>_{create,get,update,delete,list}), the model encodes (<type>_to_json) inside
+ * the {"data": ...} envelope. They are written out per resource, so every handler can be
+ * found by name; what differs per resource (CSV export, history, nested lists) follows. */
 #include "api/api_int.h"
 
 #include <string.h>
@@ -36,97 +36,6 @@ envelope_send(struct req *req, struct jsonw *w, int status)
     return resp_json(req, status);
 }
 
-/* `not_modified` answers a conditional GET (api_not_modified, or findings_not_modified). */
-#define API_CRUD(type, plural, prefix, label, kind, not_modified)                                  \
-    static int plural##_write(struct req *req, const struct type *item, int status)                \
-    {                                                                                              \
-        struct jsonw *w = envelope_open(req);                                                      \
-                                                                                                   \
-        type##_to_json(w, item);                                                                   \
-        return envelope_send(req, w, status);                                                      \
-    }                                                                                              \
-                                                                                                   \
-    int api_##plural##_create(struct req *req, struct err *err)                                    \
-    {                                                                                              \
-        struct type in, out;                                                                       \
-        json_t *body = req_json_body(req, err);                                                    \
-                                                                                                   \
-        if (!body || type##_from_json(&in, body, MODEL_CREATE, req->arena, err) ||                 \
-            store_##type##_create(api_db(req), &in, &out, err))                                    \
-            return -1;                                                                             \
-        resp_location(req, "/api/v1/" #plural "/%s", out.id);                                      \
-        return plural##_write(req, &out, 201);                                                     \
-    }                                                                                              \
-                                                                                                   \
-    int api_##plural##_get(struct req *req, struct err *err)                                       \
-    {                                                                                              \
-        struct type out;                                                                           \
-        const char *id = api_path_id(req, prefix, label, err);                                     \
-                                                                                                   \
-        if (!id)                                                                                   \
-            return -1;                                                                             \
-        if (not_modified(req, 'j'))                                                                \
-            return 0;                                                                              \
-        if (store_##type##_get(api_db(req), id, &out, err))                                        \
-            return api_store_failed(err, label, id);                                               \
-        return plural##_write(req, &out, 200);                                                     \
-    }                                                                                              \
-                                                                                                   \
-    static int plural##_update(struct req *req, enum model_write mode, struct err *err)            \
-    {                                                                                              \
-        struct type in, out;                                                                       \
-        const char *id = api_path_id(req, prefix, label, err);                                     \
-        json_t *body;                                                                              \
-                                                                                                   \
-        if (!id)                                                                                   \
-            return -1;                                                                             \
-        body = req_json_body(req, err);                                                            \
-        if (!body || type##_from_json(&in, body, mode, req->arena, err))                           \
-            return -1;                                                                             \
-        if (store_##type##_update(api_db(req), id, &in, &out, err))                                \
-            return api_store_failed(err, label, id);                                               \
-        return plural##_write(req, &out, 200);                                                     \
-    }                                                                                              \
-                                                                                                   \
-    int api_##plural##_replace(struct req *req, struct err *err)                                   \
-    {                                                                                              \
-        return plural##_update(req, MODEL_REPLACE, err);                                           \
-    }                                                                                              \
-                                                                                                   \
-    int api_##plural##_patch(struct req *req, struct err *err)                                     \
-    {                                                                                              \
-        return plural##_update(req, MODEL_PATCH, err);                                             \
-    }                                                                                              \
-                                                                                                   \
-    int api_##plural##_delete(struct req *req, struct err *err)                                    \
-    {                                                                                              \
-        const char *id = api_path_id(req, prefix, label, err);                                     \
-                                                                                                   \
-        if (!id)                                                                                   \
-            return -1;                                                                             \
-        if (store_##type##_delete(api_db(req), id, err))                                           \
-            return api_store_failed(err, label, id);                                               \
-        return resp_empty(req, 204);                                                               \
-    }                                                                                              \
-                                                                                                   \
-    static int plural##_list_json(struct req *req, const struct store_list *q, struct err *err)    \
-    {                                                                                              \
-        struct store_page page;                                                                    \
-        struct jsonw *w;                                                                           \
-                                                                                                   \
-        if (not_modified(req, 'j'))                                                                \
-            return 0;                                                                              \
-        if (store_##type##_list(api_db(req), q, &page, err))                                       \
-            return -1;                                                                             \
-        w = envelope_open(req);                                                                    \
-        jsonw_arr_open(w);                                                                         \
-        for (size_t i = 0; i < page.n; i++)                                                        \
-            type##_to_json(w, &page.plural[i]);                                                    \
-        jsonw_arr_close(w);                                                                        \
-        api_list_meta(req, w, q, &page);                                                           \
-        return envelope_send(req, w, 200);                                                         \
-    }
-
 /* The data-version ETag alone would go stale for findings: sla_breached turns true as time
  * passes and an expired acceptance reopens its finding (by the sweep, or on read), and neither
  * is an API write that bumps the version. So their ETags also carry the next moment an answer
@@ -145,10 +54,401 @@ findings_not_modified(struct req *req, char variant)
     return api_not_modified_at(req, variant, (uint64_t)next);
 }
 
-API_CRUD(client, clients, "client_", "client", STORE_CLIENTS, api_not_modified)
-API_CRUD(project, projects, "proj_", "project", STORE_PROJECTS, api_not_modified)
-API_CRUD(asset, assets, "asset_", "asset", STORE_ASSETS, api_not_modified)
-API_CRUD(finding, findings, "find_", "finding", STORE_FINDINGS, findings_not_modified)
+/* ---- clients ---- */
+
+static int
+clients_send(struct req *req, const struct client *item, int status)
+{
+    struct jsonw *w = envelope_open(req);
+
+    client_to_json(w, item);
+    return envelope_send(req, w, status);
+}
+
+int
+api_clients_create(struct req *req, struct err *err)
+{
+    json_t *body = req_json_body(req, err);
+    struct client in, out;
+
+    if (!body || client_from_json(&in, body, MODEL_CREATE, req->arena, err) ||
+        store_client_create(api_db(req), &in, &out, err))
+        return -1;
+    resp_location(req, "/api/v1/clients/%s", out.id);
+    return clients_send(req, &out, 201);
+}
+
+int
+api_clients_get(struct req *req, struct err *err)
+{
+    const char *id = api_path_id(req, "client_", "client", err);
+    struct client out;
+
+    if (!id)
+        return -1;
+    if (api_not_modified(req, 'j'))
+        return 0;
+    if (store_client_get(api_db(req), id, &out, err))
+        return api_store_failed(err, "client", id);
+    return clients_send(req, &out, 200);
+}
+
+/* PUT (MODEL_REPLACE: absent members are cleared) and PATCH (MODEL_PATCH: they are kept). */
+static int
+clients_update(struct req *req, enum model_write mode, struct err *err)
+{
+    const char *id = api_path_id(req, "client_", "client", err);
+    struct client in, out;
+    json_t *body;
+
+    if (!id || !(body = req_json_body(req, err)) ||
+        client_from_json(&in, body, mode, req->arena, err))
+        return -1;
+    if (store_client_update(api_db(req), id, &in, &out, err))
+        return api_store_failed(err, "client", id);
+    return clients_send(req, &out, 200);
+}
+
+int
+api_clients_replace(struct req *req, struct err *err)
+{
+    return clients_update(req, MODEL_REPLACE, err);
+}
+
+int
+api_clients_patch(struct req *req, struct err *err)
+{
+    return clients_update(req, MODEL_PATCH, err);
+}
+
+int
+api_clients_delete(struct req *req, struct err *err)
+{
+    const char *id = api_path_id(req, "client_", "client", err);
+
+    if (!id)
+        return -1;
+    if (store_client_delete(api_db(req), id, err))
+        return api_store_failed(err, "client", id);
+    return resp_empty(req, 204);
+}
+
+/* One page of q as {"data": [...], "meta": ...}, or 304 for a client that holds it. */
+static int
+clients_list_json(struct req *req, const struct store_list *q, struct err *err)
+{
+    struct store_page page;
+    struct jsonw *w;
+
+    if (api_not_modified(req, 'j'))
+        return 0;
+    if (store_client_list(api_db(req), q, &page, err))
+        return -1;
+    w = envelope_open(req);
+    jsonw_arr_open(w);
+    for (size_t i = 0; i < page.n; i++)
+        client_to_json(w, &page.clients[i]);
+    jsonw_arr_close(w);
+    api_list_meta(req, w, q, &page);
+    return envelope_send(req, w, 200);
+}
+
+/* ---- projects ---- */
+
+static int
+projects_send(struct req *req, const struct project *item, int status)
+{
+    struct jsonw *w = envelope_open(req);
+
+    project_to_json(w, item);
+    return envelope_send(req, w, status);
+}
+
+int
+api_projects_create(struct req *req, struct err *err)
+{
+    json_t *body = req_json_body(req, err);
+    struct project in, out;
+
+    if (!body || project_from_json(&in, body, MODEL_CREATE, req->arena, err) ||
+        store_project_create(api_db(req), &in, &out, err))
+        return -1;
+    resp_location(req, "/api/v1/projects/%s", out.id);
+    return projects_send(req, &out, 201);
+}
+
+int
+api_projects_get(struct req *req, struct err *err)
+{
+    const char *id = api_path_id(req, "proj_", "project", err);
+    struct project out;
+
+    if (!id)
+        return -1;
+    if (api_not_modified(req, 'j'))
+        return 0;
+    if (store_project_get(api_db(req), id, &out, err))
+        return api_store_failed(err, "project", id);
+    return projects_send(req, &out, 200);
+}
+
+/* PUT (MODEL_REPLACE: absent members are cleared) and PATCH (MODEL_PATCH: they are kept). */
+static int
+projects_update(struct req *req, enum model_write mode, struct err *err)
+{
+    const char *id = api_path_id(req, "proj_", "project", err);
+    struct project in, out;
+    json_t *body;
+
+    if (!id || !(body = req_json_body(req, err)) ||
+        project_from_json(&in, body, mode, req->arena, err))
+        return -1;
+    if (store_project_update(api_db(req), id, &in, &out, err))
+        return api_store_failed(err, "project", id);
+    return projects_send(req, &out, 200);
+}
+
+int
+api_projects_replace(struct req *req, struct err *err)
+{
+    return projects_update(req, MODEL_REPLACE, err);
+}
+
+int
+api_projects_patch(struct req *req, struct err *err)
+{
+    return projects_update(req, MODEL_PATCH, err);
+}
+
+int
+api_projects_delete(struct req *req, struct err *err)
+{
+    const char *id = api_path_id(req, "proj_", "project", err);
+
+    if (!id)
+        return -1;
+    if (store_project_delete(api_db(req), id, err))
+        return api_store_failed(err, "project", id);
+    return resp_empty(req, 204);
+}
+
+/* One page of q as {"data": [...], "meta": ...}, or 304 for a client that holds it. */
+static int
+projects_list_json(struct req *req, const struct store_list *q, struct err *err)
+{
+    struct store_page page;
+    struct jsonw *w;
+
+    if (api_not_modified(req, 'j'))
+        return 0;
+    if (store_project_list(api_db(req), q, &page, err))
+        return -1;
+    w = envelope_open(req);
+    jsonw_arr_open(w);
+    for (size_t i = 0; i < page.n; i++)
+        project_to_json(w, &page.projects[i]);
+    jsonw_arr_close(w);
+    api_list_meta(req, w, q, &page);
+    return envelope_send(req, w, 200);
+}
+
+/* ---- assets ---- */
+
+static int
+assets_send(struct req *req, const struct asset *item, int status)
+{
+    struct jsonw *w = envelope_open(req);
+
+    asset_to_json(w, item);
+    return envelope_send(req, w, status);
+}
+
+int
+api_assets_create(struct req *req, struct err *err)
+{
+    json_t *body = req_json_body(req, err);
+    struct asset in, out;
+
+    if (!body || asset_from_json(&in, body, MODEL_CREATE, req->arena, err) ||
+        store_asset_create(api_db(req), &in, &out, err))
+        return -1;
+    resp_location(req, "/api/v1/assets/%s", out.id);
+    return assets_send(req, &out, 201);
+}
+
+int
+api_assets_get(struct req *req, struct err *err)
+{
+    const char *id = api_path_id(req, "asset_", "asset", err);
+    struct asset out;
+
+    if (!id)
+        return -1;
+    if (api_not_modified(req, 'j'))
+        return 0;
+    if (store_asset_get(api_db(req), id, &out, err))
+        return api_store_failed(err, "asset", id);
+    return assets_send(req, &out, 200);
+}
+
+/* PUT (MODEL_REPLACE: absent members are cleared) and PATCH (MODEL_PATCH: they are kept). */
+static int
+assets_update(struct req *req, enum model_write mode, struct err *err)
+{
+    const char *id = api_path_id(req, "asset_", "asset", err);
+    struct asset in, out;
+    json_t *body;
+
+    if (!id || !(body = req_json_body(req, err)) ||
+        asset_from_json(&in, body, mode, req->arena, err))
+        return -1;
+    if (store_asset_update(api_db(req), id, &in, &out, err))
+        return api_store_failed(err, "asset", id);
+    return assets_send(req, &out, 200);
+}
+
+int
+api_assets_replace(struct req *req, struct err *err)
+{
+    return assets_update(req, MODEL_REPLACE, err);
+}
+
+int
+api_assets_patch(struct req *req, struct err *err)
+{
+    return assets_update(req, MODEL_PATCH, err);
+}
+
+int
+api_assets_delete(struct req *req, struct err *err)
+{
+    const char *id = api_path_id(req, "asset_", "asset", err);
+
+    if (!id)
+        return -1;
+    if (store_asset_delete(api_db(req), id, err))
+        return api_store_failed(err, "asset", id);
+    return resp_empty(req, 204);
+}
+
+/* One page of q as {"data": [...], "meta": ...}, or 304 for a client that holds it. */
+static int
+assets_list_json(struct req *req, const struct store_list *q, struct err *err)
+{
+    struct store_page page;
+    struct jsonw *w;
+
+    if (api_not_modified(req, 'j'))
+        return 0;
+    if (store_asset_list(api_db(req), q, &page, err))
+        return -1;
+    w = envelope_open(req);
+    jsonw_arr_open(w);
+    for (size_t i = 0; i < page.n; i++)
+        asset_to_json(w, &page.assets[i]);
+    jsonw_arr_close(w);
+    api_list_meta(req, w, q, &page);
+    return envelope_send(req, w, 200);
+}
+
+/* ---- findings ---- */
+
+static int
+findings_send(struct req *req, const struct finding *item, int status)
+{
+    struct jsonw *w = envelope_open(req);
+
+    finding_to_json(w, item);
+    return envelope_send(req, w, status);
+}
+
+int
+api_findings_create(struct req *req, struct err *err)
+{
+    json_t *body = req_json_body(req, err);
+    struct finding in, out;
+
+    if (!body || finding_from_json(&in, body, MODEL_CREATE, req->arena, err) ||
+        store_finding_create(api_db(req), &in, &out, err))
+        return -1;
+    resp_location(req, "/api/v1/findings/%s", out.id);
+    return findings_send(req, &out, 201);
+}
+
+int
+api_findings_get(struct req *req, struct err *err)
+{
+    const char *id = api_path_id(req, "find_", "finding", err);
+    struct finding out;
+
+    if (!id)
+        return -1;
+    if (findings_not_modified(req, 'j'))
+        return 0;
+    if (store_finding_get(api_db(req), id, &out, err))
+        return api_store_failed(err, "finding", id);
+    return findings_send(req, &out, 200);
+}
+
+/* PUT (MODEL_REPLACE: absent members are cleared) and PATCH (MODEL_PATCH: they are kept). */
+static int
+findings_update(struct req *req, enum model_write mode, struct err *err)
+{
+    const char *id = api_path_id(req, "find_", "finding", err);
+    struct finding in, out;
+    json_t *body;
+
+    if (!id || !(body = req_json_body(req, err)) ||
+        finding_from_json(&in, body, mode, req->arena, err))
+        return -1;
+    if (store_finding_update(api_db(req), id, &in, &out, err))
+        return api_store_failed(err, "finding", id);
+    return findings_send(req, &out, 200);
+}
+
+int
+api_findings_replace(struct req *req, struct err *err)
+{
+    return findings_update(req, MODEL_REPLACE, err);
+}
+
+int
+api_findings_patch(struct req *req, struct err *err)
+{
+    return findings_update(req, MODEL_PATCH, err);
+}
+
+int
+api_findings_delete(struct req *req, struct err *err)
+{
+    const char *id = api_path_id(req, "find_", "finding", err);
+
+    if (!id)
+        return -1;
+    if (store_finding_delete(api_db(req), id, err))
+        return api_store_failed(err, "finding", id);
+    return resp_empty(req, 204);
+}
+
+/* One page of q as {"data": [...], "meta": ...}, or 304 for a client that holds it. */
+static int
+findings_list_json(struct req *req, const struct store_list *q, struct err *err)
+{
+    struct store_page page;
+    struct jsonw *w;
+
+    if (findings_not_modified(req, 'j'))
+        return 0;
+    if (store_finding_list(api_db(req), q, &page, err))
+        return -1;
+    w = envelope_open(req);
+    jsonw_arr_open(w);
+    for (size_t i = 0; i < page.n; i++)
+        finding_to_json(w, &page.findings[i]);
+    jsonw_arr_close(w);
+    api_list_meta(req, w, q, &page);
+    return envelope_send(req, w, 200);
+}
 
 int
 api_clients_list(struct req *req, struct err *err)
