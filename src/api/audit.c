@@ -12,6 +12,7 @@
 #include "core/jsonw.h"
 #include "core/log.h"
 #include "core/str.h"
+#include "model/audit.h"
 #include "model/user.h"
 
 const char *

@@ -32,6 +32,7 @@
 
 #include "core/err.h"
 #include "model/asset.h"
+#include "model/audit.h"
 #include "model/client.h"
 #include "model/finding.h"
 #include "model/org.h"

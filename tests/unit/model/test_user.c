@@ -14,6 +14,7 @@
 #include "core/err.h"
 #include "core/jsonw.h"
 #include "model/scope.h"
+#include "model/audit.h"
 #include "model/user.h"
 
 static bool
