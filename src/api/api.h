@@ -31,7 +31,7 @@ struct app {
     const struct jwt_keyring *keys;
     struct jwt_config jwt;
     struct ratelimit *limiter;
-    struct throttle *throttle;
+    struct ratelimit_throttle *throttle;
     struct ratelimit_tier tier_standard; /* members and viewers */
     struct ratelimit_tier tier_admin;    /* admins and operator tokens */
     struct ratelimit_tier tier_service;  /* service tokens */

@@ -123,7 +123,7 @@ login_check(struct req *req, const char *organization, const char *username, con
     /* A refused attempt is not audited: it costs nothing, so a client hammering a locked
      * account cannot turn its requests into database writes. */
     if (app->throttle &&
-        throttle_check(app->throttle, username, req->client_addr, clock_now(), err))
+        ratelimit_throttle_check(app->throttle, username, req->client_addr, clock_now(), err))
         return -1;
     (void)password_verifications_take();
     known = store_user_find_login(app->store, organization, username, req->arena, u, &lookup) == 0;
@@ -147,13 +147,13 @@ login_check(struct req *req, const char *organization, const char *username, con
     }
     if (!ok) {
         if (app->throttle)
-            throttle_failure(app->throttle, username, req->client_addr, clock_now());
+            ratelimit_throttle_failure(app->throttle, username, req->client_addr, clock_now());
         api_audit(req, known ? u->org_id : NULL, known ? u->id : NULL, NULL, "login.failure",
                   username);
         return err_set(err, UNAUTHORIZED, LOGIN_FAILED);
     }
     if (app->throttle)
-        throttle_success(app->throttle, username);
+        ratelimit_throttle_success(app->throttle, username);
     if (password_needs_rehash(u->password_hash)) {
         char hash[PASSWORD_ENCODED_MAX];
         struct err rehash = {0};

@@ -296,16 +296,16 @@ ratelimit_count(struct ratelimit *limiter)
 /* ---------------------------------------------------------------------------------------- */
 /* Login throttling: a = failures in the streak, b = last failure (s), c = locked until (s)  */
 
-struct throttle {
+struct ratelimit_throttle {
     struct map map;
-    struct throttle_config config;
+    struct ratelimit_throttle_config config;
 };
 
-struct throttle *
-throttle_new(const struct throttle_config *config, size_t max_entries)
+struct ratelimit_throttle *
+ratelimit_throttle_new(const struct ratelimit_throttle_config *config, size_t max_entries)
 {
-    static const struct throttle_config defaults = THROTTLE_CONFIG_DEFAULT;
-    struct throttle *throttle = xcalloc(1, sizeof(*throttle));
+    static const struct ratelimit_throttle_config defaults = RATELIMIT_THROTTLE_DEFAULT;
+    struct ratelimit_throttle *throttle = xcalloc(1, sizeof(*throttle));
 
     throttle->config = config ? *config : defaults;
     map_init(&throttle->map, max_entries);
@@ -313,7 +313,7 @@ throttle_new(const struct throttle_config *config, size_t max_entries)
 }
 
 void
-throttle_free(struct throttle *throttle)
+ratelimit_throttle_free(struct ratelimit_throttle *throttle)
 {
     if (!throttle)
         return;
@@ -335,7 +335,8 @@ throttle_key(char out[RATELIMIT_KEY_MAX + 1], char kind, const char *value)
 /* Locks the shard of throttle key (kind, value) and returns its entry, or NULL (shard still
  * locked) if there is none. Never creates one. */
 static struct entry *
-throttle_find(struct throttle *throttle, char kind, const char *value, struct shard **shard_out)
+throttle_find(struct ratelimit_throttle *throttle, char kind, const char *value,
+              struct shard **shard_out)
 {
     char key[RATELIMIT_KEY_MAX + 1];
     struct map *map = &throttle->map;
@@ -357,7 +358,7 @@ throttle_find(struct throttle *throttle, char kind, const char *value, struct sh
 
 /* Seconds key is still locked at now (0 if not). */
 static int64_t
-throttle_locked_for(struct throttle *throttle, char kind, const char *value, int64_t now)
+throttle_locked_for(struct ratelimit_throttle *throttle, char kind, const char *value, int64_t now)
 {
     struct shard *shard;
     struct entry *e;
@@ -373,8 +374,8 @@ throttle_locked_for(struct throttle *throttle, char kind, const char *value, int
 }
 
 int
-throttle_check(struct throttle *throttle, const char *username, const char *address, int64_t now,
-               struct err *err)
+ratelimit_throttle_check(struct ratelimit_throttle *throttle, const char *username,
+                         const char *address, int64_t now, struct err *err)
 {
     int64_t user = throttle_locked_for(throttle, 'u', username, now);
     int64_t addr = throttle_locked_for(throttle, 'a', address, now);
@@ -390,10 +391,10 @@ throttle_check(struct throttle *throttle, const char *username, const char *addr
 }
 
 static void
-throttle_record(struct throttle *throttle, char kind, const char *value, uint32_t threshold,
-                int64_t now)
+throttle_record(struct ratelimit_throttle *throttle, char kind, const char *value,
+                uint32_t threshold, int64_t now)
 {
-    const struct throttle_config *cfg = &throttle->config;
+    const struct ratelimit_throttle_config *cfg = &throttle->config;
     char key[RATELIMIT_KEY_MAX + 1];
     struct shard *shard;
     struct entry *e;
@@ -423,14 +424,15 @@ throttle_record(struct throttle *throttle, char kind, const char *value, uint32_
 }
 
 void
-throttle_failure(struct throttle *throttle, const char *username, const char *address, int64_t now)
+ratelimit_throttle_failure(struct ratelimit_throttle *throttle, const char *username,
+                           const char *address, int64_t now)
 {
     throttle_record(throttle, 'u', username, throttle->config.user_failures, now);
     throttle_record(throttle, 'a', address, throttle->config.address_failures, now);
 }
 
 void
-throttle_success(struct throttle *throttle, const char *username)
+ratelimit_throttle_success(struct ratelimit_throttle *throttle, const char *username)
 {
     struct shard *shard;
     struct entry *e;

@@ -70,7 +70,7 @@ size_t ratelimit_count(struct ratelimit *limiter);
 /* After `user_failures` failures for one username (or `address_failures` from one client
  * address) with no gap longer than `window` between them, every further failure locks that
  * username (address) out for base_lock * 2^(failures - threshold) seconds, at most max_lock. */
-struct throttle_config {
+struct ratelimit_throttle_config {
     uint32_t user_failures;
     uint32_t address_failures;
     int64_t window;    /* seconds */
@@ -80,30 +80,31 @@ struct throttle_config {
 
 /* 5 failures per username, 20 per address (many users may share one NAT), within 15 min;
  * lockouts of 30 s, 60 s, 120 s... up to 15 min. */
-#define THROTTLE_CONFIG_DEFAULT                                                                    \
+#define RATELIMIT_THROTTLE_DEFAULT                                                                 \
     {                                                                                              \
         5, 20, 900, 30, 900                                                                        \
     }
 
-struct throttle; /* opaque; owner: the server, for its lifetime */
+struct ratelimit_throttle; /* opaque; owner: the server, for its lifetime */
 
-/* config is copied; NULL means THROTTLE_CONFIG_DEFAULT. max_entries as for ratelimit_new. */
-struct throttle *throttle_new(const struct throttle_config *config, size_t max_entries);
-void throttle_free(struct throttle *throttle); /* NULL is fine */
+/* config is copied; NULL means RATELIMIT_THROTTLE_DEFAULT. max_entries as for ratelimit_new. */
+struct ratelimit_throttle *ratelimit_throttle_new(const struct ratelimit_throttle_config *config,
+                                                  size_t max_entries);
+void ratelimit_throttle_free(struct ratelimit_throttle *throttle); /* NULL is fine */
 
 /* Call before checking a password. Raises RATE_LIMIT_EXCEEDED (with err->retry_after set) if
  * the username or the address is locked out at `now` (unix seconds), whether or not the user
  * exists. Usernames compare case-insensitively (ASCII); either argument may be NULL. */
-int throttle_check(struct throttle *throttle, const char *username, const char *address,
-                   int64_t now, struct err *err);
+int ratelimit_throttle_check(struct ratelimit_throttle *throttle, const char *username,
+                             const char *address, int64_t now, struct err *err);
 
 /* Records a failed login for both; call it for unknown usernames too, so an attacker cannot
  * tell them apart by the throttling. */
-void throttle_failure(struct throttle *throttle, const char *username, const char *address,
-                      int64_t now);
+void ratelimit_throttle_failure(struct ratelimit_throttle *throttle, const char *username,
+                                const char *address, int64_t now);
 
 /* Forgets the username's failures after a successful login. The address keeps its count: one
  * valid account must not let a client keep guessing at others. */
-void throttle_success(struct throttle *throttle, const char *username);
+void ratelimit_throttle_success(struct ratelimit_throttle *throttle, const char *username);
 
 #endif

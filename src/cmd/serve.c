@@ -205,7 +205,7 @@ cmd_serve(int argc, char **argv)
                           service = RATELIMIT_TIER_SERVICE;
     struct ratelimit_tier anonymous = RATELIMIT_TIER_ANONYMOUS; /* issue 14 item 14 */
     struct ratelimit *limiter = NULL;
-    struct throttle *throttle = NULL;
+    struct ratelimit_throttle *throttle = NULL;
     char host[256];
     long long threads = 0, body_max = HTTP_BODY_MAX_DEFAULT;
     struct http_server_config cfg = {0};
@@ -360,7 +360,7 @@ cmd_serve(int argc, char **argv)
     if (bootstrap(store, &err) || api_app_init(&app, store, &err))
         goto fail;
     limiter = ratelimit_new(0);
-    throttle = throttle_new(NULL, 0);
+    throttle = ratelimit_throttle_new(NULL, 0);
     app.keys = &keys;
     app.jwt = jwt;
     app.limiter = limiter;
@@ -422,7 +422,7 @@ cmd_serve(int argc, char **argv)
     api_app_cleanup(&app);
     store_close(store);
     ratelimit_free(limiter);
-    throttle_free(throttle);
+    ratelimit_throttle_free(throttle);
     jwt_keyring_cleanup(&keys);
     secretbox_key_cleanup(&scan_key);
     cmd_keys_cleanup(&state);
@@ -439,7 +439,7 @@ fail:
     api_app_cleanup(&app);
     store_close(store);
     ratelimit_free(limiter);
-    throttle_free(throttle);
+    ratelimit_throttle_free(throttle);
     jwt_keyring_cleanup(&keys);
     secretbox_key_cleanup(&scan_key);
     cmd_keys_cleanup(&state);

@@ -228,71 +228,71 @@ memory_is_bounded_and_idle_buckets_go_first(void **state)
 static void
 username_locks_after_five_failures_with_growing_delays(void **state)
 {
-    struct throttle *t = throttle_new(NULL, 0);
+    struct ratelimit_throttle *t = ratelimit_throttle_new(NULL, 0);
     struct err err = {0};
     (void)state;
 
     for (int i = 0; i < 4; i++) {
-        throttle_failure(t, "alice", "127.0.0.1", S0 + i);
-        assert_int_equal(throttle_check(t, "alice", "127.0.0.1", S0 + i, &err), 0);
+        ratelimit_throttle_failure(t, "alice", "127.0.0.1", S0 + i);
+        assert_int_equal(ratelimit_throttle_check(t, "alice", "127.0.0.1", S0 + i, &err), 0);
     }
-    throttle_failure(t, "alice", "127.0.0.1", S0 + 4);
-    assert_int_equal(throttle_check(t, "alice", "127.0.0.1", S0 + 4, &err), -1);
+    ratelimit_throttle_failure(t, "alice", "127.0.0.1", S0 + 4);
+    assert_int_equal(ratelimit_throttle_check(t, "alice", "127.0.0.1", S0 + 4, &err), -1);
     assert_int_equal(err.code, ERR_RATE_LIMIT_EXCEEDED);
     assert_int_equal(err.retry_after, 30);
     err_clear(&err);
     /* Case does not matter, the address does not help. */
-    assert_int_equal(throttle_check(t, "ALICE", "127.0.0.2", S0 + 20, &err), -1);
+    assert_int_equal(ratelimit_throttle_check(t, "ALICE", "127.0.0.2", S0 + 20, &err), -1);
     assert_int_equal(err.retry_after, 14);
     err_clear(&err);
-    assert_int_equal(throttle_check(t, "alice", NULL, S0 + 34, &err), 0);
+    assert_int_equal(ratelimit_throttle_check(t, "alice", NULL, S0 + 34, &err), 0);
     /* Other users are not affected. */
-    assert_int_equal(throttle_check(t, "bob", "127.0.0.1", S0 + 5, &err), 0);
+    assert_int_equal(ratelimit_throttle_check(t, "bob", "127.0.0.1", S0 + 5, &err), 0);
 
     /* The next failures double the lock: 60 s, 120 s... capped at 15 min. */
-    throttle_failure(t, "alice", NULL, S0 + 34);
-    assert_int_equal(throttle_check(t, "alice", NULL, S0 + 34, &err), -1);
+    ratelimit_throttle_failure(t, "alice", NULL, S0 + 34);
+    assert_int_equal(ratelimit_throttle_check(t, "alice", NULL, S0 + 34, &err), -1);
     assert_int_equal(err.retry_after, 60);
     err_clear(&err);
-    throttle_failure(t, "alice", NULL, S0 + 94);
-    assert_int_equal(throttle_check(t, "alice", NULL, S0 + 94, &err), -1);
+    ratelimit_throttle_failure(t, "alice", NULL, S0 + 94);
+    assert_int_equal(ratelimit_throttle_check(t, "alice", NULL, S0 + 94, &err), -1);
     assert_int_equal(err.retry_after, 120);
     err_clear(&err);
     for (int i = 0; i < 10; i++)
-        throttle_failure(t, "alice", NULL, S0 + 300 + i);
-    assert_int_equal(throttle_check(t, "alice", NULL, S0 + 309, &err), -1);
+        ratelimit_throttle_failure(t, "alice", NULL, S0 + 300 + i);
+    assert_int_equal(ratelimit_throttle_check(t, "alice", NULL, S0 + 309, &err), -1);
     assert_int_equal(err.retry_after, 900);
     err_clear(&err);
 
     /* A success clears the username's streak. */
-    throttle_success(t, "Alice");
-    assert_int_equal(throttle_check(t, "alice", NULL, S0 + 310, &err), 0);
-    throttle_failure(t, "alice", NULL, S0 + 311);
-    assert_int_equal(throttle_check(t, "alice", NULL, S0 + 311, &err), 0);
-    throttle_free(t);
+    ratelimit_throttle_success(t, "Alice");
+    assert_int_equal(ratelimit_throttle_check(t, "alice", NULL, S0 + 310, &err), 0);
+    ratelimit_throttle_failure(t, "alice", NULL, S0 + 311);
+    assert_int_equal(ratelimit_throttle_check(t, "alice", NULL, S0 + 311, &err), 0);
+    ratelimit_throttle_free(t);
 }
 
 static void
 failures_far_apart_do_not_add_up(void **state)
 {
-    struct throttle *t = throttle_new(NULL, 0);
+    struct ratelimit_throttle *t = ratelimit_throttle_new(NULL, 0);
     struct err err = {0};
     (void)state;
 
     /* Four failures, then a pause longer than the 15 min window: the streak restarts. */
     for (int i = 0; i < 4; i++)
-        throttle_failure(t, "carol", NULL, S0 + i);
-    throttle_failure(t, "carol", NULL, S0 + 3 + 901);
-    assert_int_equal(throttle_check(t, "carol", NULL, S0 + 3 + 901, &err), 0);
-    throttle_free(t);
+        ratelimit_throttle_failure(t, "carol", NULL, S0 + i);
+    ratelimit_throttle_failure(t, "carol", NULL, S0 + 3 + 901);
+    assert_int_equal(ratelimit_throttle_check(t, "carol", NULL, S0 + 3 + 901, &err), 0);
+    ratelimit_throttle_free(t);
 }
 
 static void
 address_locks_after_its_own_threshold_and_survives_success(void **state)
 {
-    struct throttle_config cfg = {
+    struct ratelimit_throttle_config cfg = {
         .user_failures = 100, .address_failures = 3, .window = 60, .base_lock = 10, .max_lock = 40};
-    struct throttle *t = throttle_new(&cfg, 0);
+    struct ratelimit_throttle *t = ratelimit_throttle_new(&cfg, 0);
     struct err err = {0};
     char user[16];
     (void)state;
@@ -300,17 +300,17 @@ address_locks_after_its_own_threshold_and_survives_success(void **state)
     /* Spraying one password over many usernames from one address. */
     for (int i = 0; i < 3; i++) {
         snprintf(user, sizeof(user), "user%d", i);
-        throttle_failure(t, user, "::1", S0);
+        ratelimit_throttle_failure(t, user, "::1", S0);
     }
-    assert_int_equal(throttle_check(t, "someone-new", "::1", S0, &err), -1);
+    assert_int_equal(ratelimit_throttle_check(t, "someone-new", "::1", S0, &err), -1);
     assert_int_equal(err.retry_after, 10);
     err_clear(&err);
-    throttle_success(t, "user0");
-    assert_int_equal(throttle_check(t, "user0", "::1", S0 + 1, &err), -1);
+    ratelimit_throttle_success(t, "user0");
+    assert_int_equal(ratelimit_throttle_check(t, "user0", "::1", S0 + 1, &err), -1);
     err_clear(&err);
-    assert_int_equal(throttle_check(t, "user0", "127.0.0.1", S0 + 1, &err), 0);
-    assert_int_equal(throttle_check(t, "user0", "::1", S0 + 10, &err), 0);
-    throttle_free(t);
+    assert_int_equal(ratelimit_throttle_check(t, "user0", "127.0.0.1", S0 + 1, &err), 0);
+    assert_int_equal(ratelimit_throttle_check(t, "user0", "::1", S0 + 10, &err), 0);
+    ratelimit_throttle_free(t);
 }
 
 int
