@@ -240,7 +240,7 @@ store_evidence_get(struct db *db, const char *control_id, const char *id,
     if (rc == ST_ROW) {
         memset(out, 0, sizeof(*out));
         read_evidence(st, out, db->arena);
-        if (content && !col_is_null(st, 11)) {
+        if (content && len && !col_is_null(st, 11)) {
             size_t n = (size_t)col_bytes(st, 11);
             const void *p = col_blob(st, 11, NULL);
 
