@@ -97,7 +97,7 @@ batch_result_send(struct req *req, const char *format, const struct store_ingest
     jsonw_kint(&w, "updated", (long long)r->updated);
     jsonw_kint(&w, "closed", (long long)r->closed);
     jsonw_kint(&w, "reopened", (long long)r->reopened);
-    jsonw_kint(&w, "skipped", (long long)(r->skipped + extra_skipped));
+    jsonw_kint(&w, "skipped", (long long)r->skipped + (long long)extra_skipped);
     jsonw_key(&w, "errors");
     jsonw_arr_open(&w);
     for (size_t i = 0; i < e->n; i++) {

@@ -1231,7 +1231,6 @@ scan_plan_probe(struct scan *scan, const struct scan_op_int *op, enum scan_ident
             v = json_string(value);
         body = json_deep_copy(op->body);
         json_object_set_new(body, name, v);
-        found = true;
     } else if (name) {
         for (size_t i = 0; i < op->n_params; i++) {
             if (op->params[i].in == in && str_eq(op->params[i].name, name))

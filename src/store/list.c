@@ -34,7 +34,7 @@ static const char *const criticality_values[] = {"low", "medium", "high", "criti
 #define IN(col)    .expr_prefix = col " IN ", .expr_suffix = ""
 #define TIME_FIELD(n)                                                                              \
     {                                                                                              \
-        .name = n, .type = STORE_FIELD_TIME, .sort = true                                          \
+        .name = (n), .type = STORE_FIELD_TIME, .sort = true                                        \
     }
 
 static const struct store_field client_fields[] = {
