@@ -373,8 +373,9 @@ org_policy(struct req *req, struct scan_policy *out, struct err *err)
                : 0;
 }
 
-/* `frameworks`: compliance framework names kept on the scan for the controls a later issue
- * maps findings to (seed 003). */
+/* `frameworks`: compliance framework names kept on the scan as given (seed 003). Controls at
+ * risk come from the project's frameworks (controls/catalog.h), which are checked against the
+ * catalog; a scan's list is only echoed back. */
 static int
 check_frameworks(json_t *v, struct err *err)
 {
